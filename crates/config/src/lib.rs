@@ -1,0 +1,4 @@
+//! supervisord.conf: Supervisor's INI dialect, expansion, typed options and validation.
+
+mod sample;
+pub use sample::SAMPLE_CONF;

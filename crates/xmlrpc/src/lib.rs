@@ -1,0 +1,1 @@
+//! A strict, bounded XML-RPC codec with Supervisor's fault codes.

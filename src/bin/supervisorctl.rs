@@ -1,0 +1,5 @@
+//! The `supervisorctl` command.
+
+fn main() {
+    std::process::exit(supervisorctl::main_entry());
+}

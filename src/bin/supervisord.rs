@@ -1,0 +1,5 @@
+//! The `supervisord` command.
+
+fn main() {
+    std::process::exit(supervisord::main_entry());
+}
