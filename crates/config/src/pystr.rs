@@ -1,0 +1,283 @@
+//! Small Python string primitives that Supervisor's behaviour (and its messages) depend on:
+//! `str.isspace`, `str.strip`, `repr(str)` and `int(str[, base])`.
+
+/// Python's `str.isspace()` for one character (also what `\s` matches in `re`).
+///
+/// Rust's `char::is_whitespace` is the Unicode `White_Space` property; Python additionally treats
+/// the information separators U+001C..U+001F as whitespace.
+pub fn py_isspace(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Python's `str.strip()` with no argument.
+pub fn py_strip(s: &str) -> &str {
+    s.trim_matches(py_isspace)
+}
+
+/// Python's `str.isprintable()` for one character, as used by `repr`.
+///
+/// Exact for ASCII and Latin-1 and for the control, separator, format and private-use ranges;
+/// unassigned code points (which Python also escapes) are only recognised for the noncharacters,
+/// because we carry no Unicode database.
+fn py_isprintable(c: char) -> bool {
+    let u = c as u32;
+    if u < 0x20 || u == 0x7f {
+        return false;
+    }
+    if u < 0x7f {
+        return true;
+    }
+    !matches!(u,
+        0x80..=0xa0
+        | 0xad
+        | 0x600..=0x605
+        | 0x61c
+        | 0x6dd
+        | 0x70f
+        | 0x890..=0x891
+        | 0x8e2
+        | 0x1680
+        | 0x180e
+        | 0x2000..=0x200f
+        | 0x2028..=0x202f
+        | 0x205f..=0x2064
+        | 0x2066..=0x206f
+        | 0x3000
+        | 0xd800..=0xf8ff
+        | 0xfdd0..=0xfdef
+        | 0xfeff
+        | 0xfff9..=0xfffb
+        | 0x110bd
+        | 0x110cd
+        | 0x13430..=0x1343f
+        | 0x1bca0..=0x1bca3
+        | 0x1d173..=0x1d17a
+        | 0xe0001
+        | 0xe0020..=0xe007f
+        | 0xf0000..=0x10ffff
+    ) && (u & 0xfffe) != 0xfffe
+}
+
+/// Python's `repr()` of a `str`: single quotes unless the text contains `'` and no `"`.
+pub fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if py_isprintable(c) => out.push(c),
+            c => {
+                let u = c as u32;
+                if u <= 0xff {
+                    out.push_str(&format!("\\x{u:02x}"));
+                } else if u <= 0xffff {
+                    out.push_str(&format!("\\u{u:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{u:08x}"));
+                }
+            }
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Why [`py_int`] failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IntError {
+    /// Python's `ValueError`: `invalid literal for int() with base N: 'TEXT'`.
+    #[error("invalid literal for int() with base {base}: {}", py_repr(.text))]
+    Invalid {
+        /// The base that was asked for.
+        base: u32,
+        /// The original text.
+        text: String,
+    },
+    /// A valid integer that does not fit in 64 bits (Python has no such limit).
+    #[error("integer {} is out of range", py_repr(.text))]
+    OutOfRange {
+        /// The original text.
+        text: String,
+    },
+}
+
+/// Python's `int(text, base)` for base 8, 10 or 16, restricted to results that fit in `i64`.
+///
+/// Accepts surrounding whitespace, a sign, `_` between digits and (for base 8/16) the optional
+/// `0o`/`0x` prefix, exactly as Python does; only ASCII digits are accepted.
+pub fn py_int_base(text: &str, base: u32) -> Result<i64, IntError> {
+    let invalid = || IntError::Invalid {
+        base,
+        text: text.to_owned(),
+    };
+    let s = py_strip(text);
+    let (neg, mut digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let prefix = match base {
+        8 => Some(["0o", "0O"]),
+        16 => Some(["0x", "0X"]),
+        _ => None,
+    };
+    let mut after_prefix = false;
+    if let Some(pfx) = prefix {
+        if pfx.iter().any(|p| digits.starts_with(p)) {
+            digits = &digits[2..];
+            after_prefix = true;
+        }
+    }
+    // After a base prefix Python allows one leading underscore (`0o_7`).
+    if after_prefix && digits.starts_with('_') {
+        digits = &digits[1..];
+    }
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
+        return Err(invalid());
+    }
+    let mut value: i128 = 0;
+    let mut overflow = false;
+    for c in digits.chars() {
+        if c == '_' {
+            continue;
+        }
+        let d = c.to_digit(base).ok_or_else(invalid)?;
+        if !overflow {
+            value = value * i128::from(base) + i128::from(d);
+            if value > i128::from(i64::MAX) + 1 {
+                overflow = true;
+            }
+        }
+    }
+    if overflow {
+        return Err(IntError::OutOfRange {
+            text: text.to_owned(),
+        });
+    }
+    let value = if neg { -value } else { value };
+    i64::try_from(value).map_err(|_| IntError::OutOfRange {
+        text: text.to_owned(),
+    })
+}
+
+/// Python's `int(text)` (base 10), restricted to results that fit in `i64`.
+pub fn py_int(text: &str) -> Result<i64, IntError> {
+    py_int_base(text, 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repr_matches_python() {
+        let cases = [
+            ("abc", "'abc'"),
+            ("", "''"),
+            ("it's", "\"it's\""),
+            ("both ' and \"", "'both \\' and \"'"),
+            ("say \"hi\"", "'say \"hi\"'"),
+            ("line\n", "'line\\n'"),
+            ("tab\there\r", "'tab\\there\\r'"),
+            ("back\\slash", "'back\\\\slash'"),
+            ("\x00\x1f\x7f", "'\\x00\\x1f\\x7f'"),
+            ("caf\u{e9}", "'caf\u{e9}'"),
+            ("nb\u{a0}sp", "'nb\\xa0sp'"),
+            ("\u{2028}", "'\\u2028'"),
+            ("\u{feff}", "'\\ufeff'"),
+            ("\u{10ffff}", "'\\U0010ffff'"),
+            ("\u{1f600}", "'\u{1f600}'"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(py_repr(input), want, "repr of {input:?}");
+        }
+    }
+
+    #[test]
+    fn isspace_includes_information_separators() {
+        for c in [
+            ' ', '\t', '\n', '\x0b', '\x0c', '\r', '\x1c', '\x1f', '\u{85}', '\u{a0}', '\u{3000}',
+        ] {
+            assert!(py_isspace(c), "{c:?}");
+        }
+        for c in ['a', '\x00', '\u{200b}', '_'] {
+            assert!(!py_isspace(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn int_accepts_what_python_accepts() {
+        let ok = [
+            ("0", 0),
+            ("42", 42),
+            (" 42 ", 42),
+            ("+7", 7),
+            ("-7", -7),
+            ("1_000", 1000),
+            ("007", 7),
+            ("\t-1_2\n", -12),
+            ("9223372036854775807", i64::MAX),
+            ("-9223372036854775808", i64::MIN),
+        ];
+        for (input, want) in ok {
+            assert_eq!(py_int(input), Ok(want), "int({input:?})");
+        }
+    }
+
+    #[test]
+    fn int_rejects_with_python_message() {
+        let bad = [
+            ("abc", "invalid literal for int() with base 10: 'abc'"),
+            ("", "invalid literal for int() with base 10: ''"),
+            (" ", "invalid literal for int() with base 10: ' '"),
+            ("1.5", "invalid literal for int() with base 10: '1.5'"),
+            ("_1", "invalid literal for int() with base 10: '_1'"),
+            ("1_", "invalid literal for int() with base 10: '1_'"),
+            ("1__0", "invalid literal for int() with base 10: '1__0'"),
+            ("- 1", "invalid literal for int() with base 10: '- 1'"),
+            ("0x10", "invalid literal for int() with base 10: '0x10'"),
+            ("++1", "invalid literal for int() with base 10: '++1'"),
+        ];
+        for (input, want) in bad {
+            assert_eq!(
+                py_int(input).unwrap_err().to_string(),
+                want,
+                "int({input:?})"
+            );
+        }
+        assert!(matches!(
+            py_int("99999999999999999999"),
+            Err(IntError::OutOfRange { .. })
+        ));
+    }
+
+    #[test]
+    fn int_base8() {
+        assert_eq!(py_int_base("022", 8), Ok(18));
+        assert_eq!(py_int_base("0o22", 8), Ok(18));
+        assert_eq!(py_int_base("0o_7", 8), Ok(7));
+        assert_eq!(py_int_base("-7", 8), Ok(-7));
+        assert!(py_int_base("8", 8).is_err());
+        assert!(py_int_base("0o", 8).is_err());
+        assert_eq!(
+            py_int_base("9", 8).unwrap_err().to_string(),
+            "invalid literal for int() with base 8: '9'"
+        );
+    }
+}
