@@ -1,1 +1,33 @@
 //! Supervisor's process lifecycle and event logic as pure functions: no I/O, no clock.
+//!
+//! This crate is the part of supervisord that decides; the daemon (`crates/supervisord`) is the
+//! part that acts. Everything here is plain data and pure functions, tested on a fake clock:
+//!
+//! - [`state`]: process states (STOPPED 0 … UNKNOWN 1000), supervisord's mood, log levels.
+//! - [`time`]: [`Mono`] and [`Now`], the time values the caller passes in.
+//! - [`policy`]: [`Policy`], the program options that drive the lifecycle.
+//! - [`process`]: [`Process`] and [`Process::handle`], the state machine of spec §2.2, which
+//!   turns an [`Event`] into [`Action`]s (spawn, kill, log lines, state-change events) and the
+//!   next deadline.
+//! - [`signals`]: signal names and numbers, wait-status wording (`terminated by SIGKILL`).
+//! - [`info`]: the `getProcessInfo` snapshot and its `description` text.
+//! - [`order`]: start/stop ordering by priority and the reload diff.
+//!
+//! **Invariant:** nothing in this crate reads a clock, touches a file descriptor or sends a
+//! signal. Time is an argument; effects are returned as values.
+
+pub mod info;
+pub mod order;
+pub mod policy;
+pub mod process;
+pub mod signals;
+pub mod state;
+pub mod time;
+
+pub use info::{LocalTime, ProcessInfo};
+pub use order::{Named, Prioritized, ReloadDiff};
+pub use policy::{AutoRestart, Policy};
+pub use process::{Action, Event, KillPurpose, Outcome, Process, Refusal, StateChange};
+pub use signals::{describe_wait_status, signal_name, signal_number, WaitStatus};
+pub use state::{LogLevel, ProcessState, SupervisorState};
+pub use time::{Mono, Now};
