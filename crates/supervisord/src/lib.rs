@@ -7,3 +7,4 @@ pub fn main_entry() -> i32 {
 }
 
 pub mod pidproxy;
+pub mod logs;

@@ -1,0 +1,650 @@
+//! Child output capture: one task per output pipe, writing what the child prints into the
+//! channel's log (spec §6.3, §7.5).
+//!
+//! The work is split in two:
+//! - [`OutputProcessor`] is synchronous and holds all of Supervisor's per-chunk semantics
+//!   (`POutputDispatcher`): `strip_ansi`, the rotating [`LogFile`] or nothing for `NONE`,
+//!   `*_syslog` line forwarding, the debug echo to the main log, `PROCESS_LOG_*` event payloads,
+//!   and capture mode with the `<!--XSUPERVISOR:BEGIN-->`/`<!--XSUPERVISOR:END-->` tokens.
+//! - [`spawn_capture`] runs the read loop: a tokio task waiting on the non-blocking pipe with
+//!   `AsyncFd`, reading 128 KiB chunks (Python's read size) into a buffer shared by all capture
+//!   tasks of the thread, so an idle daemon holds no per-pipe buffers. When a read fills a whole
+//!   chunk (a flood), the pipe's capacity is raised to cut wake-ups.
+//!
+//! Events, write failures and the end of the stream are reported through a callback the owner
+//! provides ([`CaptureNotice`]); the owner tags them with the process and forwards them to its
+//! own queue. Write errors (disk full, directory removed) are reported once per failure streak
+//! and never stop the draining, so a child is never blocked by its log.
+//!
+//! Deliberate fixes of Supervisor quirks (Q43): bytes held back as a possible partial token are
+//! flushed at end of stream instead of being lost, the capture buffer keeps exactly the last
+//! `capture_maxbytes` bytes, and output is not held back merely for being shorter than a token.
+
+use std::cell::RefCell;
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use tokio::io::unix::AsyncFd;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use super::ansi::strip_ansi;
+use super::daemon_log::{self, Level};
+use super::logfile::{LogFile, LogFileError, LogOp};
+use super::pyrepr::{repr_bytes, repr_str};
+use super::syslog;
+
+/// Python's read size per readiness event (`2 << 16`).
+pub const CHUNK: usize = 128 * 1024;
+
+/// Chunks read per wake-up before yielding to other tasks (bounds latency during a flood).
+const READS_PER_WAKE: usize = 8;
+
+/// Chunks read at most after [`CaptureHandle::close`]: what a dead child left in the pipe, not
+/// an endless stream from a grandchild that kept it open.
+const FINAL_DRAIN_CHUNKS: usize = 32;
+
+/// Pipe capacity asked for under a flood (capped by `/proc/sys/fs/pipe-max-size`).
+const FLOOD_PIPE_SIZE: usize = 1 << 20;
+
+/// Supervisor's capture-mode start token.
+pub const BEGIN_TOKEN: &[u8] = b"<!--XSUPERVISOR:BEGIN-->";
+/// Supervisor's capture-mode end token.
+pub const END_TOKEN: &[u8] = b"<!--XSUPERVISOR:END-->";
+
+/// Which of a child's output streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// The child's stdout (and stderr with `redirect_stderr`).
+    Stdout,
+    /// The child's stderr.
+    Stderr,
+}
+
+impl Channel {
+    /// `stdout` or `stderr`, as in option names, messages and AUTO log names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Stdout => "stdout",
+            Channel::Stderr => "stderr",
+        }
+    }
+}
+
+/// How one channel of one process is logged (the `<channel>_*` options of a program).
+#[derive(Debug)]
+pub struct CaptureConfig {
+    /// The process name (`process_name` expanded), used in syslog lines and debug echoes.
+    pub process_name: String,
+    /// Which stream this is.
+    pub channel: Channel,
+    /// The open log file; `None` for `NONE`.
+    pub logfile: Option<LogFile>,
+    /// `<channel>_syslog`: forward each line to syslog as `<process_name> <line>`.
+    pub syslog: bool,
+    /// `strip_ansi` (a `[supervisord]` option).
+    pub strip_ansi: bool,
+    /// `<channel>_capture_maxbytes`; 0 disables capture mode.
+    pub capture_maxbytes: usize,
+    /// `<channel>_events_enabled`: report each chunk as a `PROCESS_LOG_*` payload.
+    pub events_enabled: bool,
+}
+
+/// Totals of one capture, reported when it ends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaptureReport {
+    /// Bytes read from the pipe.
+    pub bytes_read: u64,
+    /// Bytes that could not be written to the log file.
+    pub bytes_lost: u64,
+    /// True if the stream ended (all writers closed); false if [`CaptureHandle::close`] cut it.
+    pub reached_eof: bool,
+}
+
+/// What a capture tells its owner.
+#[derive(Debug)]
+pub enum CaptureNotice {
+    /// A chunk of output (after `strip_ansi`) for a `PROCESS_LOG_STDOUT/STDERR` event; only
+    /// sent with `events_enabled`.
+    LogEvent(Vec<u8>),
+    /// The bytes between the capture tokens, for a `PROCESS_COMMUNICATION_STDOUT/STDERR` event.
+    Communication(Vec<u8>),
+    /// The first failure of a streak of failed log writes (later failures stay silent).
+    WriteFailed(LogFileError),
+    /// Writing works again after a [`WriteFailed`](CaptureNotice::WriteFailed); `bytes_lost` were dropped meanwhile.
+    WriteRecovered {
+        /// Bytes dropped during the failure streak.
+        bytes_lost: u64,
+    },
+    /// The capture ended; always the last notice.
+    Finished(CaptureReport),
+}
+
+/// The owner's callback for [`CaptureNotice`]s.
+pub type NoticeSink = Box<dyn FnMut(CaptureNotice) + Send>;
+
+/// A byte buffer that keeps only the last `max` bytes written (Supervisor's `BoundIO`, exact).
+#[derive(Debug, Default)]
+struct BoundBuffer {
+    max: usize,
+    buf: Vec<u8>,
+}
+
+impl BoundBuffer {
+    fn write(&mut self, data: &[u8]) {
+        if data.len() >= self.max {
+            self.buf.clear();
+            self.buf.extend_from_slice(&data[data.len() - self.max..]);
+            return;
+        }
+        let excess = (self.buf.len() + data.len()).saturating_sub(self.max);
+        self.buf.drain(..excess);
+        self.buf.extend_from_slice(data);
+    }
+}
+
+/// Length of the longest proper prefix of `token` that `data` ends with (asynchat's
+/// `find_prefix_at_end`).
+fn prefix_at_end(data: &[u8], token: &[u8]) -> usize {
+    (1..token.len()).rev().find(|&l| data.ends_with(&token[..l])).unwrap_or(0)
+}
+
+/// Supervisor's per-chunk output handling for one channel of one process.
+pub struct OutputProcessor {
+    process_name: String,
+    channel: Channel,
+    logfile: Option<LogFile>,
+    syslog_prefix: Option<Vec<u8>>,
+    strip_ansi: bool,
+    events_enabled: bool,
+    capture_enabled: bool,
+    /// Bytes not yet processed because they may be the start of a token.
+    held: Vec<u8>,
+    capturing: bool,
+    capture: BoundBuffer,
+    failing: bool,
+    streak_lost: u64,
+    report: CaptureReport,
+    finished: bool,
+    notices: NoticeSink,
+}
+
+impl std::fmt::Debug for OutputProcessor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutputProcessor")
+            .field("process_name", &self.process_name)
+            .field("channel", &self.channel)
+            .field("logfile", &self.logfile)
+            .field("capturing", &self.capturing)
+            .field("report", &self.report)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OutputProcessor {
+    /// Builds the processor; `notices` receives events and write failures.
+    pub fn new(config: CaptureConfig, notices: NoticeSink) -> OutputProcessor {
+        let syslog_prefix = config.syslog.then(|| format!("{} ", config.process_name).into_bytes());
+        OutputProcessor {
+            process_name: config.process_name,
+            channel: config.channel,
+            logfile: config.logfile,
+            syslog_prefix,
+            strip_ansi: config.strip_ansi,
+            events_enabled: config.events_enabled,
+            capture_enabled: config.capture_maxbytes > 0,
+            held: Vec::new(),
+            capturing: false,
+            capture: BoundBuffer { max: config.capture_maxbytes, buf: Vec::new() },
+            failing: false,
+            streak_lost: 0,
+            report: CaptureReport::default(),
+            finished: false,
+            notices,
+        }
+    }
+
+    /// The log file's path, if the channel has one.
+    pub fn log_path(&self) -> Option<&Path> {
+        self.logfile.as_ref().map(LogFile::path)
+    }
+
+    /// Whether capture mode is active (between a BEGIN and an END token).
+    pub fn is_capturing(&self) -> bool {
+        self.capturing
+    }
+
+    /// Totals so far.
+    pub fn report(&self) -> CaptureReport {
+        self.report
+    }
+
+    /// Handles one chunk read from the pipe.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.report.bytes_read += chunk.len() as u64;
+        if !self.capture_enabled {
+            self.emit(chunk);
+            return;
+        }
+        self.held.extend_from_slice(chunk);
+        self.process_held(false);
+    }
+
+    /// End of stream: flushes bytes held back as a possible partial token, then releases the
+    /// log file (Python drops the handlers when the process ends).
+    pub fn finish(&mut self) {
+        if self.capture_enabled {
+            self.process_held(true);
+        }
+        if let Some(log) = self.logfile.as_mut() {
+            log.close();
+        }
+        self.finished = true;
+    }
+
+    /// Reopens the log file by name (SIGUSR2). Nothing to do once finished.
+    pub fn reopen(&mut self) -> Result<(), LogFileError> {
+        match self.logfile.as_mut() {
+            Some(log) if !self.finished => log.reopen(),
+            _ => Ok(()),
+        }
+    }
+
+    /// Deletes and reopens the log file and empties the capture buffer (`clearProcessLogs`).
+    /// After the capture finished the file is still cleared, then released again.
+    pub fn clear(&mut self) -> Result<(), LogFileError> {
+        self.capture.buf.clear();
+        let Some(log) = self.logfile.as_mut() else { return Ok(()) };
+        let result = log.clear();
+        if self.finished {
+            log.close();
+        }
+        result
+    }
+
+    fn process_held(&mut self, eof: bool) {
+        loop {
+            let token = if self.capturing { END_TOKEN } else { BEGIN_TOKEN };
+            let data = std::mem::take(&mut self.held);
+            match memchr::memmem::find(&data, token) {
+                Some(at) => {
+                    self.emit(&data[..at]);
+                    self.toggle_capture();
+                    self.held = data[at + token.len()..].to_vec();
+                    if self.held.is_empty() {
+                        return;
+                    }
+                }
+                None => {
+                    let keep = if eof { 0 } else { prefix_at_end(&data, token) };
+                    let cut = data.len() - keep;
+                    self.emit(&data[..cut]);
+                    self.held = data[cut..].to_vec();
+                    return;
+                }
+            }
+        }
+    }
+
+    fn toggle_capture(&mut self) {
+        self.capturing = !self.capturing;
+        if !self.capturing {
+            let data = std::mem::take(&mut self.capture.buf);
+            (self.notices)(CaptureNotice::Communication(data));
+            crate::log_debug!("{} {} emitted a comm event", repr_str(&self.process_name), self.channel.name());
+        }
+    }
+
+    /// Python's `_log`: one piece of output to the current log, the main log and events.
+    fn emit(&mut self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        let data = if self.strip_ansi { strip_ansi(data) } else { std::borrow::Cow::Borrowed(data) };
+        if self.capturing {
+            self.capture.write(&data);
+        } else {
+            self.write_log(&data);
+            if let Some(prefix) = &self.syslog_prefix {
+                syslog::send_lines(prefix, &data);
+            }
+        }
+        if daemon_log::enabled(Level::Debug) {
+            let text = match std::str::from_utf8(&data) {
+                Ok(text) => std::borrow::Cow::Borrowed(text),
+                Err(_) => std::borrow::Cow::Owned(format!("Undecodable: {}", repr_bytes(&data))),
+            };
+            crate::log_debug!("{} {} output:\n{}", repr_str(&self.process_name), self.channel.name(), text);
+        }
+        if self.events_enabled {
+            (self.notices)(CaptureNotice::LogEvent(data.into_owned()));
+        }
+    }
+
+    fn write_log(&mut self, data: &[u8]) {
+        let Some(log) = self.logfile.as_mut() else { return };
+        match log.write(data) {
+            Ok(()) => {
+                if self.failing {
+                    self.failing = false;
+                    let bytes_lost = std::mem::take(&mut self.streak_lost);
+                    (self.notices)(CaptureNotice::WriteRecovered { bytes_lost });
+                }
+            }
+            Err(e) => {
+                // A failed rollover happens after the data was written; anything else lost it.
+                if e.op != LogOp::Rotate {
+                    self.streak_lost += data.len() as u64;
+                    self.report.bytes_lost += data.len() as u64;
+                }
+                if !self.failing {
+                    self.failing = true;
+                    (self.notices)(CaptureNotice::WriteFailed(e));
+                }
+            }
+        }
+    }
+}
+
+struct Shared {
+    processor: Mutex<OutputProcessor>,
+    close: Notify,
+}
+
+impl Shared {
+    fn processor(&self) -> std::sync::MutexGuard<'_, OutputProcessor> {
+        self.processor.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The owner's handle on a running capture: control messages and completion.
+#[derive(Debug)]
+pub struct CaptureHandle {
+    shared: Arc<Shared>,
+    task: JoinHandle<CaptureReport>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.processor().fmt(f)
+    }
+}
+
+impl CaptureHandle {
+    /// Reopens the channel's log file (SIGUSR2).
+    pub fn reopen(&self) -> Result<(), LogFileError> {
+        self.shared.processor().reopen()
+    }
+
+    /// Clears the channel's log file and capture buffer (`clearProcessLogs`).
+    pub fn clear(&self) -> Result<(), LogFileError> {
+        self.shared.processor().clear()
+    }
+
+    /// Asks the capture to read what is left in the pipe (bounded) and stop, even if a
+    /// grandchild still holds the pipe open. Used when the process has exited.
+    pub fn close(&self) {
+        self.shared.close.notify_one();
+    }
+
+    /// The channel's log file path, if any.
+    pub fn log_path(&self) -> Option<std::path::PathBuf> {
+        self.shared.processor().log_path().map(Path::to_path_buf)
+    }
+
+    /// Whether the capture task has ended.
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
+    /// Waits for the capture to end and returns its totals.
+    pub async fn wait(self) -> CaptureReport {
+        match self.task.await {
+            Ok(report) => report,
+            Err(_) => self.shared.processor().report(),
+        }
+    }
+}
+
+/// Starts capturing `pipe` (the parent's read end of a child's stdout or stderr pipe) on the
+/// current tokio runtime. The pipe is made non-blocking. The task ends at end of stream (all
+/// writers closed) or after [`CaptureHandle::close`], sending [`CaptureNotice::Finished`] last.
+pub fn spawn_capture(pipe: OwnedFd, config: CaptureConfig, notices: NoticeSink) -> io::Result<CaptureHandle> {
+    set_nonblocking(&pipe)?;
+    // SAFETY: an `OwnedFd` is open and owned by the `AsyncFd` until it is dropped, so the
+    // descriptor stays valid and unchanged for the registration's whole life.
+    let fd = unsafe { AsyncFd::register(pipe) }?;
+    let shared = Arc::new(Shared { processor: Mutex::new(OutputProcessor::new(config, notices)), close: Notify::new() });
+    let task = tokio::spawn(run(fd, Arc::clone(&shared)));
+    Ok(CaptureHandle { shared, task })
+}
+
+fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
+    use nix::fcntl::{fcntl, FcntlArg, OFlag};
+    let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL)?);
+    fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
+    Ok(())
+}
+
+thread_local! {
+    /// One read buffer for all capture tasks of the thread: reads and processing never await.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+enum ReadOutcome {
+    Data(usize),
+    WouldBlock,
+    Eof,
+}
+
+/// Reads one chunk and feeds it to the processor.
+fn read_and_feed(fd: &OwnedFd, shared: &Shared) -> ReadOutcome {
+    SCRATCH.with(|scratch| {
+        let mut owned;
+        let mut borrowed;
+        // A notice callback that re-enters another capture would find the buffer busy.
+        let buf: &mut Vec<u8> = match scratch.try_borrow_mut() {
+            Ok(b) => {
+                borrowed = b;
+                &mut borrowed
+            }
+            Err(_) => {
+                owned = Vec::new();
+                &mut owned
+            }
+        };
+        if buf.len() < CHUNK {
+            buf.resize(CHUNK, 0);
+        }
+        loop {
+            match nix::unistd::read(fd.as_fd(), &mut buf[..CHUNK]) {
+                Ok(0) => return ReadOutcome::Eof,
+                Ok(n) => {
+                    shared.processor().feed(&buf[..n]);
+                    return ReadOutcome::Data(n);
+                }
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(nix::errno::Errno::EAGAIN) => return ReadOutcome::WouldBlock,
+                // EIO and friends: nothing more will come from this pipe.
+                Err(_) => return ReadOutcome::Eof,
+            }
+        }
+    })
+}
+
+/// `/proc/sys/fs/pipe-max-size`, read once.
+fn pipe_max_size() -> usize {
+    static MAX: OnceLock<usize> = OnceLock::new();
+    *MAX.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(FLOOD_PIPE_SIZE)
+    })
+}
+
+/// Raises the pipe's capacity so a flooding child needs fewer wake-ups (best effort: the
+/// per-user pipe quota may refuse).
+fn raise_pipe_size(fd: &OwnedFd) {
+    let size = FLOOD_PIPE_SIZE.min(pipe_max_size());
+    let size = i32::try_from(size).unwrap_or(i32::MAX);
+    let _ = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETPIPE_SZ(size));
+}
+
+async fn run(fd: AsyncFd<OwnedFd>, shared: Arc<Shared>) -> CaptureReport {
+    let mut raised = false;
+    let reached_eof = 'outer: loop {
+        tokio::select! {
+            biased;
+            () = shared.close.notified() => {
+                for _ in 0..FINAL_DRAIN_CHUNKS {
+                    match read_and_feed(fd.get_ref(), &shared) {
+                        ReadOutcome::Data(_) => {}
+                        ReadOutcome::WouldBlock => break 'outer false,
+                        ReadOutcome::Eof => break 'outer true,
+                    }
+                }
+                break false;
+            }
+            ready = fd.readable() => {
+                let Ok(mut guard) = ready else { break true };
+                let mut drained = false;
+                for _ in 0..READS_PER_WAKE {
+                    match read_and_feed(fd.get_ref(), &shared) {
+                        ReadOutcome::Data(n) => {
+                            if n == CHUNK && !raised {
+                                raised = true;
+                                raise_pipe_size(fd.get_ref());
+                            }
+                        }
+                        ReadOutcome::WouldBlock => {
+                            guard.clear_ready();
+                            drained = true;
+                            break;
+                        }
+                        ReadOutcome::Eof => break 'outer true,
+                    }
+                }
+                drop(guard);
+                if !drained {
+                    // Still more to read: let the owner and other captures run first.
+                    tokio::task::yield_now().await;
+                }
+            }
+        }
+    };
+    let mut processor = shared.processor();
+    processor.finish();
+    processor.report.reached_eof = reached_eof;
+    let report = processor.report;
+    (processor.notices)(CaptureNotice::Finished(report));
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    fn processor(capture_maxbytes: usize, events: bool) -> (OutputProcessor, mpsc::Receiver<CaptureNotice>) {
+        let (tx, rx) = mpsc::channel();
+        let config = CaptureConfig {
+            process_name: "cat".into(),
+            channel: Channel::Stdout,
+            logfile: None,
+            syslog: false,
+            strip_ansi: false,
+            capture_maxbytes,
+            events_enabled: events,
+        };
+        let p = OutputProcessor::new(config, Box::new(move |n| tx.send(n).unwrap()));
+        (p, rx)
+    }
+
+    fn drain(rx: &mpsc::Receiver<CaptureNotice>) -> Vec<String> {
+        rx.try_iter()
+            .map(|n| match n {
+                CaptureNotice::LogEvent(d) => format!("log:{}", String::from_utf8_lossy(&d)),
+                CaptureNotice::Communication(d) => format!("comm:{}", String::from_utf8_lossy(&d)),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn prefix_at_end_like_asynchat() {
+        assert_eq!(prefix_at_end(b"abc<!--XSUP", BEGIN_TOKEN), 8);
+        assert_eq!(prefix_at_end(b"abc<", BEGIN_TOKEN), 1);
+        assert_eq!(prefix_at_end(b"abc", BEGIN_TOKEN), 0);
+        // A whole token at the end is not a proper prefix.
+        assert_eq!(prefix_at_end(BEGIN_TOKEN, BEGIN_TOKEN), 0);
+    }
+
+    #[test]
+    fn bound_buffer_keeps_exactly_the_last_bytes() {
+        let mut b = BoundBuffer { max: 5, buf: Vec::new() };
+        b.write(b"abc");
+        b.write(b"def");
+        assert_eq!(b.buf, b"bcdef");
+        b.write(b"0123456789");
+        assert_eq!(b.buf, b"56789");
+    }
+
+    #[test]
+    fn events_carry_each_chunk() {
+        let (mut p, rx) = processor(0, true);
+        p.feed(b"one\n");
+        p.feed(b"\xff\x00two");
+        assert_eq!(drain(&rx), vec!["log:one\n".to_string(), format!("log:{}", String::from_utf8_lossy(b"\xff\x00two"))]);
+    }
+
+    #[test]
+    fn capture_mode_splits_on_tokens_across_chunks() {
+        let (mut p, rx) = processor(100, true);
+        p.feed(b"before<!--XSUPERVI");
+        p.feed(b"SOR:BEGIN-->inside<!--XSUPERVISOR:END-->after\n");
+        assert_eq!(drain(&rx), vec!["log:before", "log:inside", "comm:inside", "log:after\n"]);
+        assert!(!p.is_capturing());
+    }
+
+    #[test]
+    fn held_partial_token_is_flushed_at_eof() {
+        let (mut p, rx) = processor(100, true);
+        p.feed(b"tail<!--XSUP");
+        assert_eq!(drain(&rx), vec!["log:tail"]);
+        p.finish();
+        assert_eq!(drain(&rx), vec!["log:<!--XSUP"]);
+    }
+
+    #[test]
+    fn short_output_is_not_held_back() {
+        let (mut p, rx) = processor(100, true);
+        p.feed(b"ok\n");
+        assert_eq!(drain(&rx), vec!["log:ok\n"]);
+    }
+
+    #[test]
+    fn comm_event_payload_is_bounded() {
+        let (mut p, rx) = processor(4, false);
+        p.feed(b"<!--XSUPERVISOR:BEGIN-->123456<!--XSUPERVISOR:END-->");
+        assert_eq!(drain(&rx), vec!["comm:3456"]);
+    }
+
+    #[test]
+    fn consecutive_sections_in_one_chunk() {
+        let (mut p, rx) = processor(64, false);
+        p.feed(b"<!--XSUPERVISOR:BEGIN-->a<!--XSUPERVISOR:END--><!--XSUPERVISOR:BEGIN-->b<!--XSUPERVISOR:END-->");
+        assert_eq!(drain(&rx), vec!["comm:a", "comm:b"]);
+    }
+
+    #[test]
+    fn clear_empties_capture_buffer() {
+        let (mut p, rx) = processor(64, false);
+        p.feed(b"<!--XSUPERVISOR:BEGIN-->lost");
+        p.clear().unwrap();
+        p.feed(b"kept<!--XSUPERVISOR:END-->");
+        assert_eq!(drain(&rx), vec!["comm:kept"]);
+    }
+}

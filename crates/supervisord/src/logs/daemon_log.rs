@@ -1,0 +1,444 @@
+//! supervisord's own log: Supervisor's seven levels, its line format and its handlers.
+//!
+//! Lines look like `2026-11-25 14:20:07,997 INFO spawned: 'x' with pid 123` (local time,
+//! milliseconds truncated), multi-line messages are written as they are. The sinks mirror
+//! Python's `make_logger`: the `logfile` (a rotating [`LogFile`], or syslog for the magic name
+//! `syslog`) and, with `nodaemon` and not `silent`, stdout as well, each getting every record.
+//!
+//! Why not `tracing`: Supervisor has seven levels (tracing has five), one flat message per
+//! record and one consumer, on one thread. A global logger behind a relaxed atomic level check
+//! costs one load for a filtered-out message, is callable from the owner task and from HTTP
+//! handlers alike (no `Send` issue, no handle to thread through), and keeps the format exact.
+//! Use the macros ([`log_info!`](crate::log_info) etc.) or [`log`] after [`install`]ing a
+//! [`DaemonLog`]; records logged before that are buffered and flushed at install in
+//! Supervisor's order (criticals, then warnings, then infos — spec §1.8).
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Mutex;
+
+use super::logfile::{LogFile, LogFileError};
+use super::syslog;
+
+/// Supervisor's log levels, with their numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Level {
+    /// `blather` (3): developer detail about supervisor itself.
+    Blather = 3,
+    /// `trace` (5): RPC calls, HTTP access.
+    Trace = 5,
+    /// `debug` (10): child output echo, signal details.
+    Debug = 10,
+    /// `info` (20): the default.
+    Info = 20,
+    /// `warn` (30).
+    Warn = 30,
+    /// `error` (40).
+    Error = 40,
+    /// `critical` (50).
+    Critical = 50,
+}
+
+impl Level {
+    /// All levels, most severe first.
+    pub const ALL: [Level; 7] =
+        [Level::Critical, Level::Error, Level::Warn, Level::Info, Level::Debug, Level::Trace, Level::Blather];
+
+    /// The four-letter tag written in log lines (`CRIT`, `ERRO`, `WARN`, `INFO`, `DEBG`, `TRAC`, `BLAT`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Level::Critical => "CRIT",
+            Level::Error => "ERRO",
+            Level::Warn => "WARN",
+            Level::Info => "INFO",
+            Level::Debug => "DEBG",
+            Level::Trace => "TRAC",
+            Level::Blather => "BLAT",
+        }
+    }
+
+    /// The name used by `loglevel=` (`critical`, `error`, `warn`, `info`, `debug`, `trace`, `blather`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Critical => "critical",
+            Level::Error => "error",
+            Level::Warn => "warn",
+            Level::Info => "info",
+            Level::Debug => "debug",
+            Level::Trace => "trace",
+            Level::Blather => "blather",
+        }
+    }
+
+    /// Supervisor's number for the level.
+    pub fn number(self) -> u8 {
+        self as u8
+    }
+
+    /// Parses a `loglevel=` value the way Supervisor does (case-insensitive name).
+    pub fn from_name(name: &str) -> Option<Level> {
+        let lower = name.to_ascii_lowercase();
+        Level::ALL.into_iter().find(|l| l.name() == lower)
+    }
+}
+
+/// Where the main log goes besides stdout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogTarget {
+    /// A file, rotated when `maxbytes > 0` (Supervisor's `logfile`, `logfile_maxbytes`, `logfile_backups`).
+    File {
+        /// The `logfile` path.
+        path: PathBuf,
+        /// `logfile_maxbytes` (0: never rotate).
+        maxbytes: u64,
+        /// `logfile_backups`.
+        backups: u32,
+    },
+    /// `logfile=syslog`: every line of every record goes to `syslog()` at `LOG_INFO`.
+    Syslog,
+}
+
+impl LogTarget {
+    /// The target Supervisor derives from a `logfile` value (`syslog` is the magic name).
+    pub fn from_logfile(logfile: &Path, maxbytes: u64, backups: u32) -> LogTarget {
+        if logfile == Path::new("syslog") {
+            LogTarget::Syslog
+        } else {
+            LogTarget::File { path: logfile.to_path_buf(), maxbytes, backups }
+        }
+    }
+}
+
+/// Everything needed to build the daemon's logger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonLogConfig {
+    /// `loglevel`: records below it are dropped.
+    pub level: Level,
+    /// `logfile`.
+    pub target: LogTarget,
+    /// `nodaemon && !silent`: also write every record to stdout.
+    pub echo_stdout: bool,
+}
+
+/// Why `clearLog` failed, mapped by the RPC layer to `NO_FILE` / `FAILED`.
+#[derive(Debug, thiserror::Error)]
+pub enum ClearLogError {
+    /// The log is syslog, or the file does not exist.
+    #[error("no log file")]
+    NoFile,
+    /// Deleting or reopening failed.
+    #[error(transparent)]
+    Failed(#[from] LogFileError),
+}
+
+enum Sink {
+    Stdout,
+    File { log: LogFile, failing: bool },
+    Syslog,
+}
+
+/// The daemon's logger: a level and the sinks that receive each record.
+pub struct DaemonLog {
+    level: Level,
+    sinks: Vec<Sink>,
+    line: Vec<u8>,
+}
+
+impl fmt::Debug for DaemonLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DaemonLog").field("level", &self.level).field("path", &self.path()).finish()
+    }
+}
+
+impl DaemonLog {
+    /// Opens the sinks; fails if the log file cannot be opened (supervisord then exits).
+    pub fn open(config: &DaemonLogConfig) -> Result<DaemonLog, LogFileError> {
+        let mut sinks = Vec::with_capacity(2);
+        // Python adds the stdout handler first, so stdout sees each record first.
+        if config.echo_stdout {
+            sinks.push(Sink::Stdout);
+        }
+        match &config.target {
+            LogTarget::File { path, maxbytes, backups } => {
+                sinks.push(Sink::File { log: LogFile::open(path.clone(), *maxbytes, *backups)?, failing: false });
+            }
+            LogTarget::Syslog => sinks.push(Sink::Syslog),
+        }
+        Ok(DaemonLog { level: config.level, sinks, line: Vec::with_capacity(256) })
+    }
+
+    /// The threshold level.
+    pub fn level(&self) -> Level {
+        self.level
+    }
+
+    /// The log file's path (`None` for syslog).
+    pub fn path(&self) -> Option<&Path> {
+        self.sinks.iter().find_map(|s| match s {
+            Sink::File { log, .. } => Some(log.path()),
+            _ => None,
+        })
+    }
+
+    /// Writes one record to every sink if `level` passes the threshold.
+    pub fn log(&mut self, level: Level, message: &str) {
+        if level < self.level {
+            return;
+        }
+        let now = jiff::ZonedDateTime::now();
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        format_prefix(&mut line, now.datetime(), level);
+        let prefix_len = line.len();
+        line.extend_from_slice(message.as_bytes());
+        line.push(b'\n');
+        for sink in &mut self.sinks {
+            match sink {
+                Sink::Stdout => {
+                    // Like Python, a broken stdout (EPIPE) is not worth reporting.
+                    let mut out = std::io::stdout().lock();
+                    let _ = out.write_all(&line).and_then(|()| out.flush());
+                }
+                Sink::File { log, failing } => match log.write(&line) {
+                    Ok(()) => *failing = false,
+                    Err(e) => {
+                        // The log cannot report its own failure; say it once per streak.
+                        if !*failing {
+                            let _ = writeln!(std::io::stderr(), "supervisord: {e}");
+                        }
+                        *failing = true;
+                    }
+                },
+                Sink::Syslog => {
+                    let prefix = &line[..prefix_len];
+                    for msg_line in syslog::lines(message.as_bytes()) {
+                        let mut m = Vec::with_capacity(prefix.len() + msg_line.len());
+                        m.extend_from_slice(prefix);
+                        m.extend_from_slice(msg_line);
+                        syslog::send(&m);
+                    }
+                }
+            }
+        }
+        self.line = line;
+    }
+
+    /// Reopens the log file by name (SIGUSR2); stdout and syslog need nothing.
+    pub fn reopen(&mut self) -> Result<(), LogFileError> {
+        let mut result = Ok(());
+        for sink in &mut self.sinks {
+            if let Sink::File { log, failing } = sink {
+                match log.reopen() {
+                    Ok(()) => *failing = false,
+                    Err(e) => result = Err(e),
+                }
+            }
+        }
+        result
+    }
+
+    /// `supervisor.clearLog`: deletes the log file and reopens it. As in Python, each handler
+    /// logs `reopening log file` before being reopened (so the message lands in the old file
+    /// and, with `nodaemon`, on stdout), and the new file starts empty.
+    pub fn clear(&mut self) -> Result<(), ClearLogError> {
+        let Some(path) = self.path().map(Path::to_path_buf) else {
+            return Err(ClearLogError::NoFile);
+        };
+        if !path.exists() {
+            return Err(ClearLogError::NoFile);
+        }
+        // Python: os.remove(logfile); a failure here is FAILED.
+        if let Some(Sink::File { log, .. }) = self.sinks.iter_mut().find(|s| matches!(s, Sink::File { .. })) {
+            if log.is_regular() {
+                std::fs::remove_file(&path).map_err(|source| LogFileError {
+                    op: super::logfile::LogOp::Remove,
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+        }
+        for i in 0..self.sinks.len() {
+            self.log(Level::Info, "reopening log file");
+            if let Sink::File { log, failing } = &mut self.sinks[i] {
+                log.reopen()?;
+                *failing = false;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes `YYYY-MM-DD HH:MM:SS,mmm LEVL ` for `time` (milliseconds truncated, as Python's `%03d`).
+pub fn format_prefix(out: &mut Vec<u8>, time: jiff::civil::DateTime, level: Level) {
+    let millis = time.subsec_nanosecond() / 1_000_000;
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02},{:03} {} ",
+        time.year(),
+        time.month(),
+        time.day(),
+        time.hour(),
+        time.minute(),
+        time.second(),
+        millis,
+        level.tag()
+    );
+}
+
+/// Records kept while no logger is installed; bounded so a daemon that never gets one cannot grow.
+const EARLY_CAP: usize = 4096;
+
+struct Global {
+    log: Option<DaemonLog>,
+    early: Vec<(Level, String)>,
+}
+
+static GLOBAL: Mutex<Global> = Mutex::new(Global { log: None, early: Vec::new() });
+
+/// The installed logger's level; 0 (everything) while records are being buffered.
+static THRESHOLD: AtomicU8 = AtomicU8::new(0);
+
+fn global() -> std::sync::MutexGuard<'static, Global> {
+    GLOBAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Whether a record at `level` would be kept (cheap: one atomic load). The macros check this
+/// before formatting.
+pub fn enabled(level: Level) -> bool {
+    level.number() >= THRESHOLD.load(Ordering::Relaxed)
+}
+
+/// Logs `message` through the installed logger, or buffers it until [`install`].
+pub fn log(level: Level, message: &str) {
+    if !enabled(level) {
+        return;
+    }
+    let mut g = global();
+    match g.log.as_mut() {
+        Some(log) => log.log(level, message),
+        None => {
+            if g.early.len() < EARLY_CAP {
+                g.early.push((level, message.to_owned()));
+            }
+        }
+    }
+}
+
+/// [`log`] for preformatted arguments (what the macros call).
+pub fn log_args(level: Level, args: fmt::Arguments<'_>) {
+    match args.as_str() {
+        Some(s) => log(level, s),
+        None => log(level, &args.to_string()),
+    }
+}
+
+/// Installs `log` as the daemon's logger and flushes the records buffered so far, most severe
+/// first (criticals, then warnings, then infos, …; order kept within a level). Returns the
+/// previously installed logger, if any.
+pub fn install(mut log: DaemonLog) -> Option<DaemonLog> {
+    let mut g = global();
+    let mut early = std::mem::take(&mut g.early);
+    early.sort_by_key(|(level, _)| std::cmp::Reverse(*level));
+    for (level, message) in &early {
+        log.log(*level, message);
+    }
+    THRESHOLD.store(log.level.number(), Ordering::Relaxed);
+    g.log.replace(log)
+}
+
+/// Removes the installed logger (e.g. to close it at exit or before a reload re-creates it);
+/// records logged afterwards are buffered again.
+pub fn uninstall() -> Option<DaemonLog> {
+    let mut g = global();
+    THRESHOLD.store(0, Ordering::Relaxed);
+    g.log.take()
+}
+
+/// Takes the records buffered while no logger was installed (to print them to stderr when
+/// supervisord exits before creating its logger).
+pub fn take_early() -> Vec<(Level, String)> {
+    std::mem::take(&mut global().early)
+}
+
+/// Runs `f` on the installed logger (for `reopen`, `clear`), if there is one.
+pub fn with_installed<R>(f: impl FnOnce(&mut DaemonLog) -> R) -> Option<R> {
+    global().log.as_mut().map(f)
+}
+
+/// Logs at an explicit [`Level`] with `format!` syntax, skipping the formatting when filtered out.
+#[macro_export]
+macro_rules! daemon_log {
+    ($level:expr, $($arg:tt)*) => {{
+        let level = $level;
+        if $crate::logs::daemon_log::enabled(level) {
+            $crate::logs::daemon_log::log_args(level, ::std::format_args!($($arg)*));
+        }
+    }};
+}
+
+/// Logs at `critical` (CRIT).
+#[macro_export]
+macro_rules! log_crit { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Critical, $($arg)*) }; }
+/// Logs at `error` (ERRO).
+#[macro_export]
+macro_rules! log_error { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Error, $($arg)*) }; }
+/// Logs at `warn` (WARN).
+#[macro_export]
+macro_rules! log_warn { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Warn, $($arg)*) }; }
+/// Logs at `info` (INFO).
+#[macro_export]
+macro_rules! log_info { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Info, $($arg)*) }; }
+/// Logs at `debug` (DEBG).
+#[macro_export]
+macro_rules! log_debug { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Debug, $($arg)*) }; }
+/// Logs at `trace` (TRAC).
+#[macro_export]
+macro_rules! log_trace { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Trace, $($arg)*) }; }
+/// Logs at `blather` (BLAT).
+#[macro_export]
+macro_rules! log_blather { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Blather, $($arg)*) }; }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_have_supervisor_numbers_tags_and_names() {
+        let table: Vec<(u8, &str, &str)> = Level::ALL.iter().map(|l| (l.number(), l.tag(), l.name())).collect();
+        assert_eq!(
+            table,
+            vec![
+                (50, "CRIT", "critical"),
+                (40, "ERRO", "error"),
+                (30, "WARN", "warn"),
+                (20, "INFO", "info"),
+                (10, "DEBG", "debug"),
+                (5, "TRAC", "trace"),
+                (3, "BLAT", "blather"),
+            ]
+        );
+        assert_eq!(Level::from_name("WARN"), Some(Level::Warn));
+        assert_eq!(Level::from_name("warning"), None);
+        assert!(Level::Blather < Level::Trace && Level::Error < Level::Critical);
+    }
+
+    #[test]
+    fn prefix_has_comma_millis_truncated() {
+        let t = jiff::civil::date(2026, 11, 25).at(14, 20, 7, 997_999_999);
+        let mut out = Vec::new();
+        format_prefix(&mut out, t, Level::Info);
+        assert_eq!(out, b"2026-11-25 14:20:07,997 INFO ");
+        out.clear();
+        format_prefix(&mut out, jiff::civil::date(2027, 1, 2).at(3, 4, 5, 6_000_000), Level::Blather);
+        assert_eq!(out, b"2027-01-02 03:04:05,006 BLAT ");
+    }
+
+    #[test]
+    fn syslog_target_from_magic_name() {
+        assert_eq!(LogTarget::from_logfile(Path::new("syslog"), 5, 1), LogTarget::Syslog);
+        assert!(matches!(LogTarget::from_logfile(Path::new("/x/syslog"), 5, 1), LogTarget::File { .. }));
+    }
+}

@@ -1,0 +1,26 @@
+//! Logging: child output capture, rotating log files, log reading for the RPC layer, `AUTO`
+//! child log names, and supervisord's own log.
+//!
+//! - [`logfile`]: [`LogFile`], a file with Supervisor's `maxbytes`/`backups` rotation.
+//! - [`capture`]: the per-pipe capture task and Supervisor's per-chunk output semantics.
+//! - [`tail`]: `readLog` / `tailProcess*Log` offset arithmetic on log files.
+//! - [`autolog`]: `AUTO` log file names and their cleanup at startup.
+//! - [`daemon_log`]: the daemon's levelled logger and its macros (`log_info!` …).
+//! - [`ansi`], [`pyrepr`], [`syslog`]: `strip_ansi`, Python `repr()` for messages, `syslog(3)`.
+
+pub mod ansi;
+pub mod autolog;
+pub mod capture;
+pub mod daemon_log;
+pub mod logfile;
+pub mod pyrepr;
+pub mod syslog;
+pub mod tail;
+
+pub use autolog::{clear_auto_child_logs, create_auto_log, is_auto_log_name};
+pub use capture::{
+    spawn_capture, CaptureConfig, CaptureHandle, CaptureNotice, CaptureReport, Channel, NoticeSink, OutputProcessor,
+};
+pub use daemon_log::{ClearLogError, DaemonLog, DaemonLogConfig, Level, LogTarget};
+pub use logfile::{LogFile, LogFileError, LogOp};
+pub use tail::{read_log, tail_log, ReadLogError, Tail};
