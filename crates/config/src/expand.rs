@@ -257,6 +257,8 @@ fn format_with<'a>(
         if ch == Some('*') {
             let v = args.next()?;
             let w = v.as_int().ok_or_else(|| bad("* wants int"))?;
+            let w = i64::try_from(w)
+                .map_err(|_| bad("Python int too large to convert to C ssize_t"))?;
             if w < 0 {
                 spec.flags |= F_LJUST;
             }
@@ -283,6 +285,8 @@ fn format_with<'a>(
             if ch == Some('*') {
                 let v = args.next()?;
                 let p = v.as_int().ok_or_else(|| bad("* wants int"))?;
+                let p = i32::try_from(p)
+                    .map_err(|_| bad("Python int too large to convert to C int"))?;
                 spec.prec = Some(usize::try_from(p.max(0)).unwrap_or(usize::MAX));
                 ch = read(&mut pos);
             } else if let Some(d) = ch.and_then(|c| c.to_digit(10)) {
@@ -307,9 +311,6 @@ fn format_with<'a>(
         let Some(conv) = ch else {
             return Err(bad("incomplete format"));
         };
-        if spec.width.is_some_and(|w| w > MAX_WIDTH) || spec.prec.is_some_and(|p| p > MAX_WIDTH) {
-            return Err(bad("width too big"));
-        }
         let arg = args.next()?;
         let known = matches!(
             conv,
@@ -343,6 +344,9 @@ fn format_with<'a>(
         }
         if matches!(arg, Arg::Mapping) && !named {
             return Err(ExpandError::UnnamedSpecifier { index: start });
+        }
+        if spec.width.is_some_and(|w| w > MAX_WIDTH) || spec.prec.is_some_and(|p| p > MAX_WIDTH) {
+            return Err(bad("width too big"));
         }
         format_one(&mut out, conv, &mut spec, arg)?;
         i = pos;
