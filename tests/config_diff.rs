@@ -241,6 +241,24 @@ fn names(items: &[Value]) -> String {
     }
 }
 
+/// Turns a path as [`diff`] prints it (`.groups[0](web).name`) into the `.`-separated form of
+/// EXPECTED_DIFFERENCES.md (`groups.0.name`).
+fn plain_path(printed: &str) -> String {
+    let mut plain = String::new();
+    let mut in_name = false;
+    for c in printed.chars() {
+        match c {
+            '(' if !in_name => in_name = true,
+            ')' if in_name => in_name = false,
+            _ if in_name => {}
+            '[' => plain.push('.'),
+            ']' => {}
+            _ => plain.push(c),
+        }
+    }
+    plain.trim_start_matches('.').to_string()
+}
+
 /// The line number Python quotes in a parse error (`[line  5]` or `line: 5`), if any.
 fn quoted_line(message: &str) -> Option<u64> {
     let rest = message
@@ -453,6 +471,23 @@ fn compare_file(
     if let Some(expected) = expected {
         check_outcome("Python", &expected.python, &python, &mut out);
         check_outcome("ours", &expected.ours, &ours, &mut out);
+        if py_ok && rs_ok && out.is_empty() {
+            // Both load it: everything the row does not talk about must still be equal.
+            let named = [&expected.python, &expected.ours]
+                .into_iter()
+                .filter_map(|outcome| match outcome {
+                    Outcome::Ok(checks) => Some(checks.iter().map(|(path, _)| path.as_str())),
+                    Outcome::Error(_) => None,
+                })
+                .flatten()
+                .collect::<Vec<&str>>();
+            let mut diffs = Vec::new();
+            diff("", &python, &ours, &mut diffs);
+            out.extend(diffs.into_iter().filter(|d| {
+                let path = plain_path(d.split_once(": ").map_or(d.as_str(), |(p, _)| p));
+                !named.iter().any(|n| path == *n)
+            }));
+        }
     } else if name.starts_with("bad_") {
         match (py_ok, rs_ok) {
             (true, _) => out.push("corpus error: Python accepts this bad_ file".to_string()),
@@ -557,6 +592,10 @@ fn expectation_cells_parse() {
             ("a.0.b".to_string(), Value::from("x")),
             ("c".to_string(), Value::from(7)),
         ])
+    );
+    assert_eq!(
+        plain_path(".groups[1](web).processes[0](web_00).environment.A"),
+        "groups.1.processes.0.environment.A"
     );
     let value: Value = serde_json::json!({"a": [{"b": "x"}], "c": 7});
     assert_eq!(lookup(&value, "a.0.b"), Some(&Value::from("x")));
