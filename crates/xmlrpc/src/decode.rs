@@ -12,7 +12,7 @@
 //!   [`Limits::allow_illegal_chars`] is set (see [`Limits::response`]).
 //!
 //! What is accepted follows Python: `<value>text</value>` with no type element is a string
-//! (whitespace and all), `<int>`/`<i4>`/`<double>` allow surrounding whitespace, a call's
+//! (whitespace and all), scalars other than `<string>` allow surrounding whitespace, a call's
 //! `<params>` may be missing, struct members repeat with dict semantics, namespace prefixes
 //! on element names are ignored (`<ex:nil/>`), and so are attributes, comments and processing
 //! instructions. Line ends in text are normalised (`\r\n` and `\r` become `\n`) as every XML
