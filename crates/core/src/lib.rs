@@ -11,7 +11,7 @@
 //!   next deadline.
 //! - [`signals`]: signal names and numbers, wait-status wording (`terminated by SIGKILL`).
 //! - [`info`]: the `getProcessInfo` snapshot and its `description` text.
-//! - [`order`]: start/stop ordering by priority and the reload diff.
+//! - [`order`]: start/stop ordering by priority, the ordered shutdown and the reload diff.
 //!
 //! **Invariant:** nothing in this crate reads a clock, touches a file descriptor or sends a
 //! signal. Time is an argument; effects are returned as values.
@@ -25,7 +25,7 @@ pub mod state;
 pub mod time;
 
 pub use info::{LocalTime, ProcessInfo};
-pub use order::{Named, Prioritized, ReloadDiff};
+pub use order::{Named, Prioritized, ReloadDiff, StopSequence};
 pub use policy::{AutoRestart, Policy};
 pub use process::{Action, Event, KillPurpose, Outcome, Process, Refusal, StateChange};
 pub use signals::{describe_wait_status, signal_name, signal_number, WaitStatus};

@@ -65,6 +65,47 @@ pub fn stop_order<T: Prioritized>(items: &[T]) -> Vec<&T> {
     v
 }
 
+/// The ordered shutdown of supervisord (spec §3.4): groups are stopped one at a time, highest
+/// priority number first, and the next group is only signalled once every process of the
+/// current one is in a stopped state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StopSequence {
+    /// Group names still to stop, in start order (the next one is at the end).
+    remaining: Vec<String>,
+}
+
+impl StopSequence {
+    /// A sequence over `groups` (any order; they are sorted here).
+    pub fn new<T: Prioritized>(groups: &[T]) -> StopSequence {
+        StopSequence {
+            remaining: start_order(groups)
+                .into_iter()
+                .map(|g| g.name().to_owned())
+                .collect(),
+        }
+    }
+
+    /// The group to stop now, after dropping the groups `is_stopped` says are done; `None`
+    /// when every group is stopped. Call it again after every state change: sending the stop
+    /// to a group that is already stopping is harmless ([`crate::Event::StopAll`] is
+    /// idempotent).
+    pub fn current(&mut self, mut is_stopped: impl FnMut(&str) -> bool) -> Option<&str> {
+        while let Some(last) = self.remaining.last() {
+            if is_stopped(last) {
+                self.remaining.pop();
+            } else {
+                break;
+            }
+        }
+        self.remaining.last().map(String::as_str)
+    }
+
+    /// Group names not yet known to be stopped, next first.
+    pub fn remaining(&self) -> impl Iterator<Item = &str> {
+        self.remaining.iter().rev().map(String::as_str)
+    }
+}
+
 /// The result of comparing the running group configs with newly read ones
 /// (`reloadConfig` / `supervisorctl reread`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -155,6 +196,28 @@ mod tests {
         let mut start: Vec<&str> = names(&ordered);
         start.reverse();
         assert_eq!(start, names(&stop_order(&items)));
+    }
+
+    #[test]
+    fn stop_sequence_stops_one_group_at_a_time_highest_priority_first() {
+        let groups = [g("low", 1), g("high", 900), g("mid", 50), g("mid2", 50)];
+        let mut seq = StopSequence::new(&groups);
+        assert_eq!(
+            seq.remaining().collect::<Vec<_>>(),
+            ["high", "mid2", "mid", "low"]
+        );
+        let mut stopped: Vec<&str> = vec![];
+        assert_eq!(seq.current(|n| stopped.contains(&n)), Some("high"));
+        // Still stopping: the same group again.
+        assert_eq!(seq.current(|n| stopped.contains(&n)), Some("high"));
+        stopped.push("high");
+        // Groups that are already stopped are skipped in the same call.
+        stopped.push("mid2");
+        assert_eq!(seq.current(|n| stopped.contains(&n)), Some("mid"));
+        stopped.extend(["mid", "low"]);
+        assert_eq!(seq.current(|n| stopped.contains(&n)), None);
+        assert_eq!(seq.remaining().count(), 0);
+        assert_eq!(StopSequence::new::<G>(&[]).current(|_| false), None);
     }
 
     #[test]

@@ -30,6 +30,18 @@
 //!   exits before due deadlines: "exited too quickly" is judged from the exit time (fix Q2).
 //!
 //! Timers use [`Now::mono`]; the wall clock only feeds `laststart`/`laststop` (spec §2.8).
+//!
+//! # Where this differs from Python 4.3.0, on purpose
+//!
+//! - No polling latency (Q1–Q3): the retry limit is checked as soon as BACKOFF is entered, so
+//!   the failure that exceeds `startretries` goes BACKOFF → FATAL in the same step (Python
+//!   needs one more ~1 s loop iteration); a backoff retry fires at exactly `failure + N s`.
+//! - A stop resets the backoff counter (Q6), whether it caught the process in BACKOFF or in
+//!   the STARTING of a retry.
+//! - An exit reported while UNKNOWN forgets the pid and stays UNKNOWN (Python fails an
+//!   assertion there).
+//! - SIGKILL repeats at least every second even with `stopwaitsecs=0` (Python: every loop).
+//! - [`Event::Exited::survivors`] lets the daemon explain the "daemonizing program" trap.
 
 use std::time::Duration;
 
@@ -152,6 +164,40 @@ pub struct StateChange {
     /// The pid at the time of the change, 0 if none (`pid:` of RUNNING, STOPPING, STOPPED and
     /// EXITED events; for STOPPED and EXITED it is the pid that just died).
     pub pid: u32,
+}
+
+impl StateChange {
+    /// The event type this change emits: `PROCESS_STATE_` + the new state's name.
+    #[must_use]
+    pub fn event_name(&self) -> String {
+        format!("PROCESS_STATE_{}", self.to.name())
+    }
+
+    /// The event payload as Supervisor writes it, e.g.
+    /// `processname:web groupname:web from_state:STARTING pid:42`.
+    #[must_use]
+    pub fn payload(&self, process_name: &str, group_name: &str) -> String {
+        let base = format!(
+            "processname:{process_name} groupname:{group_name} from_state:{}",
+            self.from.name()
+        );
+        match self.to {
+            ProcessState::Starting | ProcessState::Backoff => {
+                format!("{base} tries:{}", self.tries)
+            }
+            ProcessState::Exited => {
+                format!(
+                    "{base} expected:{} pid:{}",
+                    u8::from(self.expected),
+                    self.pid
+                )
+            }
+            ProcessState::Running | ProcessState::Stopping | ProcessState::Stopped => {
+                format!("{base} pid:{}", self.pid)
+            }
+            ProcessState::Fatal | ProcessState::Unknown => base,
+        }
+    }
 }
 
 /// Why a command was refused or failed; each maps to one Supervisor fault.
@@ -518,9 +564,11 @@ impl Process {
         }
 
         if self.killing {
-            // The result of a stop request: STOPPING -> STOPPED.
+            // The result of a stop request: STOPPING -> STOPPED. A stop ends any failure
+            // streak (Q6 fix, also when stopped while STARTING after failed attempts).
             self.killing = false;
             self.delay = None;
+            self.backoff = 0;
             self.exitstatus = Some(es);
             self.change_state(step, ProcessState::Stopped, true);
             let level = if expected {

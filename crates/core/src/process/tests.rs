@@ -784,6 +784,29 @@ fn stop_in_backoff_stops_without_a_signal_and_resets_backoff() {
 }
 
 #[test]
+fn stop_while_retrying_also_resets_backoff() {
+    // Q6 fix, second path: a stop during a retry's STARTING ends the streak too.
+    let mut h = H::with(|p| p.startretries = 1);
+    let _ = h.tick();
+    let _ = h.ev(Event::SpawnFailed {
+        message: "x".into(),
+    });
+    let _ = h.at(1000).tick();
+    let _ = h.ev(Event::Spawned { pid: PID });
+    assert_eq!((h.p.state(), h.p.backoff()), (Starting, 1));
+    let _ = h.at(1200).ev(Event::Stop);
+    let out = h.at(1300).exit(sig(15));
+    assert_eq!(changes(&out), vec![(Stopping, Stopped)]);
+    assert_eq!(h.p.backoff(), 0);
+    let out = h.ev(Event::Start);
+    assert_eq!(change_records(&out)[0].tries, 0);
+    let _ = h.ev(Event::SpawnFailed {
+        message: "x".into(),
+    });
+    assert_eq!(h.p.state(), Backoff);
+}
+
+#[test]
 fn shutdown_stop_turns_backoff_into_fatal() {
     let mut h = H::new();
     let _ = h.tick();
@@ -1519,4 +1542,68 @@ fn info_snapshot_follows_the_process() {
     assert_eq!(i.pid, 0);
     assert_eq!(i.spawnerr, "Bad exit code -1");
     assert_eq!(i.statename(), "EXITED");
+}
+
+// ---- event payloads ----------------------------------------------------------------------------
+
+#[test]
+fn state_change_payloads_match_supervisor_events() {
+    let c = |from, to, expected, tries, pid| StateChange {
+        from,
+        to,
+        expected,
+        tries,
+        pid,
+    };
+    let cases = [
+        (
+            c(Stopped, Starting, true, 0, 0),
+            "PROCESS_STATE_STARTING",
+            "processname:web groupname:g from_state:STOPPED tries:0",
+        ),
+        (
+            c(Starting, Backoff, true, 2, 0),
+            "PROCESS_STATE_BACKOFF",
+            "processname:web groupname:g from_state:STARTING tries:2",
+        ),
+        (
+            c(Starting, Running, true, 0, 42),
+            "PROCESS_STATE_RUNNING",
+            "processname:web groupname:g from_state:STARTING pid:42",
+        ),
+        (
+            c(Running, Stopping, true, 0, 42),
+            "PROCESS_STATE_STOPPING",
+            "processname:web groupname:g from_state:RUNNING pid:42",
+        ),
+        (
+            c(Stopping, Stopped, true, 0, 42),
+            "PROCESS_STATE_STOPPED",
+            "processname:web groupname:g from_state:STOPPING pid:42",
+        ),
+        (
+            c(Running, Exited, false, 0, 42),
+            "PROCESS_STATE_EXITED",
+            "processname:web groupname:g from_state:RUNNING expected:0 pid:42",
+        ),
+        (
+            c(Running, Exited, true, 0, 42),
+            "PROCESS_STATE_EXITED",
+            "processname:web groupname:g from_state:RUNNING expected:1 pid:42",
+        ),
+        (
+            c(Backoff, Fatal, true, 0, 0),
+            "PROCESS_STATE_FATAL",
+            "processname:web groupname:g from_state:BACKOFF",
+        ),
+        (
+            c(Stopping, Unknown, true, 0, 42),
+            "PROCESS_STATE_UNKNOWN",
+            "processname:web groupname:g from_state:STOPPING",
+        ),
+    ];
+    for (change, name, payload) in cases {
+        assert_eq!(change.event_name(), name);
+        assert_eq!(change.payload("web", "g"), payload);
+    }
 }
