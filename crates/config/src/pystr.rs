@@ -116,13 +116,18 @@ pub enum IntError {
 /// Python's `int(text, base)` for base 8, 10 or 16, restricted to results that fit in `i64`.
 ///
 /// Accepts surrounding whitespace, a sign, `_` between digits and (for base 8/16) the optional
-/// `0o`/`0x` prefix, exactly as Python does; only ASCII digits are accepted.
+/// `0o`/`0x` prefix, exactly as Python does. Only ASCII digits are accepted (Python also takes
+/// other Unicode decimal digits, which would need a Unicode database).
 pub fn py_int_base(text: &str, base: u32) -> Result<i64, IntError> {
     let invalid = || IntError::Invalid {
         base,
         text: text.to_owned(),
     };
-    let s = py_strip(text);
+    // CPython maps non-ASCII whitespace to ' ' and then strips only C's ASCII whitespace, so
+    // U+001C..U+001F (whitespace for `str.strip`) are *not* stripped here.
+    let s = text.trim_matches(|c: char| {
+        matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r') || (!c.is_ascii() && py_isspace(c))
+    });
     let (neg, mut digits) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -232,6 +237,7 @@ mod tests {
             ("1_000", 1000),
             ("007", 7),
             ("\t-1_2\n", -12),
+            ("\u{a0}3\u{3000}", 3),
             ("9223372036854775807", i64::MAX),
             ("-9223372036854775808", i64::MIN),
         ];
@@ -253,6 +259,7 @@ mod tests {
             ("- 1", "invalid literal for int() with base 10: '- 1'"),
             ("0x10", "invalid literal for int() with base 10: '0x10'"),
             ("++1", "invalid literal for int() with base 10: '++1'"),
+            ("\x1c1", "invalid literal for int() with base 10: '\\x1c1'"),
         ];
         for (input, want) in bad {
             assert_eq!(

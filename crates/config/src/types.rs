@@ -510,6 +510,39 @@ const USES_PARAMS: &[&str] = &[
     "sip", "sips", "mms", "sftp", "tel",
 ];
 
+/// Python 3.11's `_check_bracketed_host`: what is inside `[...]` of a URL's netloc must be an
+/// IPv6 address (or an `IPvFuture` literal).
+fn check_bracketed_host(host: &str) -> Result<(), String> {
+    if let Some(rest) = host.strip_prefix('v') {
+        // `\Av[a-fA-F0-9]+\..+\Z`
+        let ok = rest.split_once('.').is_some_and(|(hex, tail)| {
+            !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) && !tail.is_empty()
+        });
+        return if ok {
+            Ok(())
+        } else {
+            Err("IPvFuture address is invalid".to_owned())
+        };
+    }
+    if host.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err("An IPv4 address cannot be in brackets".to_owned());
+    }
+    // `ipaddress.IPv6Address` also takes a non-empty `%scope` suffix.
+    let addr = match host.split_once('%') {
+        Some((a, scope)) if !scope.is_empty() && !scope.contains('%') => a,
+        Some(_) => "",
+        None => host,
+    };
+    if addr.parse::<std::net::Ipv6Addr>().is_ok() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} does not appear to be an IPv4 or IPv6 address",
+            py_repr(host)
+        ))
+    }
+}
+
 /// `url`: accepted when Python's `urlparse` finds a scheme and a netloc or a path.
 pub fn url(s: &str) -> Result<String, String> {
     let not_url = || format!("value {} is not a URL", py_repr(s));
@@ -541,6 +574,10 @@ pub fn url(s: &str) -> Result<String, String> {
         rest = &after[end..];
         if netloc.contains('[') != netloc.contains(']') {
             return Err("Invalid IPv6 URL".to_owned());
+        }
+        if let Some((_, after)) = netloc.split_once('[') {
+            let host = after.split_once(']').map_or(after, |(h, _)| h);
+            check_bracketed_host(host)?;
         }
     }
     if let Some(i) = rest.find('#') {
@@ -1060,6 +1097,23 @@ mod tests {
             );
         }
         assert_eq!(url("http://[::1"), Err("Invalid IPv6 URL".to_owned()));
+        assert_eq!(
+            url("http://[fe80::1%eth0]:80"),
+            Ok("http://[fe80::1%eth0]:80".to_owned())
+        );
+        assert_eq!(url("http://[v1.x]/"), Ok("http://[v1.x]/".to_owned()));
+        assert_eq!(
+            url("http://[vz]/"),
+            Err("IPvFuture address is invalid".to_owned())
+        );
+        assert_eq!(
+            url("http://[1.2.3.4]/"),
+            Err("An IPv4 address cannot be in brackets".to_owned())
+        );
+        assert_eq!(
+            url("//[]"),
+            Err("'' does not appear to be an IPv4 or IPv6 address".to_owned())
+        );
     }
 
     #[test]

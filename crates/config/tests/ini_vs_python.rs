@@ -1,5 +1,5 @@
-//! Differential property tests: our INI reader, `%` expansion, `shlex.split` and `environment=`
-//! parser against Python's, on generated inputs.
+//! Differential property tests: our INI reader, `%` expansion, `shlex.split`, `environment=`
+//! parser and value converters against Python's, on generated inputs.
 //!
 //! Each test starts one Python process (`tests/py/oracle.py`) and asks it about every generated
 //! case over a pipe, so proptest can still shrink a failing case. The Python reference is
@@ -432,6 +432,156 @@ fn environment_parsing_matches_python() {
             Err(e) => json!({ "err": e }),
         };
         prop_assert_eq!(ours, theirs, "text: {:?}", text);
+        Ok(())
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value converters (supervisor.datatypes)
+
+fn converter_input() -> impl Strategy<Value = String> {
+    let ws = prop_oneof![6 => Just(""), 1 => Just(" "), 1 => Just("\t"), 1 => Just("\u{a0}"), 1 => Just("\u{1c}")];
+    let number = (
+        prop_oneof![4 => Just(""), 1 => Just("-"), 1 => Just("+")],
+        prop_oneof![3 => Just(""), 1 => Just("0o"), 1 => Just("0x")],
+        "[0-9_]{0,6}",
+        prop_oneof![4 => Just(String::new()), 1 => "[kKmMgG][bB]".prop_map(|s: String| s), 1 => Just("K".to_owned()), 1 => Just("mb ".to_owned())],
+    )
+        .prop_map(|(sign, pfx, digits, suffix)| format!("{sign}{pfx}{digits}{suffix}"));
+    let word = prop_oneof![
+        Just("true"),
+        Just("Yes"),
+        Just("OFF"),
+        Just("0"),
+        Just("1"),
+        Just("maybe"),
+        Just("unexpected"),
+        Just("UNEXPECTED"),
+        Just("info"),
+        Just("WARN"),
+        Just("warning"),
+        Just("blather"),
+        Just("CRITICAL"),
+        Just("loud"),
+    ]
+    .prop_map(str::to_owned);
+    let address = (
+        prop_oneof![
+            Just(""),
+            Just("*"),
+            Just("LocalHost"),
+            Just("127.0.0.1"),
+            Just("[::1]"),
+            Just("a:b")
+        ],
+        prop_oneof![4 => Just(":"), 1 => Just("")],
+        prop_oneof![
+            Just("9001"),
+            Just("0"),
+            Just("65535"),
+            Just("65536"),
+            Just(""),
+            Just("x1"),
+            Just(" 80")
+        ],
+    )
+        .prop_map(|(h, c, p)| format!("{h}{c}{p}"));
+    let list = prop::collection::vec(
+        prop_oneof![
+            Just("0"),
+            Just(" 2 "),
+            Just("255"),
+            Just("256"),
+            Just(""),
+            Just("-1"),
+            Just("x")
+        ],
+        0..4,
+    )
+    .prop_map(|v| v.join(","));
+    let url = (
+        prop_oneof![
+            Just(""),
+            Just("http:"),
+            Just("HTTP:"),
+            Just("unix:"),
+            Just("1x:"),
+            Just("a+b.c-d:"),
+            Just(":")
+        ],
+        prop_oneof![Just(""), Just("//"), Just("///")],
+        "[a-z/;?#\\[\\]:@ ]{0,6}",
+    )
+        .prop_map(|(s, slashes, rest)| format!("{s}{slashes}{rest}"));
+    let name = "[a-z :/\\[\\]\t]{0,6}";
+    (
+        ws.clone(),
+        prop_oneof![
+            number,
+            word,
+            address,
+            list,
+            url,
+            name.prop_map(|s: String| s)
+        ],
+        ws,
+    )
+        .prop_map(|(a, body, b)| format!("{a}{body}{b}"))
+}
+
+fn converter_answer<T: serde::Serialize>(result: Result<T, String>) -> Value {
+    match result {
+        Ok(v) => json!({ "ok": v }),
+        Err(e) => json!({ "err": e }),
+    }
+}
+
+#[test]
+fn converters_match_python() {
+    run(converter_input(), |oracle, value| {
+        for name in [
+            "boolean",
+            "integer",
+            "byte_size",
+            "octal_type",
+            "list_of_exitcodes",
+            "auto_restart",
+            "logging_level",
+            "process_or_group_name",
+            "inet_address",
+            "url",
+        ] {
+            let theirs = oracle.ask(&json!({ "op": "datatype", "name": name, "value": value }));
+            let ours = match name {
+                "boolean" => converter_answer(types::boolean(&value)),
+                "integer" => converter_answer(types::integer(&value)),
+                "byte_size" => converter_answer(types::byte_size(&value)),
+                "octal_type" => {
+                    // Deliberate difference: Python accepts negative octal numbers.
+                    if theirs["ok"].as_i64().is_some_and(|n| n < 0) {
+                        continue;
+                    }
+                    converter_answer(types::octal(&value))
+                }
+                "list_of_exitcodes" => converter_answer(types::exitcodes(&value)),
+                "auto_restart" => converter_answer(types::auto_restart(&value).map(|a| match a {
+                    types::AutoRestart::Always => "always",
+                    types::AutoRestart::Never => "never",
+                    types::AutoRestart::Unexpected => "unexpected",
+                })),
+                "logging_level" => {
+                    // Deliberate difference (quirk Q23): `warning` is accepted.
+                    if value.to_lowercase() == "warning" {
+                        continue;
+                    }
+                    converter_answer(types::logging_level(&value).map(|l| l.number()))
+                }
+                "process_or_group_name" => converter_answer(types::process_or_group_name(&value)),
+                "inet_address" => converter_answer(types::inet_address(&value)),
+                _ => converter_answer(types::url(&value)),
+            };
+            prop_assert_eq!(ours, theirs, "{}({:?})", name, value);
+        }
         Ok(())
     });
 }

@@ -8,12 +8,15 @@ Reads one JSON request per line on stdin and writes one JSON answer per line on 
       -> {"ok": TEXT} | {"key": KEY} | {"bad": MESSAGE} | {"unnamed": true}
   {"op": "shlex", "text": TEXT}  -> {"ok": [TOKEN, ...]} | {"err": MESSAGE}
   {"op": "env", "text": TEXT}    -> {"ok": [[KEY, VALUE], ...]} | {"err": MESSAGE}
+  {"op": "datatype", "name": FUNCTION, "value": TEXT}
+      -> {"ok": RESULT} | {"err": MESSAGE}   (a supervisor.datatypes converter)
 """
 import io
 import json
 import shlex
 import sys
 
+from supervisor import datatypes
 from supervisor.datatypes import dict_of_key_value_pairs
 from supervisor.options import UnhosedConfigParser
 
@@ -79,7 +82,21 @@ def env(req):
         return {"err": str(e)}
 
 
-OPS = {"ini": ini, "expand": expand, "shlex": split, "env": env}
+def datatype(req):
+    try:
+        value = getattr(datatypes, req["name"])(req["value"])
+    except Exception as e:  # noqa: BLE001 - the message is the answer
+        return {"err": str(e)}
+    if req["name"] == "auto_restart":
+        value = {
+            datatypes.RestartUnconditionally: "always",
+            datatypes.RestartWhenExitUnexpected: "unexpected",
+            False: "never",
+        }[value]
+    return {"ok": value}
+
+
+OPS = {"ini": ini, "expand": expand, "shlex": split, "env": env, "datatype": datatype}
 
 for line in sys.stdin:
     request = json.loads(line)
