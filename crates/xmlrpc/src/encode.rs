@@ -342,6 +342,14 @@ pub fn encode_call(name: &str, params: &[Value]) -> Vec<u8> {
     out
 }
 
+/// `v` as Python's `repr(float)` writes it, which is also what `<double>` carries (`1.0`,
+/// `1e+16`, `1.5e-05`, `inf`, `nan`); useful to print a double the way Python would.
+pub fn format_double(v: f64) -> String {
+    let mut out = Vec::with_capacity(24);
+    write_double(&mut out, v);
+    String::from_utf8(out).expect("a formatted double is ASCII")
+}
+
 /// Whether `c` may appear in an XML 1.0 document (the `Char` production).
 pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -500,12 +508,6 @@ mod tests {
     fn fragment(v: &Value) -> String {
         let mut out = Vec::new();
         ValueWriter::new(&mut out).value(v);
-        String::from_utf8(out).unwrap()
-    }
-
-    fn double(v: f64) -> String {
-        let mut out = Vec::new();
-        write_double(&mut out, v);
         String::from_utf8(out).unwrap()
     }
 
@@ -702,7 +704,7 @@ mod tests {
             (123456.789, "123456.789"),
         ];
         for (v, want) in cases {
-            assert_eq!(double(v), want, "{v:e}");
+            assert_eq!(format_double(v), want, "{v:e}");
         }
     }
 }
