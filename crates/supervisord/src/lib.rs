@@ -8,3 +8,6 @@ pub fn main_entry() -> i32 {
 
 pub mod pidproxy;
 pub mod logs;
+pub mod postfork;
+pub mod reaper;
+pub mod spawn;

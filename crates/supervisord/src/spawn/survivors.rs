@@ -1,0 +1,178 @@
+//! The daemonizing-program trap: a program exits "too quickly" because it forked into the
+//! background, leaving its real work running outside supervision.
+//!
+//! This is the most common Supervisor support question (uwsgi with `daemonize=`, nginx without
+//! `daemon off;`, services started through init scripts). Supervisor only says "Exited too
+//! quickly". When a child exits within `startsecs`, the owner calls [`find_survivors`] and, if it
+//! finds any, adds [`daemonized_hint`] to the daemon log and the process's `spawnerr`.
+//!
+//! A survivor is a live process that is either still in the exited child's process group (the
+//! child led its own group, so nobody else can be in it) or that was re-parented to us (we are
+//! the child subreaper, or PID 1), is not one of our managed children, and started after the
+//! exited child did. Their own descendants are included. It scans `/proc`, which is cheap enough
+//! for a path taken only on an early exit.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use nix::unistd::Pid;
+
+/// One `/proc/PID/stat` record, reduced to what the search needs.
+struct ProcStat {
+    pid: i32,
+    ppid: i32,
+    pgrp: i32,
+    /// Start time in clock ticks after boot.
+    start_ticks: u64,
+}
+
+/// Live processes left behind by `exited` (a child that was spawned at `spawned_at` and has just
+/// been reaped), in ascending pid order.
+///
+/// `is_managed(pid)` must say whether a pid is one of the daemon's own current children, so that
+/// they are not mistaken for orphans.
+pub fn find_survivors(
+    exited: Pid,
+    spawned_at: Instant,
+    is_managed: impl Fn(Pid) -> bool,
+) -> Vec<Pid> {
+    let me = std::process::id() as i32;
+    let procs = read_proc();
+    let since = spawned_after_ticks(spawned_at);
+    let exited = exited.as_raw();
+
+    let mut roots: Vec<i32> = procs
+        .iter()
+        .filter(|p| p.pid != exited && p.pid != me)
+        .filter(|p| {
+            p.pgrp == exited
+                || (p.ppid == me
+                    && !is_managed(Pid::from_raw(p.pid))
+                    && since.is_none_or(|t| p.start_ticks >= t))
+        })
+        .map(|p| p.pid)
+        .collect();
+
+    // Add every descendant of the roots (children of a daemonized master, say).
+    let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
+    for p in &procs {
+        children.entry(p.ppid).or_default().push(p.pid);
+    }
+    let mut seen: HashSet<i32> = roots.iter().copied().collect();
+    let mut i = 0;
+    while i < roots.len() {
+        if let Some(kids) = children.get(&roots[i]) {
+            for &kid in kids {
+                if seen.insert(kid) {
+                    roots.push(kid);
+                }
+            }
+        }
+        i += 1;
+    }
+    roots.sort_unstable();
+    roots.into_iter().map(Pid::from_raw).collect()
+}
+
+/// The explanation added when a program that exited too quickly left processes running.
+pub fn daemonized_hint(survivors: &[Pid]) -> String {
+    let pids = survivors
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (count, noun, pid_word) = match survivors.len() {
+        1 => ("1".to_owned(), "process", "pid"),
+        n => (n.to_string(), "processes", "pids"),
+    };
+    format!(
+        "exited too quickly, but left {count} {noun} running ({pid_word} {pids}): the program \
+         probably daemonized itself; run it in the foreground (e.g. uwsgi --no-daemonize / nginx \
+         \"daemon off;\"), or wrap it with pidproxy"
+    )
+}
+
+/// The boot-relative start time, in clock ticks, of something that started at `at`, with a
+/// couple of ticks of slack for rounding; `None` if the clocks can't be read.
+fn spawned_after_ticks(at: Instant) -> Option<u64> {
+    // /proc's start times count from boot (CLOCK_BOOTTIME); Instant is CLOCK_MONOTONIC.
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes into `ts`.
+    if unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) } != 0 {
+        return None;
+    }
+    let boot_now = Duration::new(u64::try_from(ts.tv_sec).ok()?, ts.tv_nsec as u32);
+    let boot_then = boot_now.checked_sub(at.elapsed())?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let hz = u64::try_from(hz).ok().filter(|h| *h > 0)?;
+    let ticks = boot_then.as_secs() * hz + u64::from(boot_then.subsec_nanos()) * hz / 1_000_000_000;
+    Some(ticks.saturating_sub(2))
+}
+
+/// All live (non-zombie) processes visible in /proc.
+fn read_proc() -> Vec<ProcStat> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|entry| {
+        let entry = entry.ok()?;
+        let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+        // The process may vanish between readdir and read: just skip it.
+        let text = std::fs::read(entry.path().join("stat")).ok()?;
+        parse_stat(pid, &text)
+    })
+    .collect()
+}
+
+/// Parses `/proc/PID/stat`; the command name may contain spaces and parentheses, so fields are
+/// counted from the last `)`.
+fn parse_stat(pid: i32, text: &[u8]) -> Option<ProcStat> {
+    let close = text.iter().rposition(|b| *b == b')')?;
+    let rest = std::str::from_utf8(&text[close + 1..]).ok()?;
+    let fields: Vec<&str> = rest.split_ascii_whitespace().collect();
+    // fields[0] is field 3 (state), so field N is fields[N - 3].
+    let state = *fields.first()?;
+    if state == "Z" || state == "X" {
+        return None;
+    }
+    Some(ProcStat {
+        pid,
+        ppid: fields.get(1)?.parse().ok()?,
+        pgrp: fields.get(2)?.parse().ok()?,
+        start_ticks: fields.get(19)?.parse().ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hint_wording() {
+        assert_eq!(
+            daemonized_hint(&[Pid::from_raw(123)]),
+            "exited too quickly, but left 1 process running (pid 123): the program probably \
+             daemonized itself; run it in the foreground (e.g. uwsgi --no-daemonize / nginx \
+             \"daemon off;\"), or wrap it with pidproxy"
+        );
+        assert_eq!(
+            daemonized_hint(&[Pid::from_raw(123), Pid::from_raw(456)]),
+            "exited too quickly, but left 2 processes running (pids 123, 456): the program \
+             probably daemonized itself; run it in the foreground (e.g. uwsgi --no-daemonize / \
+             nginx \"daemon off;\"), or wrap it with pidproxy"
+        );
+    }
+
+    #[test]
+    fn stat_with_tricky_comm() {
+        let line = b"42 (a) b (c)) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0";
+        let st = parse_stat(42, line).unwrap();
+        assert_eq!((st.ppid, st.pgrp, st.start_ticks), (1, 42, 777));
+        let zombie = b"43 (z) Z 1 43 43 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 778 0 0";
+        assert!(parse_stat(43, zombie).is_none());
+    }
+}

@@ -1,0 +1,82 @@
+//! Helpers shared by the spawn and reaper tests: requests, pipe reading, waiting with deadlines.
+#![allow(dead_code)]
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::os::fd::OwnedFd;
+use std::time::{Duration, Instant};
+
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+use supervisord::spawn::{CommandLine, DaemonContext, SpawnRequest, StdinSource};
+
+/// Generous: the CI machine has two loaded cores.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A request for `command` with Supervisor's defaults.
+pub fn request(name: &str, command: &str) -> SpawnRequest {
+    SpawnRequest {
+        name: name.to_owned(),
+        group: name.to_owned(),
+        command: CommandLine::Shell(command.to_owned()),
+        directory: None,
+        umask: None,
+        uid: None,
+        environment: Vec::new(),
+        redirect_stderr: false,
+        stdin: StdinSource::Pipe,
+        minfds: 1024,
+        server_url: None,
+        server_username: None,
+        server_password: None,
+    }
+}
+
+/// A daemon context with a small, known environment.
+pub fn daemon(env: &[(&str, &str)]) -> DaemonContext {
+    DaemonContext {
+        environ: env
+            .iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+            .collect(),
+        uid: nix::unistd::getuid().as_raw(),
+    }
+}
+
+/// The usual daemon context: a PATH that finds the system tools.
+pub fn default_daemon() -> DaemonContext {
+    daemon(&[("PATH", "/usr/local/bin:/usr/bin:/bin")])
+}
+
+/// Reads a (non-blocking) pipe end until EOF, switching it to blocking first.
+pub fn read_all(fd: OwnedFd) -> String {
+    let flags = OFlag::from_bits_retain(fcntl(&fd, FcntlArg::F_GETFL).unwrap());
+    fcntl(&fd, FcntlArg::F_SETFL(flags - OFlag::O_NONBLOCK)).unwrap();
+    let mut text = Vec::new();
+    std::fs::File::from(fd).read_to_end(&mut text).unwrap();
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+/// Waits (with a deadline) for one specific child and returns how it ended.
+pub fn wait_exit(pid: Pid) -> WaitStatus {
+    let start = Instant::now();
+    loop {
+        match waitpid(pid, Some(WaitPidFlag::WNOHANG)).unwrap() {
+            WaitStatus::StillAlive => {
+                assert!(start.elapsed() < DEADLINE, "pid {pid} did not exit in time");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            status => return status,
+        }
+    }
+}
+
+/// Polls `condition` until it holds, failing with `what` after the deadline.
+pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
