@@ -1,6 +1,32 @@
 //! supervisord.conf: Supervisor's INI dialect, expansion, typed options and validation.
+//!
+//! Layout, from text to typed data:
+//!
+//! - [`ini`] reads Python `RawConfigParser`'s dialect into a [`ini::Document`] that remembers
+//!   the file and line of every key; [`include`](load) merges `[include] files=`.
+//! - [`expand`], [`shlex`] and [`types`] are Supervisor's `%(name)s` expansion, its shell-like
+//!   splitting and its value converters, each with Python's messages.
+//! - `sections` reads each section kind into the typed [`model::Config`], in Python's order,
+//!   collecting every problem as a [`error::Diagnostic`] instead of stopping at the first.
+//! - [`load::load`] (supervisord) and [`load::load_ctl`] (supervisorctl) are the entry points;
+//!   [`discovery`] finds the file when `-c` is not given; [`resolved`] renders the result for
+//!   `supervisord --check` (text, and the JSON of docs/resolved-config.md).
+//!
+//! Nothing here touches the file system or the user database except through [`host::Host`].
 
+mod include;
 mod sample;
+mod sections;
+
+pub mod discovery;
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod resolved;
+
+pub use error::{Diagnostic, Diagnostics, Severity};
+pub use load::{load, load_ctl, LoadContext, Loaded};
+pub use model::Config;
 pub use sample::SAMPLE_CONF;
 pub mod expand;
 pub mod host;
