@@ -63,6 +63,13 @@ fn python_glob_options() -> glob::MatchOptions {
     }
 }
 
+/// Sorts paths as Python sorts strings (by code point, i.e. by UTF-8 bytes), not component-wise
+/// as `Path`'s `Ord` does (`/a/b/c` sorts after `/a/b-c` in Python).
+fn sort_like_python(paths: &mut [PathBuf]) {
+    use std::os::unix::ffi::OsStrExt;
+    paths.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+}
+
 /// The real host: `std::fs`, the `glob` crate and the system user database.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RealHost;
@@ -75,10 +82,11 @@ impl Host for RealHost {
     fn glob(&self, pattern: &str) -> Vec<PathBuf> {
         let mut out: Vec<PathBuf> = match glob::glob_with(pattern, python_glob_options()) {
             Ok(paths) => paths.filter_map(Result::ok).collect(),
-            // Python's glob treats a malformed pattern as matching nothing.
+            // A malformed pattern (an unclosed `[`) matches nothing here; Python would take the
+            // bracket literally, which only matters for file names containing `[`.
             Err(_) => Vec::new(),
         };
-        out.sort();
+        sort_like_python(&mut out);
         out
     }
 
@@ -252,10 +260,12 @@ impl Host for FakeHost {
             .files
             .keys()
             .chain(self.dirs.iter())
+            // `*` can match the empty string, but Python's glob never yields the root itself.
+            .filter(|p| pattern == "/" || p.as_os_str() != "/")
             .filter(|p| p.to_str().is_some_and(|s| pat.matches_with(s, opts)))
             .cloned()
             .collect();
-        out.sort();
+        sort_like_python(&mut out);
         out.dedup();
         out
     }
@@ -313,6 +323,12 @@ mod tests {
             ]
         );
         assert_eq!(h.glob("/etc/*.conf"), Vec::<PathBuf>::new());
+        assert!(!h.glob("/*").contains(&PathBuf::from("/")));
+        let h = FakeHost::new().file("/a/b/x", "").file("/a/b-c/x", "");
+        assert_eq!(
+            h.glob("/a/*/x"),
+            vec![PathBuf::from("/a/b-c/x"), PathBuf::from("/a/b/x")]
+        );
         assert_eq!(
             h.read_file(Path::new("/etc/sv/conf.d/b.conf")).unwrap(),
             "[x]\n"

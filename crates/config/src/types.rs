@@ -1222,6 +1222,56 @@ mod tests {
         );
     }
 
+    /// Cases of Supervisor's own `test_datatypes.py`, restated as input/output tables.
+    #[test]
+    fn cases_from_supervisors_own_tests() {
+        let kv = |s: &str| dict_of_key_value_pairs(s).unwrap();
+        let owned = |pairs: &[(&str, &str)]| -> KeyValuePairs {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect()
+        };
+        assert_eq!(
+            kv("foo\n=\nbar\n,\nbaz\n=\nqux"),
+            owned(&[("foo", "bar"), ("baz", "qux")])
+        );
+        assert_eq!(kv("foo=\"a\nb\nc\""), owned(&[("foo", "a\nb\nc")]));
+        assert_eq!(kv("foo=\"\",bar=a"), owned(&[("foo", ""), ("bar", "a")]));
+        assert_eq!(
+            kv("HOME=/home/auser,FOO=/.foo+(1.2)-_/,SUPERVISOR_SERVER_URL=http://127.0.0.1:9001"),
+            owned(&[
+                ("HOME", "/home/auser"),
+                ("FOO", "/.foo+(1.2)-_/"),
+                ("SUPERVISOR_SERVER_URL", "http://127.0.0.1:9001"),
+            ])
+        );
+        for bad in ["foo", "foo=bar,baz=", "KEY1=no-comma KEY2=ends-with-comma,"] {
+            assert!(dict_of_key_value_pairs(bad).is_err(), "{bad}");
+        }
+        assert_eq!(url("unix://somepath"), Ok("unix://somepath".into()));
+        assert!(url("unix:").is_err());
+        assert!(url("unix://").is_err());
+        assert_eq!(
+            inet_address("2001:db8:ff:55:0:0:0:138:9001"),
+            Ok(("2001:db8:ff:55:0:0:0:138".into(), 9001))
+        );
+        assert_eq!(octal("10"), Ok(8));
+        assert_eq!(
+            octal("noo"),
+            Err("noo can not be converted to an octal type".into())
+        );
+        assert_eq!(
+            octal("8"),
+            Err("8 can not be converted to an octal type".into())
+        );
+        assert_eq!(logging_level("wArN"), Ok(LogLevel::Warn));
+        assert_eq!(exitcodes("1,42"), Ok(vec![1, 42]));
+        for bad in ["a,b,c", "1024", "-1,1"] {
+            assert!(exitcodes(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn strings_lists() {
         assert_eq!(list_of_strings(""), Vec::<String>::new());
