@@ -394,6 +394,7 @@ impl Process {
             now,
             actions: Vec::new(),
         };
+        let is_tick = event == Event::Tick;
         let result = match event {
             Event::Start => self.on_start(&mut step),
             Event::Stop => self.on_stop(&mut step),
@@ -421,7 +422,7 @@ impl Process {
                 detail,
             } => self.on_kill_failed(&mut step, purpose, errno, &detail),
         };
-        self.settle(&mut step);
+        self.settle(&mut step, is_tick);
         Outcome {
             deadline: self.deadline(policy, mood),
             actions: step.actions,
@@ -669,14 +670,19 @@ impl Process {
     }
 
     /// Apply every condition-driven transition that holds at `now` (Python's `transition()`,
-    /// repeated until nothing changes).
-    fn settle(&mut self, step: &mut Step<'_>) {
+    /// repeated until nothing changes). Autostart is only considered on a `Tick`: it belongs
+    /// to supervisord's pass over new processes, and a command refused for a never-started
+    /// process must not start it as a side effect.
+    fn settle(&mut self, step: &mut Step<'_>, is_tick: bool) {
         let policy = step.policy;
         let now = step.now.mono;
         loop {
             match self.state {
                 ProcessState::Stopped
-                    if !self.ever_started() && policy.autostart && step.mood.allows_spawn() =>
+                    if is_tick
+                        && !self.ever_started()
+                        && policy.autostart
+                        && step.mood.allows_spawn() =>
                 {
                     self.spawn(step);
                 }

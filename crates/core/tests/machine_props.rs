@@ -274,10 +274,20 @@ impl World {
             .count();
         assert!(spawns <= 1);
 
-        // Settled: ticking again at the same instant does nothing.
-        let mut again = p.clone();
-        let idle = again.handle(&self.policy, self.mood, Event::Tick, self.now());
-        assert!(idle.actions.is_empty(), "not settled: {idle:?}");
+        // Settled: ticking again at the same instant does nothing (except the autostart of a
+        // never-started process, which only a Tick performs).
+        let autostart_pending =
+            state == ProcessState::Stopped && !p.ever_started() && self.policy.autostart;
+        if !autostart_pending || !self.mood.allows_spawn() {
+            let mut again = p.clone();
+            let idle = again.handle(&self.policy, self.mood, Event::Tick, self.now());
+            assert!(idle.actions.is_empty(), "not settled: {idle:?}");
+        }
+        // A refused command changes no state by itself: this world delivers due deadlines
+        // before commands (a failed kill is not a command: it reports).
+        if out.result.is_err() && !matches!(event, Event::KillFailed { .. }) {
+            assert!(changes.is_empty(), "a refused {event:?} changed the state");
+        }
     }
 
     fn run(&mut self, op: Op) {

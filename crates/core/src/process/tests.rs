@@ -221,6 +221,30 @@ fn no_autostart_once_started_and_stopped() {
 }
 
 #[test]
+fn only_a_tick_autostarts() {
+    // supervisord's pass over new processes is a Tick; anything else, in particular a refused
+    // command, leaves a never-started process alone (as Python, which only starts on a tick).
+    let mut h = H::new();
+    for event in [
+        Event::Stop,
+        Event::Signal { signal: 1 },
+        Event::StopAll,
+        Event::Spawned { pid: 7 },
+        Event::Exited {
+            status: WaitStatus::Exited(0),
+            survivors: vec![],
+        },
+    ] {
+        let out = h.ev(event.clone());
+        assert!(
+            out.actions.is_empty() && h.p.state() == Stopped,
+            "{event:?}"
+        );
+    }
+    assert_eq!(spawns(&h.tick()), 1);
+}
+
+#[test]
 fn autostart_waits_for_a_spawning_mood() {
     for mood in [SupervisorState::Shutdown, SupervisorState::Restarting] {
         let mut h = H::new();
