@@ -8,6 +8,7 @@ Reads one JSON request per line on stdin and writes one JSON answer per line on 
       -> {"ok": TEXT} | {"key": KEY} | {"bad": MESSAGE} | {"unnamed": true}
   {"op": "shlex", "text": TEXT}  -> {"ok": [TOKEN, ...]} | {"err": MESSAGE}
   {"op": "env", "text": TEXT}    -> {"ok": [[KEY, VALUE], ...]} | {"err": MESSAGE}
+  {"op": "repr", "text": TEXT}   -> {"ok": repr(TEXT)}
   {"op": "datatype", "name": FUNCTION, "value": TEXT}
       -> {"ok": RESULT} | {"err": MESSAGE}   (a supervisor.datatypes converter)
 """
@@ -96,7 +97,11 @@ def datatype(req):
     return {"ok": value}
 
 
-OPS = {"ini": ini, "expand": expand, "shlex": split, "env": env, "datatype": datatype}
+def py_repr(req):
+    return {"ok": repr(req["text"])}
+
+
+OPS = {"repr": py_repr, "ini": ini, "expand": expand, "shlex": split, "env": env, "datatype": datatype}
 
 for line in sys.stdin:
     request = json.loads(line)
