@@ -10,7 +10,7 @@ mod spawn_support;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, FromRawFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Instant;
@@ -472,13 +472,14 @@ fn daemonized_descendants_are_found() {
     }
 }
 
-/// Runs `helper` of this test binary in a new process (as a different user, with limits) and
-/// returns its combined output and exit code.
+/// Runs `helper_process` of this test binary in a new process (as another user, with limits,
+/// with fds closed: things that must not affect the other tests) and returns its combined output
+/// and exit code.
 fn run_helper(mode: &str) -> (String, i32) {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "as_nobody_helper",
+            "helper_process",
             "--ignored",
             "--nocapture",
             "--test-threads=1",
@@ -494,6 +495,12 @@ fn run_helper(mode: &str) -> (String, i32) {
     (text, out.status.code().unwrap_or(-1))
 }
 
+fn check_helper(mode: &str) {
+    let (text, code) = run_helper(mode);
+    assert_eq!(code, 0, "helper {mode} failed: {text}");
+    assert!(text.contains(&format!("HELPER-OK {mode}")), "{text}");
+}
+
 #[test]
 fn fork_failure_eagain_and_nonroot_user_switch() {
     if !nix::unistd::getuid().is_root() {
@@ -501,34 +508,45 @@ fn fork_failure_eagain_and_nonroot_user_switch() {
         return;
     }
     for mode in ["eagain", "nonroot", "nopermission"] {
-        let (text, code) = run_helper(mode);
-        assert_eq!(code, 0, "helper {mode} failed: {text}");
-        assert!(text.contains(&format!("HELPER-OK {mode}")), "{text}");
+        check_helper(mode);
     }
 }
 
-/// Not a test on its own: `fork_failure_eagain_and_nonroot_user_switch` runs it in a child
-/// process after setting SPAWN_TEST_HELPER. It drops to `nobody` (needs root) and checks one
-/// behaviour that only a non-root daemon shows.
 #[test]
-#[ignore = "helper process for fork_failure_eagain_and_nonroot_user_switch"]
-fn as_nobody_helper() {
+fn fd_exhaustion_is_too_many_open_files() {
+    check_helper("emfile");
+}
+
+#[test]
+fn daemon_without_stdio_fds_still_wires_children_correctly() {
+    check_helper("nostdio");
+}
+
+/// Drops to `nobody` (needs root).
+fn become_nobody() {
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+    nix::unistd::setgroups(&[]).unwrap();
+    nix::unistd::setgid(nobody.gid).unwrap();
+    nix::unistd::setuid(nobody.uid).unwrap();
+}
+
+/// Not a test on its own: the tests above run it in a child process with SPAWN_TEST_HELPER set,
+/// to check behaviours that need process-wide changes.
+#[test]
+#[ignore = "helper process for the tests that change users, limits or stdio"]
+fn helper_process() {
     let Ok(mode) = std::env::var("SPAWN_TEST_HELPER") else {
         return;
     };
-    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
     let dir = tempfile::tempdir().unwrap();
     // A root-only executable for the permission check, made while still root.
     let private = dir.path().join("private");
     write_script(&private, "true", 0o700);
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
 
-    nix::unistd::setgroups(&[]).unwrap();
-    nix::unistd::setgid(nobody.gid).unwrap();
-    nix::unistd::setuid(nobody.uid).unwrap();
-
     match mode.as_str() {
         "eagain" => {
+            become_nobody();
             // No process of this (non-root) user may be created: fork fails with EAGAIN.
             nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NPROC, 0, 0)
                 .unwrap();
@@ -540,6 +558,7 @@ fn as_nobody_helper() {
             );
         }
         "nonroot" => {
+            become_nobody();
             let mut req = request("p", "/bin/true");
             req.uid = Some(0);
             let prepared = prepare(&req, &default_daemon()).unwrap();
@@ -557,6 +576,7 @@ fn as_nobody_helper() {
             assert!(matches!(wait_exit(child.pid), WaitStatus::Exited(_, 127)));
         }
         "nopermission" => {
+            become_nobody();
             let err =
                 prepare(&request("p", private.to_str().unwrap()), &default_daemon()).unwrap_err();
             assert_eq!(
@@ -564,10 +584,61 @@ fn as_nobody_helper() {
                 format!("no permission to run command '{}'", private.display())
             );
         }
+        "emfile" => {
+            let prepared = prepare(&request("fdhog", "/bin/true"), &default_daemon()).unwrap();
+            nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE, 64, 64)
+                .unwrap();
+            // Use up every descriptor below the limit.
+            let mut hog = Vec::new();
+            while let Ok(f) = fs::File::open("/dev/null") {
+                hog.push(f);
+            }
+            let err = spawn(&prepared).unwrap_err();
+            assert_eq!(err.to_string(), "too many open files to spawn 'fdhog'");
+            drop(hog);
+        }
+        "nostdio" => {
+            // A daemon whose fds 0-2 are closed gets them back from pipe2; the child's ends
+            // must still land on the right fds.
+            let mut req = request("p", "sh -c 'read x; echo got:$x; echo err:$x >&2'");
+            req.directory = Some("/".into());
+            let prepared = prepare(&req, &default_daemon()).unwrap();
+            let listener = std::os::unix::net::UnixListener::bind(dir.path().join("s")).unwrap();
+            // Keep a copy of stdout for the final report, then close all three.
+            // SAFETY: plain fd juggling on our own stdio, which nothing else here uses.
+            let report = unsafe {
+                let saved = libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 10);
+                assert!(saved >= 10);
+                libc::close(0);
+                libc::close(1);
+                libc::close(2);
+                fs::File::from_raw_fd(saved)
+            };
+            let child = spawn(&prepared).unwrap();
+            let mut stdin = fs::File::from(child.stdin.unwrap());
+            stdin.write_all(b"hi\n").unwrap();
+            drop(stdin);
+            assert_eq!(read_all(child.stdout), "got:hi\n");
+            assert_eq!(read_all(child.stderr.unwrap()), "err:hi\n");
+            assert!(matches!(wait_exit(child.pid), WaitStatus::Exited(_, 0)));
+
+            // With fd 0 handed over, the stdout pipe itself gets the low numbers back (its write
+            // end would be fd 1 already, and a no-op dup2 would leave it close-on-exec).
+            let mut req = request("p", "sh -c 'readlink /proc/self/fd/0; echo err >&2'");
+            req.stdin = StdinSource::Fd(listener.as_raw_fd());
+            let prepared = prepare(&req, &default_daemon()).unwrap();
+            let child = spawn(&prepared).unwrap();
+            assert!(read_all(child.stdout).starts_with("socket:["));
+            assert_eq!(read_all(child.stderr.unwrap()), "err\n");
+            assert!(matches!(wait_exit(child.pid), WaitStatus::Exited(_, 0)));
+            let mut report = report;
+            writeln!(report, "HELPER-OK {mode}").unwrap();
+            std::process::exit(0);
+        }
         other => panic!("unknown helper mode {other}"),
     }
     println!("HELPER-OK {mode}");
     std::io::stdout().flush().unwrap();
-    // Skip the harness epilogue and the tempdir cleanup (we are no longer root).
+    // Skip the harness epilogue and the tempdir cleanup (we may no longer be root).
     std::process::exit(0);
 }
