@@ -292,11 +292,16 @@ impl<'d> Ctx<'d> {
     /// option at the same place: group-level and process-level readers look at some options
     /// (`priority`, `user`, `redirect_stderr`) twice, as Python does, but one report is enough.
     pub fn drop_repeated_since(&mut self, before: usize) {
-        type Key = (Option<String>, Option<usize>, Option<String>);
-        let key = |e: &Diagnostic| -> Key { (e.section.clone(), e.line, e.option.clone()) };
+        // Option errors repeat with different texts (a longer list of names); section-level
+        // errors (an invalid name) repeat word for word.
+        type Key = (Option<String>, Option<usize>, Option<String>, Option<String>);
+        let key = |e: &Diagnostic| -> Key {
+            let message = e.option.is_none().then(|| e.message.clone());
+            (e.section.clone(), e.line, e.option.clone(), message)
+        };
         let earlier: Vec<Key> = self.errors[..before].iter().map(key).collect();
         let mut kept = self.errors.split_off(before);
-        kept.retain(|e| e.option.is_none() || !earlier.contains(&key(e)));
+        kept.retain(|e| !earlier.contains(&key(e)));
         self.errors.extend(kept);
     }
 

@@ -90,16 +90,19 @@ fn read_processes(cx: &mut Ctx<'_>, s: &str, group_name: &str) -> Vec<ProcessCon
         }
     };
     let numprocs = common.numprocs;
-    if let Some(pn) = &process_name {
-        if numprocs > 1 && !pn.contains("%(process_num)") {
-            cx.error(
-                "%(process_num) must be present within process_name when numprocs > 1",
-                s,
-                Some("process_name"),
-                process_name_raw.entry,
-            );
-        }
+    let missing_num = process_name
+        .as_ref()
+        .is_some_and(|pn| numprocs > 1 && !pn.contains("%(process_num)"));
+    if missing_num {
+        cx.error(
+            "%(process_num) must be present within process_name when numprocs > 1",
+            s,
+            Some("process_name"),
+            process_name_raw.entry,
+        );
     }
+    // Instances that could not be told apart are not built (Python stops here).
+    let process_name = process_name.filter(|_| !missing_num);
     if common.stopasgroup && !common.killasgroup {
         let entry = cx.entry(s, "killasgroup");
         cx.error(
