@@ -55,7 +55,10 @@ mod tests {
     #[test]
     fn leaves_other_bytes_untouched() {
         assert_eq!(strip(b"no escapes \xff\x00\n"), b"no escapes \xff\x00\n");
-        assert!(matches!(strip_ansi(b"plain"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            strip_ansi(b"plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
         // A lone ESC not followed by '[' is not a sequence.
         assert_eq!(strip(b"a\x1bmb"), b"a\x1bmb");
     }

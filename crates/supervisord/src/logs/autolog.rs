@@ -22,7 +22,11 @@ const ATTEMPTS: u32 = 10_000;
 
 /// Python's `os.path.abspath`: join with the working directory and normalise `.`/`..`/`//`.
 fn abspath(dir: &Path) -> io::Result<PathBuf> {
-    let joined = if dir.is_absolute() { dir.to_path_buf() } else { std::env::current_dir()?.join(dir) };
+    let joined = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(dir)
+    };
     let mut out = PathBuf::from("/");
     for comp in joined.components() {
         match comp {
@@ -74,7 +78,12 @@ fn getrandom(buf: &mut [u8]) -> io::Result<()> {
 
 /// Creates a new, empty AUTO log file for one channel (`stdout`/`stderr`) of a process and
 /// returns its absolute path (Supervisor's `get_autochildlog_name`).
-pub fn create_auto_log(childlogdir: &Path, process_name: &str, channel: &str, identifier: &str) -> io::Result<PathBuf> {
+pub fn create_auto_log(
+    childlogdir: &Path,
+    process_name: &str,
+    channel: &str,
+    identifier: &str,
+) -> io::Result<PathBuf> {
     let dir = abspath(childlogdir)?;
     let prefix = format!("{process_name}-{channel}---{identifier}-");
     for _ in 0..ATTEMPTS {
@@ -97,7 +106,10 @@ pub fn create_auto_log(childlogdir: &Path, process_name: &str, channel: &str, id
             Err(e) => return Err(e),
         }
     }
-    Err(io::Error::new(io::ErrorKind::AlreadyExists, "No usable temporary file name found"))
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "No usable temporary file name found",
+    ))
 }
 
 /// Python's `\s` for text patterns: Unicode whitespace, which includes the ASCII separators
@@ -156,7 +168,10 @@ pub fn clear_auto_child_logs(childlogdir: &Path, identifier: &str) -> Vec<String
         if is_auto_log_name(&name, identifier) {
             let path = childlogdir.join(&name);
             if std::fs::remove_file(&path).is_err() {
-                warnings.push(format!("Failed to clean up {}", repr_os_str(path.as_os_str())));
+                warnings.push(format!(
+                    "Failed to clean up {}",
+                    repr_os_str(path.as_os_str())
+                ));
             }
         }
     }
@@ -215,7 +230,10 @@ mod tests {
 
     #[test]
     fn abspath_normalises() {
-        assert_eq!(abspath(Path::new("/a/./b/../c//d/")).unwrap(), PathBuf::from("/a/c/d"));
+        assert_eq!(
+            abspath(Path::new("/a/./b/../c//d/")).unwrap(),
+            PathBuf::from("/a/c/d")
+        );
         assert_eq!(abspath(Path::new("/..")).unwrap(), PathBuf::from("/"));
     }
 

@@ -148,7 +148,10 @@ impl BoundBuffer {
 /// Length of the longest proper prefix of `token` that `data` ends with (asynchat's
 /// `find_prefix_at_end`).
 fn prefix_at_end(data: &[u8], token: &[u8]) -> usize {
-    (1..token.len()).rev().find(|&l| data.ends_with(&token[..l])).unwrap_or(0)
+    (1..token.len())
+        .rev()
+        .find(|&l| data.ends_with(&token[..l]))
+        .unwrap_or(0)
 }
 
 /// Supervisor's per-chunk output handling for one channel of one process.
@@ -186,7 +189,9 @@ impl std::fmt::Debug for OutputProcessor {
 impl OutputProcessor {
     /// Builds the processor; `notices` receives events and write failures.
     pub fn new(config: CaptureConfig, notices: NoticeSink) -> OutputProcessor {
-        let syslog_prefix = config.syslog.then(|| format!("{} ", config.process_name).into_bytes());
+        let syslog_prefix = config
+            .syslog
+            .then(|| format!("{} ", config.process_name).into_bytes());
         OutputProcessor {
             process_name: config.process_name,
             channel: config.channel,
@@ -197,7 +202,10 @@ impl OutputProcessor {
             capture_enabled: config.capture_maxbytes > 0,
             held: Vec::new(),
             capturing: false,
-            capture: BoundBuffer { max: config.capture_maxbytes, buf: Vec::new() },
+            capture: BoundBuffer {
+                max: config.capture_maxbytes,
+                buf: Vec::new(),
+            },
             failing: false,
             streak_lost: 0,
             report: CaptureReport::default(),
@@ -256,7 +264,9 @@ impl OutputProcessor {
     /// After the capture finished the file is still cleared, then released again.
     pub fn clear(&mut self) -> Result<(), LogFileError> {
         self.capture.buf.clear();
-        let Some(log) = self.logfile.as_mut() else { return Ok(()) };
+        let Some(log) = self.logfile.as_mut() else {
+            return Ok(());
+        };
         let result = log.clear();
         if self.finished {
             log.close();
@@ -266,7 +276,11 @@ impl OutputProcessor {
 
     fn process_held(&mut self, eof: bool) {
         loop {
-            let token = if self.capturing { END_TOKEN } else { BEGIN_TOKEN };
+            let token = if self.capturing {
+                END_TOKEN
+            } else {
+                BEGIN_TOKEN
+            };
             let data = std::mem::take(&mut self.held);
             match memchr::memmem::find(&data, token) {
                 Some(at) => {
@@ -293,7 +307,11 @@ impl OutputProcessor {
         if !self.capturing {
             let data = std::mem::take(&mut self.capture.buf);
             (self.notices)(CaptureNotice::Communication(data));
-            crate::log_debug!("{} {} emitted a comm event", repr_str(&self.process_name), self.channel.name());
+            crate::log_debug!(
+                "{} {} emitted a comm event",
+                repr_str(&self.process_name),
+                self.channel.name()
+            );
         }
     }
 
@@ -302,7 +320,11 @@ impl OutputProcessor {
         if data.is_empty() {
             return;
         }
-        let data = if self.strip_ansi { strip_ansi(data) } else { std::borrow::Cow::Borrowed(data) };
+        let data = if self.strip_ansi {
+            strip_ansi(data)
+        } else {
+            std::borrow::Cow::Borrowed(data)
+        };
         if self.capturing {
             self.capture.write(&data);
         } else {
@@ -316,7 +338,12 @@ impl OutputProcessor {
                 Ok(text) => std::borrow::Cow::Borrowed(text),
                 Err(_) => std::borrow::Cow::Owned(format!("Undecodable: {}", repr_bytes(&data))),
             };
-            crate::log_debug!("{} {} output:\n{}", repr_str(&self.process_name), self.channel.name(), text);
+            crate::log_debug!(
+                "{} {} output:\n{}",
+                repr_str(&self.process_name),
+                self.channel.name(),
+                text
+            );
         }
         if self.events_enabled {
             (self.notices)(CaptureNotice::LogEvent(data.into_owned()));
@@ -324,7 +351,9 @@ impl OutputProcessor {
     }
 
     fn write_log(&mut self, data: &[u8]) {
-        let Some(log) = self.logfile.as_mut() else { return };
+        let Some(log) = self.logfile.as_mut() else {
+            return;
+        };
         match log.write(data) {
             Ok(()) => {
                 if self.failing {
@@ -355,7 +384,9 @@ struct Shared {
 
 impl Shared {
     fn processor(&self) -> std::sync::MutexGuard<'_, OutputProcessor> {
-        self.processor.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.processor
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -411,12 +442,19 @@ impl CaptureHandle {
 /// Starts capturing `pipe` (the parent's read end of a child's stdout or stderr pipe) on the
 /// current tokio runtime. The pipe is made non-blocking. The task ends at end of stream (all
 /// writers closed) or after [`CaptureHandle::close`], sending [`CaptureNotice::Finished`] last.
-pub fn spawn_capture(pipe: OwnedFd, config: CaptureConfig, notices: NoticeSink) -> io::Result<CaptureHandle> {
+pub fn spawn_capture(
+    pipe: OwnedFd,
+    config: CaptureConfig,
+    notices: NoticeSink,
+) -> io::Result<CaptureHandle> {
     set_nonblocking(&pipe)?;
     // SAFETY: an `OwnedFd` is open and owned by the `AsyncFd` until it is dropped, so the
     // descriptor stays valid and unchanged for the registration's whole life.
     let fd = unsafe { AsyncFd::register(pipe) }?;
-    let shared = Arc::new(Shared { processor: Mutex::new(OutputProcessor::new(config, notices)), close: Notify::new() });
+    let shared = Arc::new(Shared {
+        processor: Mutex::new(OutputProcessor::new(config, notices)),
+        close: Notify::new(),
+    });
     let task = tokio::spawn(run(fd, Arc::clone(&shared)));
     Ok(CaptureHandle { shared, task })
 }
@@ -548,7 +586,10 @@ mod tests {
     use super::*;
     use std::sync::mpsc;
 
-    fn processor(capture_maxbytes: usize, events: bool) -> (OutputProcessor, mpsc::Receiver<CaptureNotice>) {
+    fn processor(
+        capture_maxbytes: usize,
+        events: bool,
+    ) -> (OutputProcessor, mpsc::Receiver<CaptureNotice>) {
         let (tx, rx) = mpsc::channel();
         let config = CaptureConfig {
             process_name: "cat".into(),
@@ -584,7 +625,10 @@ mod tests {
 
     #[test]
     fn bound_buffer_keeps_exactly_the_last_bytes() {
-        let mut b = BoundBuffer { max: 5, buf: Vec::new() };
+        let mut b = BoundBuffer {
+            max: 5,
+            buf: Vec::new(),
+        };
         b.write(b"abc");
         b.write(b"def");
         assert_eq!(b.buf, b"bcdef");
@@ -597,7 +641,13 @@ mod tests {
         let (mut p, rx) = processor(0, true);
         p.feed(b"one\n");
         p.feed(b"\xff\x00two");
-        assert_eq!(drain(&rx), vec!["log:one\n".to_string(), format!("log:{}", String::from_utf8_lossy(b"\xff\x00two"))]);
+        assert_eq!(
+            drain(&rx),
+            vec![
+                "log:one\n".to_string(),
+                format!("log:{}", String::from_utf8_lossy(b"\xff\x00two"))
+            ]
+        );
     }
 
     #[test]
@@ -605,7 +655,10 @@ mod tests {
         let (mut p, rx) = processor(100, true);
         p.feed(b"before<!--XSUPERVI");
         p.feed(b"SOR:BEGIN-->inside<!--XSUPERVISOR:END-->after\n");
-        assert_eq!(drain(&rx), vec!["log:before", "log:inside", "comm:inside", "log:after\n"]);
+        assert_eq!(
+            drain(&rx),
+            vec!["log:before", "log:inside", "comm:inside", "log:after\n"]
+        );
         assert!(!p.is_capturing());
     }
 

@@ -44,8 +44,15 @@ pub enum Level {
 
 impl Level {
     /// All levels, most severe first.
-    pub const ALL: [Level; 7] =
-        [Level::Critical, Level::Error, Level::Warn, Level::Info, Level::Debug, Level::Trace, Level::Blather];
+    pub const ALL: [Level; 7] = [
+        Level::Critical,
+        Level::Error,
+        Level::Warn,
+        Level::Info,
+        Level::Debug,
+        Level::Trace,
+        Level::Blather,
+    ];
 
     /// The four-letter tag written in log lines (`CRIT`, `ERRO`, `WARN`, `INFO`, `DEBG`, `TRAC`, `BLAT`).
     pub fn tag(self) -> &'static str {
@@ -107,7 +114,11 @@ impl LogTarget {
         if logfile == Path::new("syslog") {
             LogTarget::Syslog
         } else {
-            LogTarget::File { path: logfile.to_path_buf(), maxbytes, backups }
+            LogTarget::File {
+                path: logfile.to_path_buf(),
+                maxbytes,
+                backups,
+            }
         }
     }
 }
@@ -149,7 +160,10 @@ pub struct DaemonLog {
 
 impl fmt::Debug for DaemonLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DaemonLog").field("level", &self.level).field("path", &self.path()).finish()
+        f.debug_struct("DaemonLog")
+            .field("level", &self.level)
+            .field("path", &self.path())
+            .finish()
     }
 }
 
@@ -162,12 +176,23 @@ impl DaemonLog {
             sinks.push(Sink::Stdout);
         }
         match &config.target {
-            LogTarget::File { path, maxbytes, backups } => {
-                sinks.push(Sink::File { log: LogFile::open(path.clone(), *maxbytes, *backups)?, failing: false });
+            LogTarget::File {
+                path,
+                maxbytes,
+                backups,
+            } => {
+                sinks.push(Sink::File {
+                    log: LogFile::open(path.clone(), *maxbytes, *backups)?,
+                    failing: false,
+                });
             }
             LogTarget::Syslog => sinks.push(Sink::Syslog),
         }
-        Ok(DaemonLog { level: config.level, sinks, line: Vec::with_capacity(256) })
+        Ok(DaemonLog {
+            level: config.level,
+            sinks,
+            line: Vec::with_capacity(256),
+        })
     }
 
     /// The threshold level.
@@ -251,7 +276,11 @@ impl DaemonLog {
             return Err(ClearLogError::NoFile);
         }
         // Python: os.remove(logfile); a failure here is FAILED.
-        if let Some(Sink::File { log, .. }) = self.sinks.iter_mut().find(|s| matches!(s, Sink::File { .. })) {
+        if let Some(Sink::File { log, .. }) = self
+            .sinks
+            .iter_mut()
+            .find(|s| matches!(s, Sink::File { .. }))
+        {
             if log.is_regular() {
                 std::fs::remove_file(&path).map_err(|source| LogFileError {
                     op: super::logfile::LogOp::Remove,
@@ -294,15 +323,27 @@ const EARLY_CAP: usize = 4096;
 struct Global {
     log: Option<DaemonLog>,
     early: Vec<(Level, String)>,
+    early_bytes: usize,
 }
 
-static GLOBAL: Mutex<Global> = Mutex::new(Global { log: None, early: Vec::new() });
+static GLOBAL: Mutex<Global> = Mutex::new(Global {
+    log: None,
+    early: Vec::new(),
+    early_bytes: 0,
+});
 
-/// The installed logger's level; 0 (everything) while records are being buffered.
-static THRESHOLD: AtomicU8 = AtomicU8::new(0);
+/// The installed logger's level. While no logger is installed, records at `info` and above are
+/// buffered (Supervisor's pre-logger messages are criticals, warnings and infos); anything
+/// chattier, such as a child's output echo, is dropped rather than piling up.
+static THRESHOLD: AtomicU8 = AtomicU8::new(Level::Info as u8);
+
+/// Bytes of message text the pre-logger buffer may hold.
+const EARLY_MAX_BYTES: usize = 1 << 20;
 
 fn global() -> std::sync::MutexGuard<'static, Global> {
-    GLOBAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    GLOBAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Whether a record at `level` would be kept (cheap: one atomic load). The macros check this
@@ -320,7 +361,8 @@ pub fn log(level: Level, message: &str) {
     match g.log.as_mut() {
         Some(log) => log.log(level, message),
         None => {
-            if g.early.len() < EARLY_CAP {
+            if g.early.len() < EARLY_CAP && g.early_bytes + message.len() <= EARLY_MAX_BYTES {
+                g.early_bytes += message.len();
                 g.early.push((level, message.to_owned()));
             }
         }
@@ -341,6 +383,7 @@ pub fn log_args(level: Level, args: fmt::Arguments<'_>) {
 pub fn install(mut log: DaemonLog) -> Option<DaemonLog> {
     let mut g = global();
     let mut early = std::mem::take(&mut g.early);
+    g.early_bytes = 0;
     early.sort_by_key(|(level, _)| std::cmp::Reverse(*level));
     for (level, message) in &early {
         log.log(*level, message);
@@ -353,14 +396,16 @@ pub fn install(mut log: DaemonLog) -> Option<DaemonLog> {
 /// records logged afterwards are buffered again.
 pub fn uninstall() -> Option<DaemonLog> {
     let mut g = global();
-    THRESHOLD.store(0, Ordering::Relaxed);
+    THRESHOLD.store(Level::Info.number(), Ordering::Relaxed);
     g.log.take()
 }
 
 /// Takes the records buffered while no logger was installed (to print them to stderr when
 /// supervisord exits before creating its logger).
 pub fn take_early() -> Vec<(Level, String)> {
-    std::mem::take(&mut global().early)
+    let mut g = global();
+    g.early_bytes = 0;
+    std::mem::take(&mut g.early)
 }
 
 /// Runs `f` on the installed logger (for `reopen`, `clear`), if there is one.
@@ -407,7 +452,10 @@ mod tests {
 
     #[test]
     fn levels_have_supervisor_numbers_tags_and_names() {
-        let table: Vec<(u8, &str, &str)> = Level::ALL.iter().map(|l| (l.number(), l.tag(), l.name())).collect();
+        let table: Vec<(u8, &str, &str)> = Level::ALL
+            .iter()
+            .map(|l| (l.number(), l.tag(), l.name()))
+            .collect();
         assert_eq!(
             table,
             vec![
@@ -432,13 +480,23 @@ mod tests {
         format_prefix(&mut out, t, Level::Info);
         assert_eq!(out, b"2026-11-25 14:20:07,997 INFO ");
         out.clear();
-        format_prefix(&mut out, jiff::civil::date(2027, 1, 2).at(3, 4, 5, 6_000_000), Level::Blather);
+        format_prefix(
+            &mut out,
+            jiff::civil::date(2027, 1, 2).at(3, 4, 5, 6_000_000),
+            Level::Blather,
+        );
         assert_eq!(out, b"2027-01-02 03:04:05,006 BLAT ");
     }
 
     #[test]
     fn syslog_target_from_magic_name() {
-        assert_eq!(LogTarget::from_logfile(Path::new("syslog"), 5, 1), LogTarget::Syslog);
-        assert!(matches!(LogTarget::from_logfile(Path::new("/x/syslog"), 5, 1), LogTarget::File { .. }));
+        assert_eq!(
+            LogTarget::from_logfile(Path::new("syslog"), 5, 1),
+            LogTarget::Syslog
+        );
+        assert!(matches!(
+            LogTarget::from_logfile(Path::new("/x/syslog"), 5, 1),
+            LogTarget::File { .. }
+        ));
     }
 }

@@ -60,7 +60,11 @@ pub struct LogFileError {
 
 impl LogFileError {
     fn new(op: LogOp, path: &Path, source: io::Error) -> Self {
-        LogFileError { op, path: path.to_path_buf(), source }
+        LogFileError {
+            op,
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     /// The OS error number, if any (e.g. `ENOSPC`), for Supervisor-style `errno` messages.
@@ -83,8 +87,18 @@ pub struct LogFile {
 
 impl LogFile {
     /// Opens (creating if needed) `path` for appending; `maxbytes = 0` disables rotation.
-    pub fn open(path: impl Into<PathBuf>, maxbytes: u64, backups: u32) -> Result<Self, LogFileError> {
-        let mut log = LogFile { path: path.into(), maxbytes, backups, file: None, rotatable: false };
+    pub fn open(
+        path: impl Into<PathBuf>,
+        maxbytes: u64,
+        backups: u32,
+    ) -> Result<Self, LogFileError> {
+        let mut log = LogFile {
+            path: path.into(),
+            maxbytes,
+            backups,
+            file: None,
+            rotatable: false,
+        };
         log.open_file(false)?;
         Ok(log)
     }
@@ -116,7 +130,9 @@ impl LogFile {
             self.open_file(false)?;
         }
         let written = match self.file.as_mut() {
-            Some(file) => file.write_all(data).map_err(|e| LogFileError::new(LogOp::Write, &self.path, e)),
+            Some(file) => file
+                .write_all(data)
+                .map_err(|e| LogFileError::new(LogOp::Write, &self.path, e)),
             None => Ok(()),
         };
         // Python checks for rollover even after a failed write; so do we.
@@ -134,7 +150,9 @@ impl LogFile {
     /// are kept (Python removes only the base file). A non-regular target is never unlinked.
     pub fn clear(&mut self) -> Result<(), LogFileError> {
         self.file = None;
-        let regular = std::fs::metadata(&self.path).map(|m| m.is_file()).unwrap_or(false);
+        let regular = std::fs::metadata(&self.path)
+            .map(|m| m.is_file())
+            .unwrap_or(false);
         if regular && !is_special_path(&self.path) {
             if let Err(e) = std::fs::remove_file(&self.path) {
                 if e.kind() != io::ErrorKind::NotFound {
@@ -187,7 +205,11 @@ impl LogFile {
         let shifted = self.shift_backups();
         // Truncate only if the live file's content is safe in `.1` (or nothing is kept anyway).
         let truncate = shifted.is_ok();
-        let reopened = self.open_file(truncate);
+        // The chunk is already written: a failed reopen is a failed rollover, not lost data.
+        let reopened = self.open_file(truncate).map_err(|e| LogFileError {
+            op: LogOp::Rotate,
+            ..e
+        });
         shifted.and(reopened)
     }
 
@@ -242,7 +264,11 @@ fn open_target(path: &Path, truncate: bool) -> io::Result<(File, bool)> {
     if truncate {
         flags |= libc::O_TRUNC;
     }
-    let opened = OpenOptions::new().append(true).create(true).custom_flags(flags).open(path);
+    let opened = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .custom_flags(flags)
+        .open(path);
     let file = match opened {
         Ok(file) => {
             // O_NONBLOCK only served to not hang on a reader-less FIFO; writes must block
@@ -278,7 +304,10 @@ mod tests {
         assert_eq!(err.op, LogOp::Open);
         assert_eq!(err.raw_os_error(), Some(libc::ENOENT));
         let text = err.to_string();
-        assert!(text.starts_with("could not open log file '/nonexistent-dir/x.log': "), "{text}");
+        assert!(
+            text.starts_with("could not open log file '/nonexistent-dir/x.log': "),
+            "{text}"
+        );
     }
 
     #[test]

@@ -135,6 +135,9 @@ mod tests {
         use std::os::unix::ffi::OsStrExt;
         let name = std::ffi::OsStr::from_bytes(b"/tmp/a\xffb'.log");
         assert_eq!(repr_os_str(name), "\"/tmp/a\\udcffb'.log\"");
-        assert_eq!(repr_os_str(std::ffi::OsStr::new("/tmp/x.log")), "'/tmp/x.log'");
+        assert_eq!(
+            repr_os_str(std::ffi::OsStr::new("/tmp/x.log")),
+            "'/tmp/x.log'"
+        );
     }
 }

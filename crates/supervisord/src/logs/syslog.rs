@@ -11,7 +11,11 @@ fn ensure_open() {
     IDENT.get_or_init(|| {
         let name = std::env::args_os()
             .next()
-            .and_then(|a| std::path::Path::new(&a).file_name().map(|n| n.to_os_string()))
+            .and_then(|a| {
+                std::path::Path::new(&a)
+                    .file_name()
+                    .map(|n| n.to_os_string())
+            })
             .unwrap_or_else(|| "supervisord".into());
         let ident = CString::new(std::os::unix::ffi::OsStrExt::as_bytes(name.as_os_str()).to_vec())
             .unwrap_or_else(|_| c"supervisord".to_owned());
@@ -30,7 +34,9 @@ pub fn send(msg: &[u8]) {
     } else {
         msg.to_vec()
     };
-    let Ok(text) = CString::new(bytes) else { return };
+    let Ok(text) = CString::new(bytes) else {
+        return;
+    };
     // SAFETY: the format is a literal "%s" and `text` is a valid NUL-terminated string.
     unsafe { libc::syslog(libc::LOG_INFO, c"%s".as_ptr(), text.as_ptr()) };
 }

@@ -80,14 +80,20 @@ pub fn read_log(path: &Path, offset: i64, length: i64) -> Result<Vec<u8>, ReadLo
         }
         let back = offset.unsigned_abs();
         let size = file.seek(SeekFrom::End(0)).map_err(ReadLogError::Failed)?;
-        file.seek(SeekFrom::Start(size.saturating_sub(back))).map_err(ReadLogError::Failed)?;
+        file.seek(SeekFrom::Start(size.saturating_sub(back)))
+            .map_err(ReadLogError::Failed)?;
         read_from(&mut file, Some(back)).map_err(ReadLogError::Failed)
     } else {
         if length < 0 {
             return Err(ReadLogError::BadArguments);
         }
-        file.seek(SeekFrom::Start(offset.unsigned_abs())).map_err(ReadLogError::Failed)?;
-        let max = if length == 0 { None } else { Some(length.unsigned_abs()) };
+        file.seek(SeekFrom::Start(offset.unsigned_abs()))
+            .map_err(ReadLogError::Failed)?;
+        let max = if length == 0 {
+            None
+        } else {
+            Some(length.unsigned_abs())
+        };
         read_from(&mut file, max).map_err(ReadLogError::Failed)
     }
 }
@@ -107,7 +113,11 @@ pub fn read_log(path: &Path, offset: i64, length: i64) -> Result<Vec<u8>, ReadLo
 /// A missing file gives `('', 0, false)` (the RPC method's own check); a file that cannot be
 /// read gives `('', offset, false)` with the caller's offset, as in Python.
 pub fn tail_log(path: &Path, offset: i64, length: i64) -> Tail {
-    let empty = |offset| Tail { data: Vec::new(), offset, overflow: false };
+    let empty = |offset| Tail {
+        data: Vec::new(),
+        offset,
+        overflow: false,
+    };
     if !path.exists() {
         return empty(0);
     }
@@ -137,7 +147,11 @@ pub fn tail_log(path: &Path, offset: i64, length: i64) -> Tail {
             read_from(&mut file, Some(u64::try_from(len).unwrap_or(u64::MAX)))?
         };
         let new_offset = i64::try_from(size).unwrap_or(i64::MAX);
-        Ok(Tail { data, offset: new_offset, overflow })
+        Ok(Tail {
+            data,
+            offset: new_offset,
+            overflow,
+        })
     };
     attempt().unwrap_or_else(|_| empty(offset))
 }
@@ -164,19 +178,34 @@ mod tests {
         assert_eq!(ok(100, 0), b"");
         assert_eq!(ok(-100, 0), b"hello\n");
         assert_eq!(ok(5, 100), b"\n");
-        assert!(matches!(read_log(&path, -3, 2), Err(ReadLogError::BadArguments)));
-        assert!(matches!(read_log(&path, 0, -2), Err(ReadLogError::BadArguments)));
+        assert!(matches!(
+            read_log(&path, -3, 2),
+            Err(ReadLogError::BadArguments)
+        ));
+        assert!(matches!(
+            read_log(&path, 0, -2),
+            Err(ReadLogError::BadArguments)
+        ));
         assert!(matches!(read_log(&path, i64::MIN, 0), Ok(ref d) if d == b"hello\n"));
     }
 
     #[test]
     fn read_log_missing_and_unreadable() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(read_log(&dir.path().join("nope"), 0, 0), Err(ReadLogError::NoFile)));
+        assert!(matches!(
+            read_log(&dir.path().join("nope"), 0, 0),
+            Err(ReadLogError::NoFile)
+        ));
         // A directory exists but is not a readable log.
-        assert!(matches!(read_log(dir.path(), 0, 0), Err(ReadLogError::Failed(_))));
+        assert!(matches!(
+            read_log(dir.path(), 0, 0),
+            Err(ReadLogError::Failed(_))
+        ));
         // A character device is never read (it could block).
-        assert!(matches!(read_log(Path::new("/dev/zero"), 0, 0), Err(ReadLogError::Failed(_))));
+        assert!(matches!(
+            read_log(Path::new("/dev/zero"), 0, 0),
+            Err(ReadLogError::Failed(_))
+        ));
     }
 
     #[test]
@@ -202,8 +231,22 @@ mod tests {
     #[test]
     fn tail_log_missing_and_unreadable() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(tail_log(&dir.path().join("nope"), 7, 10), Tail { data: vec![], offset: 0, overflow: false });
-        assert_eq!(tail_log(dir.path(), 7, 10), Tail { data: vec![], offset: 7, overflow: false });
+        assert_eq!(
+            tail_log(&dir.path().join("nope"), 7, 10),
+            Tail {
+                data: vec![],
+                offset: 0,
+                overflow: false
+            }
+        );
+        assert_eq!(
+            tail_log(dir.path(), 7, 10),
+            Tail {
+                data: vec![],
+                offset: 7,
+                overflow: false
+            }
+        );
     }
 
     #[test]
@@ -211,7 +254,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("e.log");
         std::fs::write(&path, b"").unwrap();
-        assert_eq!(tail_log(&path, 0, 1600), Tail { data: vec![], offset: 0, overflow: false });
+        assert_eq!(
+            tail_log(&path, 0, 1600),
+            Tail {
+                data: vec![],
+                offset: 0,
+                overflow: false
+            }
+        );
         assert_eq!(read_log(&path, -1600, 0).unwrap(), b"");
     }
 }

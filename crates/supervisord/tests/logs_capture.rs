@@ -1,0 +1,292 @@
+//! The capture path end to end through real pipes: bytes untouched, `strip_ansi`, events,
+//! write errors reported once while draining continues, reopen/clear/close controls.
+
+use std::io::Write;
+use std::os::fd::OwnedFd;
+use std::path::Path;
+use std::time::Duration;
+
+use supervisord::logs::{
+    spawn_capture, CaptureConfig, CaptureNotice, Channel, LogFile, LogOp, OutputProcessor,
+};
+use tokio::sync::mpsc;
+
+fn config(logfile: Option<LogFile>) -> CaptureConfig {
+    CaptureConfig {
+        process_name: "flood".into(),
+        channel: Channel::Stdout,
+        logfile,
+        syslog: false,
+        strip_ansi: false,
+        capture_maxbytes: 0,
+        events_enabled: false,
+    }
+}
+
+fn notices() -> (
+    supervisord::logs::NoticeSink,
+    mpsc::UnboundedReceiver<CaptureNotice>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (Box::new(move |n| drop(tx.send(n))), rx)
+}
+
+/// Writes `data` into a new pipe from a thread; returns the read end.
+fn pipe_with_writer(data: Vec<u8>) -> (OwnedFd, std::thread::JoinHandle<()>) {
+    let (read_end, write_end) = nix::unistd::pipe().unwrap();
+    let writer = std::thread::spawn(move || {
+        let mut w = std::fs::File::from(write_end);
+        w.write_all(&data).unwrap();
+    });
+    (read_end, writer)
+}
+
+async fn until_finished(rx: &mut mpsc::UnboundedReceiver<CaptureNotice>) -> Vec<CaptureNotice> {
+    let mut seen = Vec::new();
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .expect("capture did not finish within 60 s")
+            .expect("notice channel closed before Finished");
+        let done = matches!(n, CaptureNotice::Finished(_));
+        seen.push(n);
+        if done {
+            return seen;
+        }
+    }
+}
+
+#[tokio::test]
+async fn binary_output_passes_through_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bin.log");
+    let mut data: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+    data.extend_from_slice(b"\0\0\xff\xfe invalid utf-8 \xc3\x28\r\n");
+    // A 3 MiB "line" with no newline at all.
+    data.extend(std::iter::repeat_n(b'L', 3 << 20));
+    let (fd, writer) = pipe_with_writer(data.clone());
+    let (sink, mut rx) = notices();
+    let handle =
+        spawn_capture(fd, config(Some(LogFile::open(&path, 0, 0).unwrap())), sink).unwrap();
+    let seen = until_finished(&mut rx).await;
+    writer.join().unwrap();
+    let report = handle.wait().await;
+    assert!(report.reached_eof);
+    assert_eq!(report.bytes_read, data.len() as u64);
+    assert_eq!(report.bytes_lost, 0);
+    assert_eq!(seen.len(), 1, "only Finished expected: {seen:?}");
+    assert!(
+        std::fs::read(&path).unwrap() == data,
+        "log differs from the child's output"
+    );
+}
+
+#[tokio::test]
+async fn strip_ansi_and_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ansi.log");
+    let (fd, writer) = pipe_with_writer(b"\x1b[31mred\x1b[0m text\n".to_vec());
+    let (sink, mut rx) = notices();
+    let mut cfg = config(Some(LogFile::open(&path, 0, 0).unwrap()));
+    cfg.strip_ansi = true;
+    cfg.events_enabled = true;
+    spawn_capture(fd, cfg, sink).unwrap();
+    let seen = until_finished(&mut rx).await;
+    writer.join().unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"red text\n");
+    let events: Vec<u8> = seen
+        .iter()
+        .filter_map(|n| match n {
+            CaptureNotice::LogEvent(d) => Some(d.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(events, b"red text\n");
+}
+
+#[tokio::test]
+async fn none_logfile_still_drains() {
+    let (fd, writer) = pipe_with_writer(vec![7; 5 << 20]);
+    let (sink, mut rx) = notices();
+    let handle = spawn_capture(fd, config(None), sink).unwrap();
+    until_finished(&mut rx).await;
+    writer.join().unwrap();
+    assert_eq!(handle.wait().await.bytes_read, 5 << 20);
+}
+
+#[tokio::test]
+async fn disk_full_is_reported_once_and_the_pipe_keeps_draining() {
+    // 10 MiB is far more than a pipe holds: the writer only finishes if we keep reading.
+    let (fd, writer) = pipe_with_writer(vec![b'x'; 10 << 20]);
+    let (sink, mut rx) = notices();
+    let handle = spawn_capture(
+        fd,
+        config(Some(LogFile::open("/dev/full", 0, 0).unwrap())),
+        sink,
+    )
+    .unwrap();
+    let seen = until_finished(&mut rx).await;
+    writer.join().unwrap();
+    let failures: Vec<_> = seen
+        .iter()
+        .filter_map(|n| match n {
+            CaptureNotice::WriteFailed(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failures.len(), 1, "{seen:?}");
+    assert_eq!(failures[0].raw_os_error(), Some(libc::ENOSPC));
+    let report = handle.wait().await;
+    assert_eq!(report.bytes_read, 10 << 20);
+    assert_eq!(report.bytes_lost, 10 << 20);
+}
+
+#[test]
+fn write_failure_streak_then_recovery_when_the_directory_returns() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("logs");
+    std::fs::create_dir(&dir).unwrap();
+    let path = dir.join("p.log");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut p = OutputProcessor::new(
+        config(Some(LogFile::open(&path, 8, 1).unwrap())),
+        Box::new(move |n| tx.send(n).unwrap()),
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    p.feed(b"12345678"); // written to the unlinked file; the rollover cannot reopen
+    p.feed(b"lost one\n");
+    p.feed(b"lost two\n");
+    let first: Vec<_> = rx.try_iter().collect();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(matches!(&first[0], CaptureNotice::WriteFailed(e) if e.op == LogOp::Rotate));
+    std::fs::create_dir(&dir).unwrap();
+    p.feed(b"back\n");
+    let second: Vec<_> = rx.try_iter().collect();
+    assert!(
+        matches!(
+            second.as_slice(),
+            [CaptureNotice::WriteRecovered { bytes_lost: 18 }]
+        ),
+        "{second:?}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"back\n");
+    assert_eq!(p.report().bytes_lost, 18);
+}
+
+#[tokio::test]
+async fn close_stops_even_if_a_grandchild_holds_the_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.log");
+    let (read_end, write_end) = nix::unistd::pipe().unwrap();
+    let mut w = std::fs::File::from(write_end);
+    w.write_all(b"left in the pipe\n").unwrap();
+    let (sink, mut rx) = notices();
+    let handle = spawn_capture(
+        read_end,
+        config(Some(LogFile::open(&path, 0, 0).unwrap())),
+        sink,
+    )
+    .unwrap();
+    handle.close();
+    until_finished(&mut rx).await;
+    let report = handle.wait().await;
+    assert!(!report.reached_eof);
+    assert_eq!(std::fs::read(&path).unwrap(), b"left in the pipe\n");
+    drop(w);
+}
+
+async fn wait_for_file(path: &Path, want: &[u8]) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if std::fs::read(path).unwrap_or_default() == want {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} never became {:?}",
+            path.display(),
+            want
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn reopen_and_clear_through_the_handle() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.log");
+    let (read_end, write_end) = nix::unistd::pipe().unwrap();
+    let mut w = std::fs::File::from(write_end);
+    let (sink, mut rx) = notices();
+    let handle = spawn_capture(
+        read_end,
+        config(Some(LogFile::open(&path, 0, 0).unwrap())),
+        sink,
+    )
+    .unwrap();
+    assert_eq!(handle.log_path().as_deref(), Some(path.as_path()));
+
+    w.write_all(b"one\n").unwrap();
+    wait_for_file(&path, b"one\n").await;
+    std::fs::rename(&path, dir.path().join("h.log.rotated")).unwrap();
+    handle.reopen().unwrap();
+    w.write_all(b"two\n").unwrap();
+    wait_for_file(&path, b"two\n").await;
+    assert_eq!(
+        std::fs::read(dir.path().join("h.log.rotated")).unwrap(),
+        b"one\n"
+    );
+
+    handle.clear().unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"");
+    w.write_all(b"three\n").unwrap();
+    wait_for_file(&path, b"three\n").await;
+
+    drop(w);
+    until_finished(&mut rx).await;
+    assert!(handle.wait().await.reached_eof);
+}
+
+#[tokio::test]
+async fn capture_mode_through_a_pipe_flushes_held_bytes_at_eof() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("comm.log");
+    let (fd, writer) = pipe_with_writer(
+        b"before <!--XSUPERVISOR:BEGIN-->payload<!--XSUPERVISOR:END--> after\n<!--XSUP".to_vec(),
+    );
+    let (sink, mut rx) = notices();
+    let mut cfg = config(Some(LogFile::open(&path, 0, 0).unwrap()));
+    cfg.capture_maxbytes = 1024;
+    spawn_capture(fd, cfg, sink).unwrap();
+    let seen = until_finished(&mut rx).await;
+    writer.join().unwrap();
+    assert!(
+        seen.iter()
+            .any(|n| matches!(n, CaptureNotice::Communication(d) if d == b"payload")),
+        "{seen:?}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"before  after\n<!--XSUP");
+}
+
+#[tokio::test]
+async fn rotation_happens_while_capturing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rot.log");
+    let (fd, writer) = pipe_with_writer(vec![b'r'; 1 << 20]);
+    let (sink, mut rx) = notices();
+    spawn_capture(
+        fd,
+        config(Some(LogFile::open(&path, 100 << 10, 2).unwrap())),
+        sink,
+    )
+    .unwrap();
+    until_finished(&mut rx).await;
+    writer.join().unwrap();
+    let sizes: Vec<u64> = ["rot.log.1", "rot.log.2"]
+        .iter()
+        .map(|n| std::fs::metadata(dir.path().join(n)).unwrap().len())
+        .collect();
+    assert!(sizes.iter().all(|&s| s >= 100 << 10), "{sizes:?}");
+    assert!(!dir.path().join("rot.log.3").exists());
+}

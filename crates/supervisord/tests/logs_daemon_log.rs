@@ -1,0 +1,177 @@
+//! supervisord's own log: line format, level filtering, rotation, clear, and the buffering of
+//! records logged before the logger exists. (The global logger is process-wide, so everything
+//! touching it is one test in its own binary.)
+
+use std::path::Path;
+
+use supervisord::logs::daemon_log::{self, DaemonLog, DaemonLogConfig, Level, LogTarget};
+use supervisord::logs::ClearLogError;
+
+fn file_config(path: &Path, level: Level, maxbytes: u64, backups: u32) -> DaemonLogConfig {
+    DaemonLogConfig {
+        level,
+        target: LogTarget::File {
+            path: path.to_path_buf(),
+            maxbytes,
+            backups,
+        },
+        echo_stdout: false,
+    }
+}
+
+/// Checks `YYYY-MM-DD HH:MM:SS,mmm ` and returns the rest of the line.
+fn strip_timestamp(line: &str) -> &str {
+    let b = line.as_bytes();
+    assert!(b.len() > 24, "short line {line:?}");
+    let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
+    assert!(
+        digits.iter().all(|&i| b[i].is_ascii_digit()),
+        "bad timestamp in {line:?}"
+    );
+    assert_eq!(
+        (b[4], b[7], b[10], b[13], b[16], b[19], b[23]),
+        (b'-', b'-', b' ', b':', b':', b',', b' '),
+        "{line:?}"
+    );
+    &line[24..]
+}
+
+fn messages(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| strip_timestamp(l).to_string())
+        .collect()
+}
+
+#[test]
+fn daemon_log_behaviour() {
+    let dir = tempfile::tempdir().unwrap();
+
+    // Line format and level filtering on a plain logger.
+    let path = dir.path().join("plain.log");
+    let mut log = DaemonLog::open(&file_config(&path, Level::Info, 0, 0)).unwrap();
+    for level in Level::ALL {
+        log.log(level, &format!("at {}", level.name()));
+    }
+    log.log(Level::Debug, "dropped");
+    log.log(Level::Info, "spawned: 'x' with pid 123");
+    log.log(Level::Debug, "not at info");
+    log.log(Level::Info, "'printer' stdout output:\nhello\n");
+    assert_eq!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .matches('\n')
+            .count(),
+        8
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let first_lines: Vec<&str> = text.lines().take(5).map(strip_timestamp).collect();
+    assert_eq!(
+        first_lines,
+        [
+            "CRIT at critical",
+            "ERRO at error",
+            "WARN at warn",
+            "INFO at info",
+            "INFO spawned: 'x' with pid 123"
+        ]
+    );
+    // Multi-line messages are written as they are: continuation lines have no prefix.
+    assert!(
+        text.ends_with(" INFO 'printer' stdout output:\nhello\n\n"),
+        "{text:?}"
+    );
+
+    // blather lets everything through.
+    let all = dir.path().join("all.log");
+    let mut log = DaemonLog::open(&file_config(&all, Level::Blather, 0, 0)).unwrap();
+    for level in Level::ALL {
+        log.log(level, "m");
+    }
+    let tags: Vec<String> = messages(&all).iter().map(|m| m[..4].to_string()).collect();
+    assert_eq!(
+        tags,
+        ["CRIT", "ERRO", "WARN", "INFO", "DEBG", "TRAC", "BLAT"]
+    );
+
+    // logfile_maxbytes / logfile_backups rotate the main log.
+    let rot = dir.path().join("rot.log");
+    let mut log = DaemonLog::open(&file_config(&rot, Level::Info, 200, 1)).unwrap();
+    for i in 0..20 {
+        log.log(Level::Info, &format!("line {i}"));
+    }
+    assert!(dir.path().join("rot.log.1").exists());
+    assert!(!dir.path().join("rot.log.2").exists());
+
+    // clearLog: the file is deleted and reopened empty; syslog has no file.
+    let mut log = DaemonLog::open(&file_config(&path, Level::Info, 0, 0)).unwrap();
+    log.clear().unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"");
+    log.log(Level::Info, "after clear");
+    assert_eq!(messages(&path), ["INFO after clear"]);
+    std::fs::remove_file(&path).unwrap();
+    assert!(matches!(log.clear(), Err(ClearLogError::NoFile)));
+    let syslog_cfg = DaemonLogConfig {
+        level: Level::Info,
+        target: LogTarget::Syslog,
+        echo_stdout: false,
+    };
+    assert!(matches!(
+        DaemonLog::open(&syslog_cfg).unwrap().clear(),
+        Err(ClearLogError::NoFile)
+    ));
+
+    // An unopenable log file is an error at creation.
+    assert!(DaemonLog::open(&file_config(
+        &dir.path().join("no/such/dir.log"),
+        Level::Info,
+        0,
+        0
+    ))
+    .is_err());
+
+    // The global logger: records before install are buffered, flushed most severe first and
+    // filtered by the installed level; afterwards the macros write directly.
+    let global = dir.path().join("global.log");
+    supervisord::log_info!("parse info {}", 1);
+    supervisord::log_warn!("parse warning");
+    supervisord::log_debug!("parse debug");
+    supervisord::log_crit!("Supervisor is running as root");
+    supervisord::log_info!("parse info 2");
+    assert!(daemon_log::install(
+        DaemonLog::open(&file_config(&global, Level::Info, 0, 0)).unwrap()
+    )
+    .is_none());
+    assert!(!daemon_log::enabled(Level::Debug));
+    assert!(daemon_log::enabled(Level::Info));
+    supervisord::log_info!("supervisord started with pid {}", 42);
+    supervisord::log_debug!("filtered");
+    supervisord::daemon_log!(Level::Error, "explicit {}", "level");
+    assert_eq!(
+        messages(&global),
+        [
+            "CRIT Supervisor is running as root",
+            "WARN parse warning",
+            "INFO parse info 1",
+            "INFO parse info 2",
+            "INFO supervisord started with pid 42",
+            "ERRO explicit level",
+        ]
+    );
+    // Reopen by name after an external rename (SIGUSR2).
+    std::fs::rename(&global, dir.path().join("global.log.old")).unwrap();
+    daemon_log::with_installed(|log| log.reopen())
+        .unwrap()
+        .unwrap();
+    supervisord::log_warn!("after reopen");
+    assert_eq!(messages(&global), ["WARN after reopen"]);
+    // Uninstalling goes back to buffering.
+    let old = daemon_log::uninstall().unwrap();
+    assert_eq!(old.path(), Some(global.as_path()));
+    supervisord::log_info!("buffered again");
+    assert_eq!(
+        daemon_log::take_early(),
+        vec![(Level::Info, "buffered again".to_string())]
+    );
+}
