@@ -22,10 +22,11 @@
 //!   (this is where `autostart` fires), and again whenever a returned deadline is reached.
 //!   A deadline replaces the previous one; `None` means "no timer". Calling `Tick` early is
 //!   harmless. If the mood goes back to one that allows spawns, `Tick` every process.
-//! - Answer every [`Action::Spawn`] with [`Event::Spawned`] or [`Event::SpawnFailed`] before
-//!   delivering any other event to this process.
-//! - Perform every [`Action::Kill`]; if `kill(2)` fails, report [`Event::KillFailed`] at once
-//!   (its outcome carries the FAILED message for the RPC that caused the kill).
+//! - Perform the actions in order. An outcome holds at most one [`Action::Spawn`] or
+//!   [`Action::Kill`], always last. Answer a Spawn with [`Event::Spawned`] or
+//!   [`Event::SpawnFailed`] before delivering any other event to this process; if a Kill's
+//!   `kill(2)` fails, report [`Event::KillFailed`] at once (its outcome carries the FAILED
+//!   message for the RPC that caused the kill).
 //! - Deliver [`Event::Exited`] with `now` taken when the child was reaped, and deliver due
 //!   exits before due deadlines: "exited too quickly" is judged from the exit time (fix Q2).
 //!
@@ -150,6 +151,15 @@ pub enum Action {
     StateChanged(StateChange),
 }
 
+impl Action {
+    /// Whether the daemon must report back on this action ([`Action::Spawn`] and
+    /// [`Action::Kill`]); such an action is always the last of its [`Outcome`].
+    #[must_use]
+    pub fn is_effect(&self) -> bool {
+        matches!(self, Action::Spawn | Action::Kill { .. })
+    }
+}
+
 /// The data of one state transition, enough for a `PROCESS_STATE_*` event payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct StateChange {
@@ -222,14 +232,17 @@ pub enum Refusal {
     Failed(String),
 }
 
-/// What [`Process::handle`] returns.
+/// What [`Process::handle`] returns. At most one action needs a report back (a Spawn or a
+/// Kill), and it is the last one, so the daemon may deliver that report as soon as it has
+/// performed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub struct Outcome {
     /// What the daemon must do, in order.
     pub actions: Vec<Action>,
-    /// When to call back with [`Event::Tick`] (always later than `now`), or `None` if nothing
-    /// will happen without another event. Replaces any previous deadline of this process.
+    /// When to call back with [`Event::Tick`] (always later than `now`; 1 ns later when a
+    /// condition is already due), or `None` if nothing will happen without another event.
+    /// Replaces any previous deadline of this process.
     pub deadline: Option<Mono>,
     /// The result of the command, for the RPC reply; `Ok` for non-commands.
     pub result: Result<(), Refusal>,
@@ -395,6 +408,10 @@ impl Process {
             actions: Vec::new(),
         };
         let is_tick = event == Event::Tick;
+        let is_command = matches!(
+            event,
+            Event::Start | Event::Stop | Event::StopAll | Event::Signal { .. }
+        );
         let result = match event {
             Event::Start => self.on_start(&mut step),
             Event::Stop => self.on_stop(&mut step),
@@ -422,9 +439,17 @@ impl Process {
                 detail,
             } => self.on_kill_failed(&mut step, purpose, errno, &detail),
         };
-        self.settle(&mut step, is_tick);
+        // A command that spawned or signalled stops here, so that Spawn/Kill is the last
+        // action and the daemon can report its failure before anything else happens (Python
+        // also runs the RPC first and its loop's transition() later). Any condition left due
+        // shows as a deadline 1 ns from now.
+        let acted = step.actions.last().is_some_and(Action::is_effect);
+        if !(is_command && acted) {
+            self.settle(&mut step, is_tick);
+        }
+        let soonest = now.mono + Duration::from_nanos(1);
         Outcome {
-            deadline: self.deadline(policy, mood),
+            deadline: self.deadline(policy, mood).map(|d| d.max(soonest)),
             actions: step.actions,
             result,
         }
@@ -670,13 +695,14 @@ impl Process {
     }
 
     /// Apply every condition-driven transition that holds at `now` (Python's `transition()`,
-    /// repeated until nothing changes). Autostart is only considered on a `Tick`: it belongs
-    /// to supervisord's pass over new processes, and a command refused for a never-started
-    /// process must not start it as a side effect.
+    /// repeated until nothing changes), ending after a Spawn or Kill so that it is the last
+    /// action. Autostart is only considered on a `Tick`: it belongs to supervisord's pass over
+    /// new processes, and a command refused for a never-started process must not start it as a
+    /// side effect.
     fn settle(&mut self, step: &mut Step<'_>, is_tick: bool) {
         let policy = step.policy;
         let now = step.now.mono;
-        loop {
+        while !step.actions.last().is_some_and(Action::is_effect) {
             match self.state {
                 ProcessState::Stopped
                     if is_tick
@@ -712,7 +738,9 @@ impl Process {
                     let pid = self.pid.unwrap_or(0);
                     let msg = format!("killing '{}' ({pid}) with SIGKILL", policy.name);
                     step.log(LogLevel::Warn, msg);
-                    let _ = self.kill(step, SIGKILL, KillPurpose::Escalate);
+                    if self.kill(step, SIGKILL, KillPurpose::Escalate).is_err() {
+                        break;
+                    }
                 }
                 _ => break,
             }

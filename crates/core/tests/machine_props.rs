@@ -251,7 +251,7 @@ impl World {
             assert_ne!(c.from, c.to);
             cur = c.to;
             if c.to == ProcessState::Running && c.from == ProcessState::Starting {
-                let started = p.started_at().or(before.started_at()).expect("started");
+                let started = before.started_at().or(p.started_at()).expect("started");
                 let up = self.t.saturating_since(started);
                 assert!(
                     self.policy.startsecs == 0 || up >= Duration::from_secs(self.policy.startsecs),
@@ -266,19 +266,28 @@ impl World {
         }
         assert_eq!(cur, state);
 
-        // At most one spawn per step.
-        let spawns = out
-            .actions
-            .iter()
-            .filter(|a| matches!(a, Action::Spawn))
-            .count();
-        assert!(spawns <= 1);
+        // At most one Spawn or Kill per step, and it is the last action.
+        let effects = out.actions.iter().filter(|a| a.is_effect()).count();
+        assert!(effects <= 1, "{out:?}");
+        if effects == 1 {
+            assert!(out.actions.last().is_some_and(Action::is_effect), "{out:?}");
+        }
 
         // Settled: ticking again at the same instant does nothing (except the autostart of a
         // never-started process, which only a Tick performs).
+        // A command that spawned or signalled leaves due conditions to a deadline 1 ns later.
         let autostart_pending =
             state == ProcessState::Stopped && !p.ever_started() && self.policy.autostart;
-        if !autostart_pending || !self.mood.allows_spawn() {
+        let is_command = matches!(
+            event,
+            Event::Start | Event::Stop | Event::StopAll | Event::Signal { .. }
+        );
+        let deferred = is_command && effects == 1;
+        if deferred {
+            if let Some(d) = out.deadline {
+                assert!(d > self.t);
+            }
+        } else if !autostart_pending || !self.mood.allows_spawn() {
             let mut again = p.clone();
             let idle = again.handle(&self.policy, self.mood, Event::Tick, self.now());
             assert!(idle.actions.is_empty(), "not settled: {idle:?}");
@@ -336,8 +345,10 @@ impl World {
                     // "Too quickly" is judged from the real exit time.
                     if state == ProcessState::Starting && !self.p.killing() {
                         let up = exit_at.saturating_since(started.expect("started"));
+                        // (A BACKOFF of a failed restart has no pid; this one carries it.)
                         let backoff = actions.iter().any(|a| {
-                            matches!(a, Action::StateChanged(c) if c.to == ProcessState::Backoff)
+                            matches!(a, Action::StateChanged(c)
+                                if c.to == ProcessState::Backoff && Some(c.pid) == exited)
                         });
                         assert_eq!(
                             backoff,

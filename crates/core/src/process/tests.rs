@@ -51,7 +51,18 @@ impl H {
 
     fn ev(&mut self, event: Event) -> Outcome {
         let out = self.p.handle(&self.policy, self.mood, event, self.now());
-        assert_eq!(out.deadline, self.p.deadline(&self.policy, self.mood));
+        let soonest = self.t + Duration::from_nanos(1);
+        assert_eq!(
+            out.deadline,
+            self.p
+                .deadline(&self.policy, self.mood)
+                .map(|d| d.max(soonest))
+        );
+        let effects = out.actions.iter().filter(|a| a.is_effect()).count();
+        assert!(effects <= 1, "{out:?}");
+        if effects == 1 {
+            assert!(out.actions.last().is_some_and(Action::is_effect), "{out:?}");
+        }
         if let Some(d) = out.deadline {
             assert!(d > self.t, "deadline {d:?} not after now {:?}", self.t);
         }
@@ -1142,14 +1153,44 @@ fn stopwaitsecs_zero_kills_at_once_then_every_second() {
     h.run(PID);
     let t0 = h.t;
     let out = h.ev(Event::Stop);
-    assert_eq!(
-        kills(&out),
-        vec![
-            (PID, 15, false, KillPurpose::Stop),
-            (PID, 9, false, KillPurpose::Escalate)
-        ]
-    );
-    assert_eq!(out.deadline, Some(t0 + Duration::from_secs(1)));
+    assert_eq!(kills(&out), vec![(PID, 15, false, KillPurpose::Stop)]);
+    // SIGKILL is due at once: the deadline is the next nanosecond, after the daemon has
+    // reported on the stop signal.
+    let due = t0 + Duration::from_nanos(1);
+    assert_eq!(out.deadline, Some(due));
+    h.t = due;
+    let out = h.tick();
+    assert_eq!(kills(&out), vec![(PID, 9, false, KillPurpose::Escalate)]);
+    assert_eq!(out.deadline, Some(due + Duration::from_secs(1)));
+}
+
+#[test]
+fn a_command_that_signals_ends_its_outcome() {
+    // A signal sent while the RUNNING deadline is due (the timer has not fired yet): the Kill
+    // comes last and the due transition waits for the next nanosecond, so a failed kill is
+    // reported before it.
+    let mut h = H::new();
+    let _ = h.spawn_ok(PID);
+    h.t = secs(2);
+    let out = h.ev(Event::Signal { signal: 1 });
+    assert_eq!(out.actions.last().map(Action::is_effect), Some(true));
+    assert!(changes(&out).is_empty());
+    assert_eq!(out.deadline, Some(secs(2) + Duration::from_nanos(1)));
+    let out = h.ev(Event::KillFailed {
+        purpose: KillPurpose::Signal,
+        errno: 1,
+        detail: "EPERM".into(),
+    });
+    assert_eq!(changes(&out), vec![(Starting, Unknown)]);
+    assert_eq!(out.deadline, None);
+
+    // Without a failure the next tick performs the due transition.
+    let mut h = H::new();
+    let _ = h.spawn_ok(PID);
+    h.t = secs(2);
+    let out = h.ev(Event::Signal { signal: 1 });
+    h.t = out.deadline.expect("due");
+    assert_eq!(changes(&h.tick()), vec![(Starting, Running)]);
 }
 
 // ---- kill errors -> UNKNOWN ------------------------------------------------------------------
