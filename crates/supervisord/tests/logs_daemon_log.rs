@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use supervisord::logs::daemon_log::{self, DaemonLog, DaemonLogConfig, Level, LogTarget};
-use supervisord::logs::ClearLogError;
+use supervisord::logs::{CaptureConfig, Channel, ClearLogError, OutputProcessor};
 
 fn file_config(path: &Path, level: Level, maxbytes: u64, backups: u32) -> DaemonLogConfig {
     DaemonLogConfig {
@@ -170,8 +170,50 @@ fn daemon_log_behaviour() {
     let old = daemon_log::uninstall().unwrap();
     assert_eq!(old.path(), Some(global.as_path()));
     supervisord::log_info!("buffered again");
+    supervisord::log_debug!("chatter before a logger exists is dropped");
     assert_eq!(
         daemon_log::take_early(),
         vec![(Level::Info, "buffered again".to_string())]
     );
+
+    // At debug, child output is echoed to the main log as Python formats it.
+    let debug = dir.path().join("debug.log");
+    daemon_log::install(DaemonLog::open(&file_config(&debug, Level::Debug, 0, 0)).unwrap());
+    let config = CaptureConfig {
+        process_name: "cat".into(),
+        channel: Channel::Stderr,
+        logfile: None,
+        syslog: false,
+        strip_ansi: false,
+        capture_maxbytes: 64,
+        events_enabled: false,
+    };
+    let mut p = OutputProcessor::new(config, Box::new(drop));
+    p.feed(b"hello\n");
+    p.feed(b"\xff<!--XSUPERVISOR:BEGIN-->x<!--XSUPERVISOR:END-->");
+    let text = std::fs::read_to_string(&debug).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("20") {
+                strip_timestamp(l)
+            } else {
+                l
+            }
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "DEBG 'cat' stderr output:",
+            "hello",
+            "",
+            "DEBG 'cat' stderr output:",
+            "Undecodable: b'\\xff'",
+            "DEBG 'cat' stderr output:",
+            "x",
+            "DEBG 'cat' stderr emitted a comm event",
+        ]
+    );
+    daemon_log::uninstall();
 }
