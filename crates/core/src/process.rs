@@ -10,11 +10,14 @@
 //! Supervisor's `Subprocess.transition()` runs once per main-loop iteration (about once a
 //! second) and moves a process along whenever a condition holds: autostart, autorestart, a
 //! backoff retry, STARTING → RUNNING after `startsecs`, FATAL after too many retries, SIGKILL
-//! after `stopwaitsecs`. Here the same conditions are evaluated after *every* event, until none
+//! after `stopwaitsecs`. Here the same conditions are evaluated after every event, until none
 //! holds, so there is no polling latency (fixes Q1–Q3 of spec §9.1): `startsecs=0` reaches
 //! RUNNING as soon as the spawn is reported, a process that exits from RUNNING is restarted in
 //! the same step, and a backoff retry happens exactly at its delay. The conditions that wait on
-//! time are turned into [`Outcome::deadline`]; nothing else ever needs a timer.
+//! time are turned into [`Outcome::deadline`]; nothing else ever needs a timer. Two
+//! exceptions keep Python's order of effects: autostart is only considered on a `Tick`, and
+//! a command that spawned or signalled ends its step there (a condition left due becomes a
+//! deadline 1 ns later), as Python runs an RPC before its loop's next `transition()`.
 //!
 //! The daemon's side of the contract:
 //!
@@ -41,7 +44,8 @@
 //!   the STARTING of a retry.
 //! - An exit reported while UNKNOWN forgets the pid and stays UNKNOWN (Python fails an
 //!   assertion there).
-//! - SIGKILL repeats at least every second even with `stopwaitsecs=0` (Python: every loop).
+//! - With `stopwaitsecs=0`, SIGKILL follows the stop signal 1 ns later and then repeats every
+//!   second (Python: in the same loop iteration, then on every iteration).
 //! - [`Event::Exited::survivors`] lets the daemon explain the "daemonizing program" trap.
 
 use std::time::Duration;
@@ -98,8 +102,8 @@ pub enum Event {
     Exited {
         /// The decoded wait status.
         status: WaitStatus,
-        /// Pids of the child's descendants still alive in its process group, if the daemon
-        /// looked (the "daemonizing program" trap); empty otherwise.
+        /// Pids of processes the child left running (e.g. still in its process group), if
+        /// the daemon looked: the "daemonizing program" trap; empty otherwise.
         survivors: Vec<u32>,
     },
     /// `kill(2)` for an [`Action::Kill`] failed.
@@ -581,9 +585,8 @@ impl Process {
 
         if !survivors.is_empty() {
             let msg = format!(
-                "{name} exited but left processes running in its process group (pids {}): it \
-                 probably put itself in the background; run it in the foreground, or wrap it \
-                 with pidproxy",
+                "{name} exited but left processes running (pids {}): it probably put itself in \
+                 the background; run it in the foreground, or wrap it with pidproxy",
                 join_pids(survivors)
             );
             step.log(LogLevel::Warn, msg);

@@ -1561,9 +1561,8 @@ fn exit_with_survivors_explains_the_daemonizing_trap() {
         vec![
             l(
                 Warn,
-                "web exited but left processes running in its process group (pids 77, 78): it \
-                 probably put itself in the background; run it in the foreground, or wrap it \
-                 with pidproxy"
+                "web exited but left processes running (pids 77, 78): it probably put itself \
+                 in the background; run it in the foreground, or wrap it with pidproxy"
             ),
             l(Warn, "exited: web (exit status 0; not expected)"),
         ]
