@@ -65,9 +65,24 @@ fn numprocs_pool() {
 #[test]
 fn invalid_values_and_their_messages() {
     let cases: &[(&str, &str, usize, &str)] = &[
-        ("buffer_size", "0", 5, "[eventlistener:e] section sets invalid buffer_size (0)"),
-        ("buffer_size", "abc", 5, "invalid literal for int() with base 10: 'abc'"),
-        ("priority", "x", 5, "invalid literal for int() with base 10: 'x'"),
+        (
+            "buffer_size",
+            "0",
+            5,
+            "[eventlistener:e] section sets invalid buffer_size (0)",
+        ),
+        (
+            "buffer_size",
+            "abc",
+            5,
+            "invalid literal for int() with base 10: 'abc'",
+        ),
+        (
+            "priority",
+            "x",
+            5,
+            "invalid literal for int() with base 10: 'x'",
+        ),
         (
             "result_handler",
             "mymod:handler",
@@ -81,11 +96,20 @@ fn invalid_values_and_their_messages() {
             "[eventlistener:e] section sets redirect_stderr=true but this is not allowed \
              because it will interfere with the eventlistener protocol",
         ),
-        ("stopsignal", "NOPE", 5, "value 'NOPE' is not a valid signal name"),
+        (
+            "stopsignal",
+            "NOPE",
+            5,
+            "value 'NOPE' is not a valid signal name",
+        ),
     ];
     for (option, value, line, message) in cases {
         let errs = errors(&listener_conf(&format!("{option}={value}")));
-        assert_eq!(messages(&errs), vec![message.to_string()], "{option}={value}");
+        assert_eq!(
+            messages(&errs),
+            vec![message.to_string()],
+            "{option}={value}"
+        );
         assert_eq!(errs[0].line, Some(*line), "{option}");
         assert_eq!(errs[0].option.as_deref(), Some(*option));
     }

@@ -59,7 +59,11 @@ fn unix_socket_defaults_and_values() {
 #[test]
 fn invalid_values_and_their_messages() {
     let cases: &[(&str, &str, &str)] = &[
-        ("socket=bogus", "socket", "Bad socket format bogus in [fcgi-program:f] socket"),
+        (
+            "socket=bogus",
+            "socket",
+            "Bad socket format bogus in [fcgi-program:f] socket",
+        ),
         (
             "socket=unix://rel/path",
             "socket",
@@ -76,7 +80,11 @@ fn invalid_values_and_their_messages() {
             "socket",
             "70000 is above upper bound (65535) in [fcgi-program:f] socket",
         ),
-        ("socket=tcp://h:1\nsocket_backlog=0", "socket_backlog", "Invalid socket_backlog value 0"),
+        (
+            "socket=tcp://h:1\nsocket_backlog=0",
+            "socket_backlog",
+            "Invalid socket_backlog value 0",
+        ),
         (
             "socket=unix:///tmp/s\nsocket_owner=nosuch",
             "socket_owner",
@@ -87,9 +95,21 @@ fn invalid_values_and_their_messages() {
             "socket_mode",
             "Invalid socket_mode value 999",
         ),
-        ("socket=unix:///tmp/s\nuser=nosuch", "user", "Invalid user name nosuch"),
-        ("", "socket", "[fcgi-program:f] section requires a \"socket\" line"),
-        ("socket=", "socket", "[fcgi-program:f] section requires a \"socket\" line"),
+        (
+            "socket=unix:///tmp/s\nuser=nosuch",
+            "user",
+            "Invalid user name nosuch",
+        ),
+        (
+            "",
+            "socket",
+            "[fcgi-program:f] section requires a \"socket\" line",
+        ),
+        (
+            "socket=",
+            "socket",
+            "[fcgi-program:f] section requires a \"socket\" line",
+        ),
     ];
     for (extra, option, message) in cases {
         let errs = errors(&fcgi_conf(extra));

@@ -72,8 +72,7 @@ fn group_priority_and_programs_expand_here_and_env() {
     let mut ctx = ctx();
     ctx.environment.insert("NUM".into(), "7".into());
     let host = host.file(CONF, conf);
-    let loaded =
-        supervisor_config::load(std::path::Path::new(CONF), &ctx, &host).expect("loads");
+    let loaded = supervisor_config::load(std::path::Path::new(CONF), &ctx, &host).expect("loads");
     assert_eq!(loaded.config.groups[0].name, "g");
     assert_eq!(loaded.config.groups[0].priority, 7);
     assert_eq!(loaded.config.groups[0].processes[0].name, "foo-value");
@@ -104,9 +103,8 @@ fn invalid_group_name() {
 #[test]
 fn unknown_members_name_the_group() {
     // Quirk Q21 (fixed): Python would name [program:a] for the second unknown member.
-    let conf = format!(
-        "{BASE}[group:g]\nprograms=nosuch1,a,nosuch2\n[program:a]\ncommand=/bin/a\n"
-    );
+    let conf =
+        format!("{BASE}[group:g]\nprograms=nosuch1,a,nosuch2\n[program:a]\ncommand=/bin/a\n");
     let errs = errors(&conf);
     assert_eq!(
         messages(&errs),

@@ -21,7 +21,10 @@ fn unix_defaults_and_values() {
         "[unix_http_server]\nfile = run/../sv.sock \nchmod=0777\nchown=alice:staff\n\
          username=u\npassword={SHA}82ab876d1387bfafe46cc1c8a2ef074eae50cb1d",
     );
-    assert_eq!(s[0]["file"], "/work/sv.sock", "trimmed, made absolute against the cwd");
+    assert_eq!(
+        s[0]["file"], "/work/sv.sock",
+        "trimmed, made absolute against the cwd"
+    );
     assert_eq!(s[0]["chmod"], 511);
     assert_eq!(s[0]["chown"], json!([1000, 100]));
     assert_eq!(s[0]["username"], "u");
@@ -49,23 +52,60 @@ fn inet_defaults_and_values() {
     ];
     for (port, host, number) in cases {
         let s = servers(&format!("[inet_http_server]\nport={port}"));
-        assert_eq!((s[0]["host"].as_str().unwrap(), s[0]["port"].as_u64().unwrap()), (*host, u64::from(*number)));
+        assert_eq!(
+            (
+                s[0]["host"].as_str().unwrap(),
+                s[0]["port"].as_u64().unwrap()
+            ),
+            (*host, u64::from(*number))
+        );
     }
     let s = servers("[inet_http_server]\nport=LocalHost:9004\nusername=a\npassword=b");
     assert_eq!(s[0]["host"], "localhost");
-    assert_eq!((s[0]["username"].clone(), s[0]["password"].clone()), (json!("a"), json!("b")));
+    assert_eq!(
+        (s[0]["username"].clone(), s[0]["password"].clone()),
+        (json!("a"), json!("b"))
+    );
 }
 
 #[test]
 fn invalid_values_and_their_messages() {
     let cases: &[(&str, &str, &str)] = &[
-        ("[inet_http_server]\nport=abc", "port", "not a valid port number: 'abc' "),
-        ("[inet_http_server]\nport=host:", "port", "no port number specified in ''"),
-        ("[inet_http_server]\nport=70000", "port", "not a valid port number: '70000' "),
-        ("[inet_http_server]\nport=h:0", "port", "0 is below lower bound (1)"),
-        ("[inet_http_server]", "port", "section [inet_http_server] has no port value"),
-        ("[unix_http_server]\nchmod=0700", "file", "section [unix_http_server] has no file value"),
-        ("[unix_http_server]\nfile=/tmp/s\nchmod=999", "chmod", "Invalid chmod value 999"),
+        (
+            "[inet_http_server]\nport=abc",
+            "port",
+            "not a valid port number: 'abc' ",
+        ),
+        (
+            "[inet_http_server]\nport=host:",
+            "port",
+            "no port number specified in ''",
+        ),
+        (
+            "[inet_http_server]\nport=70000",
+            "port",
+            "not a valid port number: '70000' ",
+        ),
+        (
+            "[inet_http_server]\nport=h:0",
+            "port",
+            "0 is below lower bound (1)",
+        ),
+        (
+            "[inet_http_server]",
+            "port",
+            "section [inet_http_server] has no port value",
+        ),
+        (
+            "[unix_http_server]\nchmod=0700",
+            "file",
+            "section [unix_http_server] has no file value",
+        ),
+        (
+            "[unix_http_server]\nfile=/tmp/s\nchmod=999",
+            "chmod",
+            "Invalid chmod value 999",
+        ),
         (
             "[unix_http_server]\nfile=/tmp/s\nchown=nosuch",
             "chown",
@@ -124,13 +164,17 @@ fn several_servers_and_their_order() {
             ("unix".to_string(), json!("two")),
         ]
     );
-    assert_eq!(v["serverurl"], "unix:///tmp/a.sock", "the first unix server wins");
+    assert_eq!(
+        v["serverurl"], "unix:///tmp/a.sock",
+        "the first unix server wins"
+    );
 }
 
 #[test]
 fn serverurl_falls_back_to_the_last_inet_server() {
     // Python's inet loop has no `break`: the last inet server wins.
-    let v = json("[supervisord]\n[inet_http_server]\nport=9001\n[inet_http_server:b]\nport=h:9002\n");
+    let v =
+        json("[supervisord]\n[inet_http_server]\nport=9001\n[inet_http_server:b]\nport=h:9002\n");
     assert_eq!(v["serverurl"], "http://h:9002");
     let v = json("[supervisord]\n[inet_http_server]\nport=9001\n");
     assert_eq!(v["serverurl"], "http://localhost:9001");

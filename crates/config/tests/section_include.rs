@@ -14,10 +14,19 @@ const MAIN: &str = "[supervisord]\n[include]\nfiles = conf.d/*.conf other/%(host
 #[test]
 fn globs_are_sorted_relative_and_reported() {
     let host = host()
-        .file("/etc/sv/conf.d/b.conf", "[program:b]\ncommand=/bin/b %(here)s\n")
+        .file(
+            "/etc/sv/conf.d/b.conf",
+            "[program:b]\ncommand=/bin/b %(here)s\n",
+        )
         .file("/etc/sv/conf.d/a.conf", "[program:a]\ncommand=/bin/a\n")
-        .file("/etc/sv/conf.d/.hidden.conf", "[program:hidden]\ncommand=/bin/h\n")
-        .file("/etc/sv/other/node1.ini", "[program:n]\ncommand=/bin/n %(here)s\n")
+        .file(
+            "/etc/sv/conf.d/.hidden.conf",
+            "[program:hidden]\ncommand=/bin/h\n",
+        )
+        .file(
+            "/etc/sv/other/node1.ini",
+            "[program:n]\ncommand=/bin/n %(here)s\n",
+        )
         .dir("/etc/sv/other/sub");
     let loaded = load_on(host, MAIN).expect("loads");
     assert_eq!(
@@ -34,7 +43,10 @@ fn globs_are_sorted_relative_and_reported() {
         .iter()
         .map(|g| g.processes[0].command.clone())
         .collect();
-    assert_eq!(commands, ["/bin/a", "/bin/b /etc/sv/conf.d", "/bin/n /etc/sv/other"]);
+    assert_eq!(
+        commands,
+        ["/bin/a", "/bin/b /etc/sv/conf.d", "/bin/n /etc/sv/other"]
+    );
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
 }
 
@@ -106,7 +118,10 @@ fn include_files_expansion_error() {
 fn parse_errors_in_included_files_name_them() {
     let host = host()
         .file("/etc/sv/conf.d/1.conf", "[program:x]\ngarbage line\n")
-        .file("/etc/sv/conf.d/2.conf", "[program:y]\ncommand=/bin/y\n\nmore garbage\n");
+        .file(
+            "/etc/sv/conf.d/2.conf",
+            "[program:y]\ncommand=/bin/y\n\nmore garbage\n",
+        );
     let errs = errors_on(host, "[supervisord]\n[include]\nfiles=conf.d/*.conf\n");
     assert_eq!(
         messages(&errs),
@@ -143,7 +158,10 @@ fn errors_in_included_sections_name_the_included_file() {
 #[test]
 fn nested_include_sections_are_ignored_with_a_warning() {
     let host = host()
-        .file("/etc/sv/conf.d/a.conf", "[include]\nfiles=../deeper/*.conf\n")
+        .file(
+            "/etc/sv/conf.d/a.conf",
+            "[include]\nfiles=../deeper/*.conf\n",
+        )
         .file("/etc/sv/deeper/d.conf", "[program:d]\ncommand=/bin/d\n");
     let loaded = load_on(host, "[supervisord]\n[include]\nfiles=conf.d/*.conf\n").unwrap();
     assert!(loaded.config.groups.is_empty());

@@ -42,7 +42,12 @@ fn valid_values() {
         ("autostart", "TRUE", "autostart", json!(true)),
         ("autorestart", "true", "autorestart", json!("true")),
         ("autorestart", "Off", "autorestart", json!("false")),
-        ("autorestart", "UNEXPECTED", "autorestart", json!("unexpected")),
+        (
+            "autorestart",
+            "UNEXPECTED",
+            "autorestart",
+            json!("unexpected"),
+        ),
         ("startsecs", "0", "startsecs", json!(0)),
         // Quirk Q24 (copied): no range checks.
         ("startsecs", "-5", "startsecs", json!(-5)),
@@ -58,32 +63,117 @@ fn valid_values() {
         ("killasgroup", "yes", "killasgroup", json!(true)),
         ("user", "alice", "uid", json!(1000)),
         ("user", "1001", "uid", json!(1001)),
-        ("directory", "/srv/%(program_name)s", "directory", json!("/srv/p")),
+        (
+            "directory",
+            "/srv/%(program_name)s",
+            "directory",
+            json!("/srv/p"),
+        ),
         // Not checked at load time, like Python.
-        ("directory", "/does/not/exist", "directory", json!("/does/not/exist")),
+        (
+            "directory",
+            "/does/not/exist",
+            "directory",
+            json!("/does/not/exist"),
+        ),
         ("umask", "002", "umask", json!(2)),
         ("umask", "0o27", "umask", json!(23)),
         ("redirect_stderr", "false", "redirect_stderr", json!(false)),
-        ("stdout_logfile", "/var/log/p.log", "stdout_logfile", json!("/var/log/p.log")),
+        (
+            "stdout_logfile",
+            "/var/log/p.log",
+            "stdout_logfile",
+            json!("/var/log/p.log"),
+        ),
         ("stdout_logfile", "NONE", "stdout_logfile", Value::Null),
         ("stdout_logfile", "off", "stdout_logfile", Value::Null),
         ("stdout_logfile", "auto", "stdout_logfile", json!("AUTO")),
-        ("stdout_logfile", "~/p.log", "stdout_logfile", json!("/root/p.log")),
-        ("stdout_logfile", "rel.log", "stdout_logfile", json!("rel.log")),
-        ("stdout_logfile_maxbytes", "1KB", "stdout_logfile_maxbytes", json!(1024)),
-        ("stdout_logfile_maxbytes", "2mb", "stdout_logfile_maxbytes", json!(2 << 20)),
-        ("stdout_logfile_maxbytes", "1GB", "stdout_logfile_maxbytes", json!(1u64 << 30)),
-        ("stdout_logfile_maxbytes", "123", "stdout_logfile_maxbytes", json!(123)),
-        ("stdout_logfile_backups", "0", "stdout_logfile_backups", json!(0)),
-        ("stdout_capture_maxbytes", "1MB", "stdout_capture_maxbytes", json!(1 << 20)),
-        ("stdout_events_enabled", "1", "stdout_events_enabled", json!(true)),
+        (
+            "stdout_logfile",
+            "~/p.log",
+            "stdout_logfile",
+            json!("/root/p.log"),
+        ),
+        (
+            "stdout_logfile",
+            "rel.log",
+            "stdout_logfile",
+            json!("rel.log"),
+        ),
+        (
+            "stdout_logfile_maxbytes",
+            "1KB",
+            "stdout_logfile_maxbytes",
+            json!(1024),
+        ),
+        (
+            "stdout_logfile_maxbytes",
+            "2mb",
+            "stdout_logfile_maxbytes",
+            json!(2 << 20),
+        ),
+        (
+            "stdout_logfile_maxbytes",
+            "1GB",
+            "stdout_logfile_maxbytes",
+            json!(1u64 << 30),
+        ),
+        (
+            "stdout_logfile_maxbytes",
+            "123",
+            "stdout_logfile_maxbytes",
+            json!(123),
+        ),
+        (
+            "stdout_logfile_backups",
+            "0",
+            "stdout_logfile_backups",
+            json!(0),
+        ),
+        (
+            "stdout_capture_maxbytes",
+            "1MB",
+            "stdout_capture_maxbytes",
+            json!(1 << 20),
+        ),
+        (
+            "stdout_events_enabled",
+            "1",
+            "stdout_events_enabled",
+            json!(true),
+        ),
         ("stdout_syslog", "on", "stdout_syslog", json!(true)),
-        ("stderr_logfile", "/var/log/e.log", "stderr_logfile", json!("/var/log/e.log")),
+        (
+            "stderr_logfile",
+            "/var/log/e.log",
+            "stderr_logfile",
+            json!("/var/log/e.log"),
+        ),
         ("stderr_logfile", "none", "stderr_logfile", Value::Null),
-        ("stderr_logfile_maxbytes", "10KB", "stderr_logfile_maxbytes", json!(10240)),
-        ("stderr_logfile_backups", "3", "stderr_logfile_backups", json!(3)),
-        ("stderr_capture_maxbytes", "4KB", "stderr_capture_maxbytes", json!(4096)),
-        ("stderr_events_enabled", "true", "stderr_events_enabled", json!(true)),
+        (
+            "stderr_logfile_maxbytes",
+            "10KB",
+            "stderr_logfile_maxbytes",
+            json!(10240),
+        ),
+        (
+            "stderr_logfile_backups",
+            "3",
+            "stderr_logfile_backups",
+            json!(3),
+        ),
+        (
+            "stderr_capture_maxbytes",
+            "4KB",
+            "stderr_capture_maxbytes",
+            json!(4096),
+        ),
+        (
+            "stderr_events_enabled",
+            "true",
+            "stderr_events_enabled",
+            json!(true),
+        ),
         ("stderr_syslog", "yes", "stderr_syslog", json!(true)),
         (
             "environment",
@@ -154,7 +244,10 @@ fn redirect_stderr_turns_off_the_stderr_log_and_warns_about_a_path() {
         "For [program:p], redirect_stderr=true but stderr_logfile has also been set to a \
          filename, the filename has been ignored"
     );
-    assert_eq!((w.line, w.option.as_deref()), (Some(5), Some("stderr_logfile")));
+    assert_eq!(
+        (w.line, w.option.as_deref()),
+        (Some(5), Some("stderr_logfile"))
+    );
     // AUTO stderr with redirect: no warning.
     let quiet = ok(&program_conf("redirect_stderr=true"));
     assert!(quiet.warnings.is_empty(), "{:?}", quiet.warnings);
@@ -196,19 +289,55 @@ fn auto_log_without_rollover_warns() {
 #[test]
 fn invalid_values_and_their_messages() {
     let cases: &[(&str, &str, &str)] = &[
-        ("priority", "abc", "invalid literal for int() with base 10: 'abc'"),
+        (
+            "priority",
+            "abc",
+            "invalid literal for int() with base 10: 'abc'",
+        ),
         ("autostart", "maybe", "not a valid boolean value: 'maybe'"),
-        ("autorestart", "Sometimes", "invalid 'autorestart' value 'sometimes'"),
-        ("startsecs", "abc", "invalid literal for int() with base 10: 'abc'"),
-        ("startretries", "x", "invalid literal for int() with base 10: 'x'"),
-        ("exitcodes", "0,256", "not a valid list of exit codes: '0,256'"),
+        (
+            "autorestart",
+            "Sometimes",
+            "invalid 'autorestart' value 'sometimes'",
+        ),
+        (
+            "startsecs",
+            "abc",
+            "invalid literal for int() with base 10: 'abc'",
+        ),
+        (
+            "startretries",
+            "x",
+            "invalid literal for int() with base 10: 'x'",
+        ),
+        (
+            "exitcodes",
+            "0,256",
+            "not a valid list of exit codes: '0,256'",
+        ),
         ("exitcodes", "a", "not a valid list of exit codes: 'a'"),
-        ("stopsignal", "FOO", "value 'FOO' is not a valid signal name"),
-        ("stopsignal", "65", "value '65' is not a valid signal number"),
+        (
+            "stopsignal",
+            "FOO",
+            "value 'FOO' is not a valid signal name",
+        ),
+        (
+            "stopsignal",
+            "65",
+            "value '65' is not a valid signal number",
+        ),
         // Quirk Q22 (fixed): Python's pseudo-signals are refused.
-        ("stopsignal", "SIG_DFL", "value 'SIG_DFL' is not a valid signal name"),
+        (
+            "stopsignal",
+            "SIG_DFL",
+            "value 'SIG_DFL' is not a valid signal name",
+        ),
         ("stopsignal", "0", "value '0' is not a valid signal number"),
-        ("stopwaitsecs", "1.5", "invalid literal for int() with base 10: '1.5'"),
+        (
+            "stopwaitsecs",
+            "1.5",
+            "invalid literal for int() with base 10: '1.5'",
+        ),
         ("stopasgroup", "maybe", "not a valid boolean value: 'maybe'"),
         ("killasgroup", "x", "not a valid boolean value: 'x'"),
         ("user", "nosuchuser", "Invalid user name nosuchuser"),
@@ -225,21 +354,73 @@ fn invalid_values_and_their_messages() {
             "/nonexistent/e.log",
             "The directory named as part of the path /nonexistent/e.log does not exist",
         ),
-        ("stdout_logfile_maxbytes", "5XB", "invalid literal for int() with base 10: '5xb'"),
-        ("stderr_logfile_maxbytes", "1.5MB", "invalid literal for int() with base 10: '1.5'"),
-        ("stdout_logfile_backups", "x", "invalid literal for int() with base 10: 'x'"),
-        ("stderr_logfile_backups", "y", "invalid literal for int() with base 10: 'y'"),
-        ("stdout_capture_maxbytes", "1K", "invalid literal for int() with base 10: '1k'"),
-        ("stderr_capture_maxbytes", "z", "invalid literal for int() with base 10: 'z'"),
-        ("stdout_events_enabled", "x", "not a valid boolean value: 'x'"),
-        ("stderr_events_enabled", "x", "not a valid boolean value: 'x'"),
+        (
+            "stdout_logfile_maxbytes",
+            "5XB",
+            "invalid literal for int() with base 10: '5xb'",
+        ),
+        (
+            "stderr_logfile_maxbytes",
+            "1.5MB",
+            "invalid literal for int() with base 10: '1.5'",
+        ),
+        (
+            "stdout_logfile_backups",
+            "x",
+            "invalid literal for int() with base 10: 'x'",
+        ),
+        (
+            "stderr_logfile_backups",
+            "y",
+            "invalid literal for int() with base 10: 'y'",
+        ),
+        (
+            "stdout_capture_maxbytes",
+            "1K",
+            "invalid literal for int() with base 10: '1k'",
+        ),
+        (
+            "stderr_capture_maxbytes",
+            "z",
+            "invalid literal for int() with base 10: 'z'",
+        ),
+        (
+            "stdout_events_enabled",
+            "x",
+            "not a valid boolean value: 'x'",
+        ),
+        (
+            "stderr_events_enabled",
+            "x",
+            "not a valid boolean value: 'x'",
+        ),
         ("stdout_syslog", "x", "not a valid boolean value: 'x'"),
         ("stderr_syslog", "x", "not a valid boolean value: 'x'"),
-        ("environment", "A=1,B", "Unexpected end of key/value pairs in value 'A=1,B'"),
-        ("process_name", "a b", "Invalid name: 'a b' because of character: ' '"),
-        ("process_name", "a/b", "Invalid name: 'a/b' because of character: '/'"),
-        ("numprocs", "two", "invalid literal for int() with base 10: 'two'"),
-        ("numprocs_start", "x", "invalid literal for int() with base 10: 'x'"),
+        (
+            "environment",
+            "A=1,B",
+            "Unexpected end of key/value pairs in value 'A=1,B'",
+        ),
+        (
+            "process_name",
+            "a b",
+            "Invalid name: 'a b' because of character: ' '",
+        ),
+        (
+            "process_name",
+            "a/b",
+            "Invalid name: 'a/b' because of character: '/'",
+        ),
+        (
+            "numprocs",
+            "two",
+            "invalid literal for int() with base 10: 'two'",
+        ),
+        (
+            "numprocs_start",
+            "x",
+            "invalid literal for int() with base 10: 'x'",
+        ),
         (
             "directory",
             "/srv/%(nope)s",
@@ -257,7 +438,11 @@ fn invalid_values_and_their_messages() {
     ];
     for (option, value, message) in cases {
         let errs = errors(&program_conf(&format!("{option}={value}")));
-        assert_eq!(messages(&errs), vec![message.to_string()], "{option}={value}");
+        assert_eq!(
+            messages(&errs),
+            vec![message.to_string()],
+            "{option}={value}"
+        );
         let e = &errs[0];
         assert_eq!(e.line, Some(4), "{option}={value}");
         assert_eq!(e.section.as_deref(), Some("program:p"));
@@ -414,5 +599,8 @@ fn environment_truncation_is_a_warning_with_pythons_result() {
     assert_eq!(loaded.warnings.len(), 1);
     let w = &loaded.warnings[0];
     assert!(w.message.contains("HOME_REF"), "{}", w.message);
-    assert_eq!((w.line, w.option.as_deref()), (Some(4), Some("environment")));
+    assert_eq!(
+        (w.line, w.option.as_deref()),
+        (Some(4), Some("environment"))
+    );
 }

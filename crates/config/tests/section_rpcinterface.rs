@@ -29,12 +29,17 @@ fn extra_keys_are_kept_expanded() {
     let loaded = ok("[supervisord]\n[rpcinterface:supervisor]\n\
                      supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\
                      retries = %(ENV_FOO)s\n");
-    assert_eq!(loaded.config.rpcinterfaces[0].extras["retries"], "foo-value");
+    assert_eq!(
+        loaded.config.rpcinterfaces[0].extras["retries"],
+        "foo-value"
+    );
 }
 
 #[test]
 fn other_factories_are_errors() {
-    let errs = errors("[supervisord]\n[rpcinterface:x]\nsupervisor.rpcinterface_factory = nosuch.module:f\n");
+    let errs = errors(
+        "[supervisord]\n[rpcinterface:x]\nsupervisor.rpcinterface_factory = nosuch.module:f\n",
+    );
     assert_eq!(
         messages(&errs),
         vec!["nosuch.module:f cannot be resolved within [rpcinterface:x]"]
@@ -44,7 +49,11 @@ fn other_factories_are_errors() {
         (e.line, e.option.as_deref()),
         (Some(3), Some("supervisor.rpcinterface_factory"))
     );
-    assert!(e.hint.as_deref().unwrap().contains("make_main_rpcinterface"));
+    assert!(e
+        .hint
+        .as_deref()
+        .unwrap()
+        .contains("make_main_rpcinterface"));
 }
 
 #[test]

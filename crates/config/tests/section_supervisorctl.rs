@@ -109,8 +109,10 @@ fn ctl_plugins_cannot_be_loaded() {
 
 #[test]
 fn the_daemon_reads_it_leniently() {
-    let loaded = ok("[supervisord]\n[supervisorctl]\nserverurl=unix:///tmp/s.sock\n\
-                     [ctlplugin:x]\nsupervisor.ctl_factory=mod:make\n");
+    let loaded = ok(
+        "[supervisord]\n[supervisorctl]\nserverurl=unix:///tmp/s.sock\n\
+                     [ctlplugin:x]\nsupervisor.ctl_factory=mod:make\n",
+    );
     let c = loaded.config.supervisorctl.expect("section present");
     assert_eq!(c.serverurl, "unix:///tmp/s.sock");
     let loaded = ok("[supervisord]\n[supervisorctl]\nprompt=%(nope)s\n");

@@ -56,7 +56,11 @@ fn valid_values() {
         ("user", "alice", json!("alice")),
         ("directory", "/srv/app", json!("/srv/app")),
         ("strip_ansi", "yes", json!(true)),
-        ("environment", "A=1,B=\"2 3\"", json!({"A": "1", "B": "2 3"})),
+        (
+            "environment",
+            "A=1,B=\"2 3\"",
+            json!({"A": "1", "B": "2 3"}),
+        ),
         ("identifier", "%(ENV_FOO)s", json!("foo-value")),
     ];
     for (option, value, expected) in cases {
@@ -79,8 +83,16 @@ fn invalid_values_and_their_messages() {
             "/nonexistent/x.log",
             "The directory named as part of the path /nonexistent/x.log does not exist",
         ),
-        ("logfile_maxbytes", "5XB", "invalid literal for int() with base 10: '5xb'"),
-        ("logfile_backups", "x", "invalid literal for int() with base 10: 'x'"),
+        (
+            "logfile_maxbytes",
+            "5XB",
+            "invalid literal for int() with base 10: '5xb'",
+        ),
+        (
+            "logfile_backups",
+            "x",
+            "invalid literal for int() with base 10: 'x'",
+        ),
         ("loglevel", "loud", "bad logging level name 'loud'"),
         (
             "pidfile",
@@ -90,14 +102,26 @@ fn invalid_values_and_their_messages() {
         ("umask", "999", "999 can not be converted to an octal type"),
         ("nodaemon", "maybe", "not a valid boolean value: 'maybe'"),
         ("silent", "x", "not a valid boolean value: 'x'"),
-        ("minfds", "many", "invalid literal for int() with base 10: 'many'"),
-        ("minprocs", "x", "invalid literal for int() with base 10: 'x'"),
+        (
+            "minfds",
+            "many",
+            "invalid literal for int() with base 10: 'many'",
+        ),
+        (
+            "minprocs",
+            "x",
+            "invalid literal for int() with base 10: 'x'",
+        ),
         ("nocleanup", "x", "not a valid boolean value: 'x'"),
         ("childlogdir", "/nope", "/nope is not an existing directory"),
         ("user", "nosuch", "Invalid user name nosuch"),
         ("directory", "/nope", "/nope is not an existing directory"),
         ("strip_ansi", "x", "not a valid boolean value: 'x'"),
-        ("environment", "A=1,B", "Unexpected end of key/value pairs in value 'A=1,B'"),
+        (
+            "environment",
+            "A=1,B",
+            "Unexpected end of key/value pairs in value 'A=1,B'",
+        ),
         (
             "identifier",
             "%(program_name)s",
@@ -107,7 +131,11 @@ fn invalid_values_and_their_messages() {
     ];
     for (option, value, message) in cases {
         let errs = errors(&format!("[supervisord]\n{option}={value}\n"));
-        assert_eq!(messages(&errs), vec![message.to_string()], "{option}={value}");
+        assert_eq!(
+            messages(&errs),
+            vec![message.to_string()],
+            "{option}={value}"
+        );
         let e = &errs[0];
         assert_eq!(e.line, Some(2), "{option}");
         assert_eq!(e.section.as_deref(), Some("supervisord"));

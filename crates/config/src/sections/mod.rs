@@ -294,7 +294,12 @@ impl<'d> Ctx<'d> {
     pub fn drop_repeated_since(&mut self, before: usize) {
         // Option errors repeat with different texts (a longer list of names); section-level
         // errors (an invalid name) repeat word for word.
-        type Key = (Option<String>, Option<usize>, Option<String>, Option<String>);
+        type Key = (
+            Option<String>,
+            Option<usize>,
+            Option<String>,
+            Option<String>,
+        );
         let key = |e: &Diagnostic| -> Key {
             let message = e.option.is_none().then(|| e.message.clone());
             (e.section.clone(), e.line, e.option.clone(), message)
