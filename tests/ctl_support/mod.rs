@@ -177,6 +177,9 @@ impl Daemon {
 impl Drop for Daemon {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
+            if !matches!(c.try_wait(), Ok(None)) {
+                return;
+            }
             // SIGTERM makes supervisord stop its children before exiting (SIGKILL would orphan
             // them); std has no kill(2) with a signal number, so use kill(1).
             let _ = Command::new("kill")
