@@ -1,13 +1,17 @@
 //! The supervisord daemon: the I/O shell around `supervisor-core`.
 
-/// Entry point of the `supervisord` command; returns the process exit code.
-pub fn main_entry() -> i32 {
-    eprintln!("supervisord: not implemented yet");
-    1
-}
+pub mod http;
+pub mod options;
+pub mod owner;
+pub mod process_env;
+pub mod rpc;
+pub mod signals;
+mod startup;
 
-pub mod pidproxy;
+pub use startup::main_entry;
+
 pub mod logs;
+pub mod pidproxy;
 pub mod postfork;
 pub mod reaper;
 pub mod spawn;

@@ -21,7 +21,7 @@ pub enum Invocation {
     /// `-v` / `--version`: print [`VERSION`] and exit 0.
     Version,
     /// Run (or, with `--check`, validate) with these options.
-    Run(CommandLine),
+    Run(Box<CommandLine>),
 }
 
 /// Options given on the command line; `None`/`false` means "not given" (the config decides).
@@ -114,8 +114,18 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Invocation, UsageError>
     for f in found {
         let flag = f.flag.as_str();
         let raw = f.value.clone().unwrap_or_default();
-        let invalid = |msg: String| UsageError(format!("invalid value for {flag} {}: {msg}", python_repr(&raw)));
-        let conflict = || UsageError(format!("conflicting command line option {}", python_repr(flag)));
+        let invalid = |msg: String| {
+            UsageError(format!(
+                "invalid value for {flag} {}: {msg}",
+                python_repr(&raw)
+            ))
+        };
+        let conflict = || {
+            UsageError(format!(
+                "conflicting command line option {}",
+                python_repr(flag)
+            ))
+        };
         let long = TABLE[f.index].long.unwrap_or("");
         match (TABLE[f.index].short, long) {
             (Some('h'), _) | (Some('?'), _) => return Ok(Invocation::Help),
@@ -128,7 +138,11 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Invocation, UsageError>
             (_, "check") => set_flag(&mut cl.check, conflict)?,
             (_, "json") => set_flag(&mut cl.json, conflict)?,
             (_, "user") => set_once(&mut cl.user, raw, conflict)?,
-            (_, "umask") => set_once(&mut cl.umask, types::octal(&raw).map_err(invalid)?, conflict)?,
+            (_, "umask") => set_once(
+                &mut cl.umask,
+                types::octal(&raw).map_err(invalid)?,
+                conflict,
+            )?,
             (_, "directory") => {
                 let dir = types::existing_directory(&raw, host).map_err(invalid)?;
                 set_once(&mut cl.directory, dir, conflict)?
@@ -137,15 +151,21 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Invocation, UsageError>
                 types::existing_dirpath(&raw, host).map_err(invalid)?;
                 set_once(&mut cl.logfile, raw, conflict)?
             }
-            (_, "logfile_maxbytes") => {
-                set_once(&mut cl.logfile_maxbytes, types::byte_size(&raw).map_err(invalid)?, conflict)?
-            }
-            (_, "logfile_backups") => {
-                set_once(&mut cl.logfile_backups, types::integer(&raw).map_err(invalid)?, conflict)?
-            }
-            (_, "loglevel") => {
-                set_once(&mut cl.loglevel, types::logging_level(&raw).map_err(invalid)?, conflict)?
-            }
+            (_, "logfile_maxbytes") => set_once(
+                &mut cl.logfile_maxbytes,
+                types::byte_size(&raw).map_err(invalid)?,
+                conflict,
+            )?,
+            (_, "logfile_backups") => set_once(
+                &mut cl.logfile_backups,
+                types::integer(&raw).map_err(invalid)?,
+                conflict,
+            )?,
+            (_, "loglevel") => set_once(
+                &mut cl.loglevel,
+                types::logging_level(&raw).map_err(invalid)?,
+                conflict,
+            )?,
             (_, "pidfile") => {
                 types::existing_dirpath(&raw, host).map_err(invalid)?;
                 set_once(&mut cl.pidfile, raw, conflict)?
@@ -155,17 +175,29 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Invocation, UsageError>
                 let dir = types::existing_directory(&raw, host).map_err(invalid)?;
                 set_once(&mut cl.childlogdir, dir, conflict)?
             }
-            (_, "minfds") => set_once(&mut cl.minfds, types::integer(&raw).map_err(invalid)?, conflict)?,
-            (_, "minprocs") => set_once(&mut cl.minprocs, types::integer(&raw).map_err(invalid)?, conflict)?,
+            (_, "minfds") => set_once(
+                &mut cl.minfds,
+                types::integer(&raw).map_err(invalid)?,
+                conflict,
+            )?,
+            (_, "minprocs") => set_once(
+                &mut cl.minprocs,
+                types::integer(&raw).map_err(invalid)?,
+                conflict,
+            )?,
             // Python-only profiler hook: accepted and ignored, as a Rust daemon has no cProfile.
             (_, "profile_options") => {}
             _ => unreachable!("every table entry is handled"),
         }
     }
-    Ok(Invocation::Run(cl))
+    Ok(Invocation::Run(Box::new(cl)))
 }
 
-fn set_once<T>(slot: &mut Option<T>, value: T, conflict: impl Fn() -> UsageError) -> Result<(), UsageError> {
+fn set_once<T>(
+    slot: &mut Option<T>,
+    value: T,
+    conflict: impl Fn() -> UsageError,
+) -> Result<(), UsageError> {
     if slot.is_some() {
         return Err(conflict());
     }
@@ -183,7 +215,11 @@ fn set_flag(slot: &mut bool, conflict: impl Fn() -> UsageError) -> Result<(), Us
 
 /// Python's `repr()` of a str, as getopt/usage messages show values.
 pub fn python_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -196,7 +232,9 @@ pub fn python_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -264,14 +302,16 @@ mod tests {
 
     fn cl(args: &[&str]) -> CommandLine {
         match run(args).unwrap() {
-            Invocation::Run(cl) => cl,
+            Invocation::Run(cl) => *cl,
             other => panic!("expected Run, got {other:?}"),
         }
     }
 
     #[test]
     fn values_are_converted_with_config_datatypes() {
-        let c = cl(&["-c", "x.conf", "-n", "-m", "002", "-y", "1MB", "-z", "3", "-e", "debug", "-a", "64"]);
+        let c = cl(&[
+            "-c", "x.conf", "-n", "-m", "002", "-y", "1MB", "-z", "3", "-e", "debug", "-a", "64",
+        ]);
         assert_eq!(c.configfile.as_deref(), Some("x.conf"));
         assert!(c.nodaemon);
         assert_eq!(c.umask, Some(0o2));
@@ -283,10 +323,21 @@ mod tests {
 
     #[test]
     fn usage_errors_use_pythons_wording() {
-        assert_eq!(run(&["--bogus"]).unwrap_err(), "option --bogus not recognized");
-        assert_eq!(run(&["foo"]).unwrap_err(), "positional arguments are not supported: ['foo']");
-        assert_eq!(run(&["-n", "-n"]).unwrap_err(), "conflicting command line option '-n'");
-        assert!(run(&["-m", "999"]).unwrap_err().starts_with("invalid value for -m '999': "));
+        assert_eq!(
+            run(&["--bogus"]).unwrap_err(),
+            "option --bogus not recognized"
+        );
+        assert_eq!(
+            run(&["foo"]).unwrap_err(),
+            "positional arguments are not supported: ['foo']"
+        );
+        assert_eq!(
+            run(&["-n", "-n"]).unwrap_err(),
+            "conflicting command line option '-n'"
+        );
+        assert!(run(&["-m", "999"])
+            .unwrap_err()
+            .starts_with("invalid value for -m '999': "));
         assert_eq!(
             run(&["-a", "x"]).unwrap_err(),
             "invalid value for -a 'x': invalid literal for int() with base 10: 'x'"
@@ -298,7 +349,10 @@ mod tests {
         assert!(matches!(run(&["-h"]).unwrap(), Invocation::Help));
         assert!(matches!(run(&["-?"]).unwrap(), Invocation::Help));
         assert!(matches!(run(&["--version"]).unwrap(), Invocation::Version));
-        assert!(matches!(run(&["-h", "-m", "999"]).unwrap(), Invocation::Help));
+        assert!(matches!(
+            run(&["-h", "-m", "999"]).unwrap(),
+            Invocation::Help
+        ));
         assert!(run(&["-m", "999", "-h"]).is_err());
     }
 

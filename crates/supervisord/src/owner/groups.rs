@@ -1,0 +1,134 @@
+//! Process groups on the owner: creating them from the config (AUTO logs included), adding and
+//! removing them at run time.
+
+use std::path::PathBuf;
+
+use supervisor_config::model::{ChildLog, Config, GroupConfig, ProcessConfig};
+use supervisor_core::ProcessState;
+
+use super::{Proc, ProcId, Supervisor};
+use crate::logs::{create_auto_log, Level};
+
+/// A running group: its config and its processes, in config order.
+pub struct Group {
+    /// The group's configuration.
+    pub config: GroupConfig,
+    /// Its processes.
+    pub members: Vec<ProcId>,
+}
+
+impl Supervisor {
+    /// Creates every configured group (in start order) and lets autostart happen.
+    pub(super) fn add_all_groups(&mut self) {
+        let mut configs = self.config.groups.clone();
+        configs.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
+        for group in configs {
+            self.add_group(group);
+        }
+    }
+
+    /// Instantiates a group: processes start STOPPED, and autostart ones are started.
+    pub fn add_group(&mut self, config: GroupConfig) {
+        let mut members = Vec::with_capacity(config.processes.len());
+        for pconfig in &config.processes {
+            let id = self.next_id;
+            self.next_id += 1;
+            let log_paths = [
+                self.resolve_log(pconfig, &pconfig.stdout.logfile, "stdout"),
+                self.resolve_log(pconfig, &pconfig.stderr.logfile, "stderr"),
+            ];
+            self.procs
+                .insert(id, Proc::new(id, pconfig.clone(), log_paths));
+            members.push(id);
+        }
+        let pos = self
+            .groups
+            .iter()
+            .position(|g| (g.config.priority, &g.config.name) > (config.priority, &config.name))
+            .unwrap_or(self.groups.len());
+        self.groups.insert(
+            pos,
+            Group {
+                config,
+                members: members.clone(),
+            },
+        );
+        for id in members {
+            self.tick(id);
+        }
+    }
+
+    fn resolve_log(&self, p: &ProcessConfig, log: &ChildLog, channel: &str) -> Option<PathBuf> {
+        match log {
+            ChildLog::None => None,
+            ChildLog::Path(path) => Some(path.clone()),
+            ChildLog::Auto => {
+                let sd = &self.config.supervisord;
+                match create_auto_log(&sd.childlogdir, &p.name, channel, &sd.identifier) {
+                    Ok(path) => Some(path),
+                    Err(e) => {
+                        self.log(
+                            Level::Error,
+                            &format!("could not create AUTO {channel} log for {}: {e}", p.name),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// The group named `name`.
+    pub fn group(&self, name: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.config.name == name)
+    }
+
+    /// Removes a group whose processes are all stopped; `false` if one is still running.
+    pub fn remove_group(&mut self, name: &str) -> bool {
+        let Some(pos) = self.groups.iter().position(|g| g.config.name == name) else {
+            return false;
+        };
+        let stopped = self.groups[pos]
+            .members
+            .iter()
+            .all(|id| self.procs.get(id).is_none_or(|p| p.state().is_stopped()));
+        if !stopped {
+            return false;
+        }
+        let group = self.groups.remove(pos);
+        for id in group.members {
+            self.procs.remove(&id);
+        }
+        true
+    }
+
+    /// Finds a process by `group:name` / `name` (spec §4.6).
+    pub fn find(&self, group: &str, name: &str) -> Option<ProcId> {
+        let g = self.group(group)?;
+        g.members
+            .iter()
+            .copied()
+            .find(|id| self.procs.get(id).is_some_and(|p| p.config.name == name))
+    }
+
+    /// The pending config's group of that name, if `reloadConfig` loaded one.
+    pub fn pending_group(&self, name: &str) -> Option<GroupConfig> {
+        self.pending_config
+            .as_ref()
+            .and_then(|c: &Config| c.group(name).cloned())
+    }
+
+    /// Every process in group order, then config order.
+    pub fn all_procs(&self) -> impl Iterator<Item = &Proc> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.members.iter().filter_map(|id| self.procs.get(id)))
+    }
+
+    /// Whether every process of the daemon is in a stopped state.
+    pub fn all_stopped(&self) -> bool {
+        self.procs
+            .values()
+            .all(|p| p.state().is_stopped() && p.state() != ProcessState::Stopping)
+    }
+}

@@ -1,0 +1,331 @@
+//! The owner task: the one place that holds and mutates the supervisor's state.
+//!
+//! # Theory of operation
+//!
+//! [`Supervisor`] owns every group and process. Its loop ([`run`]) waits on five inputs and
+//! handles one at a time: child exits from the reaper, notices from the log captures, signals,
+//! jobs sent by HTTP handlers through a [`Handle`], and the earliest deadline any process asked
+//! for. There is no periodic tick: when nothing is pending the loop sleeps without a timer.
+//!
+//! Each process's lifecycle is `supervisor_core`'s pure state machine; the owner feeds it events
+//! and performs the actions it returns (spawn, kill, log, arm a deadline). RPC calls that must
+//! wait for a state (`startProcess(wait=True)`, `stopProcess`) register a [`Watcher`] that is
+//! re-evaluated after every input and replies through its channel when satisfied.
+//!
+//! Ordering guarantees: exits are handled before deadlines and jobs that are ready at the same
+//! time (the loop is `biased`), so "exited too quickly" is judged from the real exit time; a job
+//! sees the effects of every job sent before it by the same handle.
+
+mod groups;
+mod procs;
+mod shutdown;
+
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use supervisor_config::model::Config;
+use supervisor_core::{Mono, Now, SupervisorState};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::logs::{daemon_log, CaptureNotice, Channel, Level};
+use crate::reaper::Reaper;
+use crate::signals::{DaemonSignal, Signals};
+use crate::spawn::DaemonContext;
+
+pub use groups::Group;
+pub use procs::{Proc, ProcId};
+
+/// A unit of work run on the owner with exclusive access to the state.
+pub type Job = Box<dyn FnOnce(&mut Supervisor) + Send>;
+
+/// A cheap, cloneable way for other tasks to talk to the owner.
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::UnboundedSender<Job>,
+}
+
+/// The owner has stopped (the daemon is shutting down or reloading).
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("supervisord is shutting down")]
+pub struct Gone;
+
+impl Handle {
+    /// Runs `f` on the owner and returns its result.
+    pub async fn call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Supervisor) -> R + Send + 'static,
+    ) -> Result<R, Gone> {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |sup| {
+            let _ = tx.send(f(sup));
+        });
+        self.tx.send(job).map_err(|_| Gone)?;
+        rx.await.map_err(|_| Gone)
+    }
+
+    /// Runs `f` on the owner; `f` may register a watcher that answers later, so the result is
+    /// whatever `f` eventually sends on the given channel.
+    pub async fn call_deferred<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Supervisor, oneshot::Sender<R>) + Send + 'static,
+    ) -> Result<R, Gone> {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |sup| f(sup, tx));
+        self.tx.send(job).map_err(|_| Gone)?;
+        rx.await.map_err(|_| Gone)
+    }
+}
+
+/// A condition an RPC waits for; returns `true` once it has replied and can be dropped.
+pub type Watcher = Box<dyn FnMut(&mut Supervisor) -> bool + Send>;
+
+/// How the owner's loop ended.
+#[derive(Debug)]
+pub enum RunEnd {
+    /// Shut down: exit 0.
+    Shutdown,
+    /// Reload: run the startup sequence again with this (already validated) config.
+    Restart(Box<Config>),
+}
+
+/// All mutable state of the daemon.
+pub struct Supervisor {
+    /// The running configuration.
+    pub config: Config,
+    /// Groups in start order (priority, name).
+    pub groups: Vec<Group>,
+    /// Every process, by id.
+    pub procs: HashMap<ProcId, Proc>,
+    /// Live pids → process.
+    pids: HashMap<u32, ProcId>,
+    /// (deadline, process) pairs; an entry is live only if it equals the process's deadline.
+    deadlines: BTreeSet<(Mono, ProcId)>,
+    next_id: ProcId,
+    /// supervisord's mood (RUNNING, RESTARTING, SHUTDOWN).
+    pub mood: SupervisorState,
+    origin: Instant,
+    /// What the spawner needs from the daemon (its environment, uid).
+    pub daemon_ctx: DaemonContext,
+    notices: mpsc::UnboundedSender<(ProcId, Channel, CaptureNotice)>,
+    watchers: Vec<Watcher>,
+    shutdown: Option<shutdown::StopPlan>,
+    restart_with: Option<Box<Config>>,
+    /// Config loaded by the last `reloadConfig`, used by `addProcessGroup`.
+    pub pending_config: Option<Config>,
+    /// How configs are reloaded (HUP, `restart`, `reloadConfig`).
+    pub reloader: Box<dyn Fn() -> Result<Config, String> + Send>,
+}
+
+impl Supervisor {
+    /// The current time on both clocks.
+    pub fn now(&self) -> Now {
+        Now::new(self.mono(Instant::now()), wall_now())
+    }
+
+    /// `instant` on the monotonic scale the state machines use.
+    pub fn mono(&self, instant: Instant) -> Mono {
+        Mono::from_duration(instant.saturating_duration_since(self.origin))
+    }
+
+    /// The wall-clock time of an instant in the past (for exit times).
+    fn now_at(&self, instant: Instant) -> Now {
+        let ago = Instant::now()
+            .saturating_duration_since(instant)
+            .as_secs_f64();
+        Now::new(self.mono(instant), wall_now() - ago)
+    }
+
+    /// Writes a line to the daemon log.
+    pub fn log(&self, level: Level, message: &str) {
+        daemon_log::log(level, message);
+    }
+
+    /// Registers a watcher, evaluating it once right away.
+    pub fn watch(&mut self, mut watcher: Watcher) {
+        if !watcher(self) {
+            self.watchers.push(watcher);
+        }
+    }
+
+    fn run_watchers(&mut self) {
+        if self.watchers.is_empty() {
+            return;
+        }
+        let mut watchers = std::mem::take(&mut self.watchers);
+        watchers.retain_mut(|w| !w(self));
+        // Watchers registered while running the old ones were appended to self.watchers.
+        watchers.append(&mut self.watchers);
+        self.watchers = watchers;
+    }
+
+    fn next_deadline(&self) -> Option<Mono> {
+        self.deadlines.first().map(|(at, _)| *at)
+    }
+
+    fn instant_of(&self, mono: Mono) -> Instant {
+        self.origin + mono.as_duration()
+    }
+
+    fn on_deadlines(&mut self) {
+        let now = self.now();
+        while let Some(&(at, id)) = self.deadlines.first() {
+            if at > now.mono {
+                break;
+            }
+            self.deadlines.pop_first();
+            if self.procs.get(&id).is_some_and(|p| p.deadline == Some(at)) {
+                self.tick(id);
+            }
+        }
+    }
+
+    fn on_signal(&mut self, sig: DaemonSignal) {
+        match sig {
+            DaemonSignal::Term | DaemonSignal::Int | DaemonSignal::Quit => {
+                self.log(
+                    Level::Warn,
+                    &format!("received {} indicating exit request", sig.name()),
+                );
+                self.request_shutdown();
+            }
+            DaemonSignal::Hup => {
+                if self.mood == SupervisorState::Shutdown {
+                    self.log(
+                        Level::Warn,
+                        "ignored SIGHUP indicating restart request (shutdown in progress)",
+                    );
+                } else {
+                    self.log(Level::Warn, "received SIGHUP indicating restart request");
+                    if let Err(msg) = self.request_restart() {
+                        self.log(Level::Error, &msg);
+                    }
+                }
+            }
+            DaemonSignal::Usr2 => {
+                self.log(
+                    Level::Info,
+                    "received SIGUSR2 indicating log reopen request",
+                );
+                self.reopen_logs();
+            }
+        }
+    }
+
+    fn reopen_logs(&mut self) {
+        daemon_log::with_installed(|log| {
+            let _ = log.reopen();
+        });
+        self.log(Level::Info, "supervisord logreopen");
+        for proc in self.procs.values() {
+            for capture in proc.captures.iter().flatten() {
+                if let Err(e) = capture.reopen() {
+                    daemon_log::log(Level::Error, &e.to_string());
+                }
+            }
+        }
+    }
+
+    /// Starts an orderly shutdown (signals, RPC `shutdown`).
+    pub fn request_shutdown(&mut self) {
+        self.mood = SupervisorState::Shutdown;
+        self.begin_stopping();
+    }
+
+    /// Validates the config on disk and, if it loads, starts an orderly stop followed by a
+    /// restart with it. An invalid config keeps the running one (fix Q4).
+    pub fn request_restart(&mut self) -> Result<(), String> {
+        let config = (self.reloader)()
+            .map_err(|e| format!("not reloading: the configuration has errors: {e}"))?;
+        self.restart_with = Some(Box::new(config));
+        self.mood = SupervisorState::Restarting;
+        self.begin_stopping();
+        Ok(())
+    }
+}
+
+/// Seconds since the epoch, as a float (Python's `time.time()`).
+pub fn wall_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// Creates the owner for `config` and returns it with its handle and job queue.
+pub fn new(
+    config: Config,
+    daemon_ctx: DaemonContext,
+    reloader: Box<dyn Fn() -> Result<Config, String> + Send>,
+) -> (Supervisor, Handle, Inputs) {
+    let (job_tx, job_rx) = mpsc::unbounded_channel();
+    let (notice_tx, notice_rx) = mpsc::unbounded_channel();
+    let sup = Supervisor {
+        config,
+        groups: Vec::new(),
+        procs: HashMap::new(),
+        pids: HashMap::new(),
+        deadlines: BTreeSet::new(),
+        next_id: 1,
+        mood: SupervisorState::Running,
+        origin: Instant::now(),
+        daemon_ctx,
+        notices: notice_tx,
+        watchers: Vec::new(),
+        shutdown: None,
+        restart_with: None,
+        pending_config: None,
+        reloader,
+    };
+    (
+        sup,
+        Handle { tx: job_tx },
+        Inputs {
+            jobs: job_rx,
+            notices: notice_rx,
+        },
+    )
+}
+
+/// The receiving ends of the owner's queues.
+pub struct Inputs {
+    jobs: mpsc::UnboundedReceiver<Job>,
+    notices: mpsc::UnboundedReceiver<(ProcId, Channel, CaptureNotice)>,
+}
+
+/// Runs the owner until shutdown or reload. Must run inside the runtime (it spawns captures).
+///
+/// The reaper is borrowed: it outlives reloads, as the process's only `waitpid` caller.
+pub async fn run(
+    mut sup: Supervisor,
+    mut inputs: Inputs,
+    reaper: &mut Reaper,
+    mut signals: Signals,
+) -> RunEnd {
+    sup.add_all_groups();
+    loop {
+        let sleep: Pin<Box<dyn Future<Output = ()> + Send>> = match sup.next_deadline() {
+            Some(at) => Box::pin(tokio::time::sleep_until(sup.instant_of(at).into())),
+            None => Box::pin(std::future::pending()),
+        };
+        tokio::select! {
+            biased;
+            reaped = reaper.recv() => sup.on_reaped(reaped),
+            Some((id, channel, notice)) = inputs.notices.recv() => sup.on_notice(id, channel, notice),
+            sig = signals.recv() => sup.on_signal(sig),
+            Some(job) = inputs.jobs.recv() => job(&mut sup),
+            () = sleep => sup.on_deadlines(),
+        }
+        sup.run_watchers();
+        if let Some(end) = sup.progress_shutdown() {
+            // Answer whatever is still queued (e.g. the `shutdown` RPC's own reply) before the
+            // servers go away.
+            while let Ok(job) = inputs.jobs.try_recv() {
+                job(&mut sup);
+            }
+            sup.run_watchers();
+            return end;
+        }
+    }
+}

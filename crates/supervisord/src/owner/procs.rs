@@ -1,0 +1,412 @@
+//! One supervised process on the owner: its config, its pure state machine, and the I/O
+//! handles (pid, stdin, log captures) the machine's actions operate on.
+
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use supervisor_config::model::{ChannelLog, ProcessConfig};
+use supervisor_config::types::AutoRestart as ConfigAutoRestart;
+use supervisor_core::{
+    Action, AutoRestart, Event, LogLevel, Mono, Outcome, Policy, Process, ProcessState, StateChange,
+};
+
+use super::Supervisor;
+use crate::logs::{
+    spawn_capture, CaptureConfig, CaptureHandle, CaptureNotice, Channel, Level, LogFile,
+};
+use crate::reaper::Reaped;
+use crate::spawn::{self, CommandLine, SpawnRequest, StdinSource};
+
+/// A process's id on the owner, stable for its whole life (pids change on every spawn).
+pub type ProcId = u64;
+
+/// One supervised process.
+pub struct Proc {
+    /// Stable id.
+    pub id: ProcId,
+    /// The process's configuration.
+    pub config: ProcessConfig,
+    /// The state machine's view of the options.
+    pub policy: Policy,
+    /// The lifecycle state.
+    pub machine: Process,
+    /// The deadline the machine asked for, if any.
+    pub(super) deadline: Option<Mono>,
+    /// Write end of the child's stdin pipe.
+    pub stdin: Option<OwnedFd>,
+    /// Live captures of stdout and stderr.
+    pub captures: [Option<CaptureHandle>; 2],
+    /// An exit reaped while output was still being drained.
+    pending_exit: Option<Reaped>,
+    /// When the current child was spawned (for the daemonized-survivor scan).
+    spawned_at: Option<Instant>,
+    /// The resolved log file of each channel (AUTO replaced by the file created for it).
+    pub log_paths: [Option<PathBuf>; 2],
+}
+
+impl Proc {
+    /// Builds the runtime state of a configured process; `log_paths` are the resolved files.
+    pub fn new(id: ProcId, config: ProcessConfig, log_paths: [Option<PathBuf>; 2]) -> Proc {
+        let policy = policy_of(&config);
+        Proc {
+            id,
+            config,
+            policy,
+            machine: Process::new(),
+            deadline: None,
+            stdin: None,
+            captures: [None, None],
+            pending_exit: None,
+            spawned_at: None,
+            log_paths,
+        }
+    }
+
+    /// The namespec clients use: `group:name`, or `name` when both are equal.
+    pub fn namespec(&self) -> String {
+        self.config.namespec()
+    }
+
+    /// The current state.
+    pub fn state(&self) -> ProcessState {
+        self.machine.state()
+    }
+
+    fn channel_config(&self, channel: Channel) -> &ChannelLog {
+        match channel {
+            Channel::Stdout => &self.config.stdout,
+            Channel::Stderr => &self.config.stderr,
+        }
+    }
+}
+
+/// The state machine's policy for a process config.
+pub fn policy_of(c: &ProcessConfig) -> Policy {
+    let mut p = Policy::new(c.name.clone());
+    p.startsecs = u64::try_from(c.startsecs).unwrap_or(0);
+    p.startretries = u32::try_from(c.startretries).unwrap_or(0);
+    p.autostart = c.autostart;
+    p.autorestart = match c.autorestart {
+        ConfigAutoRestart::Always => AutoRestart::Always,
+        ConfigAutoRestart::Never => AutoRestart::Never,
+        ConfigAutoRestart::Unexpected => AutoRestart::Unexpected,
+    };
+    p.exitcodes = c.exitcodes.clone();
+    p.stopsignal = c.stopsignal;
+    p.stopwaitsecs = u64::try_from(c.stopwaitsecs).unwrap_or(0);
+    p.stopasgroup = c.stopasgroup;
+    p.killasgroup = c.killasgroup;
+    p
+}
+
+/// The daemon log level of a state-machine log action.
+pub fn level_of(level: LogLevel) -> Level {
+    match level {
+        LogLevel::Critical => Level::Critical,
+        LogLevel::Error => Level::Error,
+        LogLevel::Warn => Level::Warn,
+        LogLevel::Info => Level::Info,
+        LogLevel::Debug => Level::Debug,
+        LogLevel::Trace => Level::Trace,
+        LogLevel::Blather => Level::Blather,
+    }
+}
+
+impl Supervisor {
+    /// Feeds `event` to a process's state machine at the current time and performs the outcome.
+    pub fn handle(&mut self, id: ProcId, event: Event) -> Result<(), supervisor_core::Refusal> {
+        let now = self.now();
+        self.handle_at(id, event, now)
+    }
+
+    fn handle_at(
+        &mut self,
+        id: ProcId,
+        event: Event,
+        now: supervisor_core::Now,
+    ) -> Result<(), supervisor_core::Refusal> {
+        let mood = self.mood;
+        let Some(proc) = self.procs.get_mut(&id) else {
+            return Ok(());
+        };
+        let outcome = proc.machine.handle(&proc.policy, mood, event, now);
+        let result = outcome.result.clone();
+        self.perform(id, outcome);
+        result
+    }
+
+    /// Re-evaluates a process's time conditions (deadline reached, start-up, mood change).
+    pub fn tick(&mut self, id: ProcId) {
+        // An exit that is still draining output is delivered first; ticking before it could
+        // call the process RUNNING although it died within startsecs.
+        if self
+            .procs
+            .get(&id)
+            .is_some_and(|p| p.pending_exit.is_some())
+        {
+            return;
+        }
+        let _ = self.handle(id, Event::Tick);
+    }
+
+    fn perform(&mut self, id: ProcId, outcome: Outcome) {
+        if let Some(proc) = self.procs.get_mut(&id) {
+            proc.deadline = outcome.deadline;
+            if let Some(at) = outcome.deadline {
+                self.deadlines.insert((at, id));
+            }
+        }
+        for action in outcome.actions {
+            match action {
+                Action::Log { level, message } => self.log(level_of(level), &message),
+                Action::Spawn => self.spawn(id),
+                Action::Kill {
+                    pid,
+                    signal,
+                    to_group,
+                    purpose,
+                } => {
+                    let target = if to_group { -(pid as i32) } else { pid as i32 };
+                    let result = Signal::try_from(signal)
+                        .map_err(|e| e as i32)
+                        .and_then(|sig| kill(Pid::from_raw(target), sig).map_err(|e| e as i32));
+                    if let Err(errno) = result {
+                        let detail = format!(
+                            "[Errno {errno}] {}",
+                            nix::errno::Errno::from_raw(errno).desc()
+                        );
+                        let _ = self.handle(
+                            id,
+                            Event::KillFailed {
+                                purpose,
+                                errno,
+                                detail,
+                            },
+                        );
+                    }
+                }
+                Action::StateChanged(change) => self.on_state_change(id, change),
+            }
+        }
+    }
+
+    fn on_state_change(&mut self, id: ProcId, change: StateChange) {
+        // Close the stdin pipe once the process has stopped for good; a new spawn makes a new one.
+        if matches!(
+            change.to,
+            ProcessState::Stopped | ProcessState::Exited | ProcessState::Fatal
+        ) {
+            if let Some(proc) = self.procs.get_mut(&id) {
+                proc.stdin = None;
+            }
+        }
+    }
+
+    fn spawn(&mut self, id: ProcId) {
+        let event = match self.try_spawn(id) {
+            Ok(pid) => Event::Spawned { pid },
+            Err(message) => Event::SpawnFailed { message },
+        };
+        let _ = self.handle(id, event);
+    }
+
+    /// The spawn request for a process, from its config and the daemon's servers.
+    pub fn spawn_request_for(&self, proc: &Proc) -> SpawnRequest {
+        let command = match &proc.config.argv {
+            Ok(argv) => CommandLine::Argv(argv.iter().map(Into::into).collect()),
+            Err(_) => CommandLine::Shell(proc.config.command.clone()),
+        };
+        let credentials = self
+            .config
+            .server_configs
+            .first()
+            .and_then(|s| s.auth().cloned());
+        SpawnRequest {
+            name: proc.config.name.clone(),
+            group: proc.config.group.clone(),
+            command,
+            directory: proc.config.directory.as_ref().map(PathBuf::from),
+            umask: proc.config.umask,
+            uid: proc.config.uid,
+            environment: proc
+                .config
+                .environment
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            redirect_stderr: proc.config.redirect_stderr,
+            stdin: StdinSource::Pipe,
+            minfds: u32::try_from(self.config.supervisord.minfds).unwrap_or(1024),
+            server_url: proc
+                .config
+                .serverurl
+                .clone()
+                .or_else(|| self.config.serverurl()),
+            server_username: credentials.as_ref().map(|c| c.username.clone()),
+            server_password: credentials.map(|c| c.password),
+        }
+    }
+
+    /// Prepares and forks the child; on success registers its pid, stdin and captures.
+    fn try_spawn(&mut self, id: ProcId) -> Result<u32, String> {
+        let proc = self
+            .procs
+            .get(&id)
+            .ok_or_else(|| "no such process".to_string())?;
+        let request = self.spawn_request_for(proc);
+        let prepared = spawn::prepare(&request, &self.daemon_ctx).map_err(|e| e.to_string())?;
+        let child = spawn::spawn(&prepared).map_err(|e| e.to_string())?;
+        let pid = child.pid.as_raw() as u32;
+        self.pids.insert(pid, id);
+        let strip_ansi = self.config.supervisord.strip_ansi;
+        let notices = self.notices.clone();
+        let proc = self.procs.get_mut(&id).expect("checked above");
+        proc.stdin = child.stdin;
+        proc.spawned_at = Some(Instant::now());
+        let pipes = [
+            (Channel::Stdout, Some(child.stdout)),
+            (Channel::Stderr, child.stderr),
+        ];
+        for (channel, pipe) in pipes {
+            let Some(pipe) = pipe else { continue };
+            let index = channel as usize;
+            let logfile = match &proc.log_paths[index] {
+                Some(path) => {
+                    let cfg = proc.channel_config(channel);
+                    match LogFile::open(
+                        path.clone(),
+                        u64::try_from(cfg.logfile_maxbytes).unwrap_or(0),
+                        u32::try_from(cfg.logfile_backups).unwrap_or(0),
+                    ) {
+                        Ok(f) => Some(f),
+                        Err(e) => {
+                            crate::logs::daemon_log::log(Level::Error, &e.to_string());
+                            None
+                        }
+                    }
+                }
+                None => None,
+            };
+            let cfg = proc.channel_config(channel);
+            let capture = CaptureConfig {
+                process_name: proc.config.name.clone(),
+                channel,
+                logfile,
+                syslog: cfg.syslog,
+                strip_ansi,
+                capture_maxbytes: usize::try_from(cfg.capture_maxbytes).unwrap_or(0),
+                events_enabled: cfg.events_enabled,
+            };
+            let notices = notices.clone();
+            let sink = Box::new(move |n: CaptureNotice| {
+                let _ = notices.send((id, channel, n));
+            });
+            match spawn_capture(pipe, capture, sink) {
+                Ok(handle) => proc.captures[index] = Some(handle),
+                Err(e) => crate::logs::daemon_log::log(
+                    Level::Error,
+                    &format!(
+                        "cannot capture {} of {}: {e}",
+                        channel.name(),
+                        proc.config.name
+                    ),
+                ),
+            }
+        }
+        Ok(pid)
+    }
+
+    /// A child was reaped: finish draining its output, then tell its state machine.
+    pub(super) fn on_reaped(&mut self, reaped: Reaped) {
+        let pid = reaped.pid.as_raw() as u32;
+        let Some(id) = self.pids.remove(&pid) else {
+            self.log(Level::Info, &crate::reaper::orphan_message(&reaped));
+            return;
+        };
+        let Some(proc) = self.procs.get_mut(&id) else {
+            return;
+        };
+        let draining = proc
+            .captures
+            .iter()
+            .flatten()
+            .filter(|c| !c.is_finished())
+            .count();
+        proc.pending_exit = Some(reaped);
+        if draining == 0 {
+            self.deliver_exit(id);
+        } else {
+            // Read what the child wrote before dying, even if a grandchild keeps the pipe open.
+            for capture in proc.captures.iter().flatten() {
+                capture.close();
+            }
+        }
+    }
+
+    pub(super) fn on_notice(&mut self, id: ProcId, channel: Channel, notice: CaptureNotice) {
+        match notice {
+            CaptureNotice::Finished(_) => {
+                let Some(proc) = self.procs.get_mut(&id) else {
+                    return;
+                };
+                proc.captures[channel as usize] = None;
+                if proc.pending_exit.is_some() && proc.captures.iter().all(Option::is_none) {
+                    self.deliver_exit(id);
+                }
+            }
+            CaptureNotice::WriteFailed(err) => {
+                self.log(Level::Error, &format!("{}", err));
+            }
+            CaptureNotice::WriteRecovered { bytes_lost } => {
+                let name = self
+                    .procs
+                    .get(&id)
+                    .map(|p| p.config.name.clone())
+                    .unwrap_or_default();
+                self.log(
+                    Level::Warn,
+                    &format!(
+                        "log writes for {name} ({}) work again; {bytes_lost} bytes were lost",
+                        channel.name()
+                    ),
+                );
+            }
+            // Events (PROCESS_LOG, PROCESS_COMMUNICATION) have no subscribers yet.
+            CaptureNotice::LogEvent(_) | CaptureNotice::Communication(_) => {}
+        }
+    }
+
+    fn deliver_exit(&mut self, id: ProcId) {
+        let Some(proc) = self.procs.get_mut(&id) else {
+            return;
+        };
+        let Some(reaped) = proc.pending_exit.take() else {
+            return;
+        };
+        let status = reaped.status;
+        let at = self.now_at(reaped.at);
+        let proc = self.procs.get(&id).expect("present");
+        // The daemonizing-program trap: only worth a /proc scan when the exit was too quick.
+        let too_quick = proc.state() == ProcessState::Starting
+            && proc
+                .machine
+                .started_at()
+                .is_some_and(|t| at.mono.saturating_since(t) < proc.policy.startsecs_duration());
+        let survivors = match (too_quick, proc.spawned_at) {
+            (true, Some(spawned_at)) => {
+                let pids = &self.pids;
+                spawn::find_survivors(reaped.pid, spawned_at, |p| {
+                    pids.contains_key(&(p.as_raw() as u32))
+                })
+                .into_iter()
+                .map(|p| p.as_raw() as u32)
+                .collect()
+            }
+            _ => Vec::new(),
+        };
+        let _ = self.handle_at(id, Event::Exited { status, survivors }, at);
+    }
+}

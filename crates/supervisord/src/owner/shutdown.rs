@@ -1,0 +1,95 @@
+//! Orderly shutdown and reload: stop groups one at a time, highest priority number first, each
+//! completely before the next (Supervisor's order, without its one-second pauses, Q3).
+
+use std::time::{Duration, Instant};
+
+use supervisor_core::{Event, SupervisorState};
+
+use super::{RunEnd, Supervisor};
+use crate::logs::Level;
+
+const REPORT_INTERVAL: Duration = Duration::from_secs(3);
+
+/// The groups still to stop, in start order (the last one is stopped first).
+pub(super) struct StopPlan {
+    remaining: Vec<String>,
+    last_report: Option<Instant>,
+}
+
+impl Supervisor {
+    /// Begins stopping every group (mood already set to SHUTDOWN or RESTARTING).
+    pub(super) fn begin_stopping(&mut self) {
+        if self.shutdown.is_some() {
+            return;
+        }
+        let remaining = self.groups.iter().map(|g| g.config.name.clone()).collect();
+        self.shutdown = Some(StopPlan {
+            remaining,
+            last_report: None,
+        });
+        // Processes waiting on backoff or restart must learn that spawning is over.
+        let ids: Vec<_> = self.procs.keys().copied().collect();
+        for id in ids {
+            self.tick(id);
+        }
+    }
+
+    /// Advances the ordered stop; returns how the loop ends once everything is stopped.
+    pub(super) fn progress_shutdown(&mut self) -> Option<RunEnd> {
+        loop {
+            let plan = self.shutdown.as_ref()?;
+            let Some(name) = plan.remaining.last().cloned() else {
+                return Some(match self.restart_with.take() {
+                    Some(config) if self.mood == SupervisorState::Restarting => {
+                        RunEnd::Restart(config)
+                    }
+                    _ => RunEnd::Shutdown,
+                });
+            };
+            let members = self
+                .group(&name)
+                .map(|g| g.members.clone())
+                .unwrap_or_default();
+            // Stop in descending process priority (Python's stop_all order).
+            let mut order: Vec<_> = members
+                .iter()
+                .filter_map(|id| {
+                    self.procs
+                        .get(id)
+                        .map(|p| (p.config.priority, p.config.name.clone(), *id))
+                })
+                .collect();
+            order.sort();
+            order.reverse();
+            for (_, _, id) in &order {
+                let _ = self.handle(*id, Event::StopAll);
+            }
+            let unstopped: Vec<String> = members
+                .iter()
+                .filter_map(|id| self.procs.get(id))
+                .filter(|p| !p.state().is_stopped())
+                .map(|p| p.config.name.clone())
+                .collect();
+            if unstopped.is_empty() {
+                if let Some(plan) = self.shutdown.as_mut() {
+                    plan.remaining.pop();
+                }
+                continue;
+            }
+            // Like Supervisor, say who we wait for at most every 3 seconds.
+            let now = Instant::now();
+            let plan = self.shutdown.as_mut()?;
+            if plan
+                .last_report
+                .is_none_or(|t| now.duration_since(t) >= REPORT_INTERVAL)
+            {
+                plan.last_report = Some(now);
+                self.log(
+                    Level::Info,
+                    &format!("waiting for {} to die", unstopped.join(", ")),
+                );
+            }
+            return None;
+        }
+    }
+}

@@ -1,0 +1,507 @@
+//! supervisord from the command line to the running owner, and back out: config loading and
+//! `--check`, the startup sequence of Supervisor (spec §3.2) with the HTTP sockets bound before
+//! anything is written (fix Q15), reloads, and clean shutdown.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use supervisor_config::host::RealHost;
+use supervisor_config::model::{Config, MainLog, ServerConfig};
+use supervisor_config::{discovery, load, resolved, Diagnostics, LoadContext, Loaded};
+
+use crate::http::auth::Credentials;
+use crate::http::listen::{self, ListenSpec, Opened};
+use crate::logs::{
+    clear_auto_child_logs, daemon_log, DaemonLog, DaemonLogConfig, Level, LogTarget,
+};
+use crate::options::{self, CommandLine, Invocation};
+use crate::owner::{self, RunEnd};
+use crate::process_env;
+use crate::reaper::Reaper;
+use crate::signals::Signals;
+use crate::spawn::DaemonContext;
+
+/// A fatal startup problem: printed as `Error: MSG` + `For help, use ARGV0 -h`, exit 2.
+struct Usage(String);
+
+/// Runs the `supervisord` command; returns the exit code.
+pub fn main_entry() -> i32 {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let argv0 = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "supervisord".into());
+    match run(&argv0, &args[1.min(args.len())..]) {
+        Ok(code) => code,
+        Err(Usage(msg)) => {
+            // Records logged before the logger existed would otherwise be lost.
+            for (_, line) in daemon_log::take_early() {
+                eprintln!("{line}");
+            }
+            eprintln!("Error: {msg}");
+            eprintln!("For help, use {argv0} -h");
+            2
+        }
+    }
+}
+
+fn run(argv0: &str, args: &[String]) -> Result<i32, Usage> {
+    let host = RealHost;
+    let cl = match options::parse(args, &host).map_err(|e| Usage(e.0))? {
+        Invocation::Help => {
+            print!("{}", options::help_text(argv0));
+            return Ok(0);
+        }
+        Invocation::Version => {
+            println!("{}", options::VERSION);
+            return Ok(0);
+        }
+        Invocation::Run(cl) => cl,
+    };
+    let path = config_path(argv0, &cl, &host)?;
+    let ctx = LoadContext::from_process();
+    let loaded = load(&path, &ctx, &host);
+    if cl.check {
+        return Ok(check(&loaded, cl.json));
+    }
+    let loaded = loaded.map_err(|d| Usage(all_errors(&d)))?;
+    let config = apply_command_line(loaded.config.clone(), &cl, &ctx.cwd);
+    queue_parse_messages(&loaded);
+    serve(config, &cl, path, ctx)
+}
+
+/// The config file: `-c`, or the first of Supervisor's search paths that exists.
+fn config_path(argv0: &str, cl: &CommandLine, host: &RealHost) -> Result<PathBuf, Usage> {
+    match &cl.configfile {
+        Some(file) => {
+            let path = PathBuf::from(file);
+            if !path.exists() {
+                return Err(Usage(format!("could not find config file {file}")));
+            }
+            if std::fs::File::open(&path).is_err() {
+                return Err(Usage(format!("could not read config file {file}")));
+            }
+            Ok(path)
+        }
+        None => {
+            if nix::unistd::geteuid().is_root() {
+                eprintln!(
+                    "UserWarning: Supervisord is running as root and it is searching for its configuration file in default locations (including its current working directory); you probably want to specify a \"-c\" argument specifying an absolute path to a configuration file for improved security."
+                );
+            }
+            discovery::discover(argv0, host).map_err(Usage)
+        }
+    }
+}
+
+/// Every error, one per line; the first keeps Python's wording (what scripts grep for).
+fn all_errors(d: &Diagnostics) -> String {
+    let mut lines = Vec::with_capacity(d.errors.len() + 1);
+    if let Some(first) = d.errors.first() {
+        lines.push(first.python_message());
+    }
+    if d.errors.len() > 1 || d.errors.first().is_some_and(|e| e.line.is_some()) {
+        lines.push(format!(
+            "{} problem(s) in the configuration:",
+            d.errors.len()
+        ));
+        lines.extend(d.errors.iter().map(|e| format!("  {e}")));
+    }
+    lines.join("\n")
+}
+
+/// `--check`: print the resolved programs or every error; exit 0 or 2.
+fn check(loaded: &Result<Loaded, Diagnostics>, json: bool) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match loaded {
+        Ok(l) => {
+            if json {
+                let _ = writeln!(out, "{}", resolved::loaded_to_json(l));
+            } else {
+                for w in &l.warnings {
+                    eprintln!("{w}");
+                }
+                let _ = write!(out, "{}", resolved::to_text(&l.config));
+            }
+            0
+        }
+        Err(d) => {
+            if json {
+                let _ = writeln!(out, "{}", resolved::errors_to_json(d));
+            } else {
+                for e in &d.errors {
+                    eprintln!("{e}");
+                }
+                eprintln!(
+                    "{} error(s); supervisord would refuse to start.",
+                    d.errors.len()
+                );
+            }
+            2
+        }
+    }
+}
+
+/// Command-line values beat config values; flags can only turn options on.
+fn apply_command_line(mut config: Config, cl: &CommandLine, cwd: &Path) -> Config {
+    let sd = &mut config.supervisord;
+    sd.nodaemon |= cl.nodaemon;
+    sd.silent |= cl.silent;
+    sd.nocleanup |= cl.nocleanup;
+    sd.strip_ansi |= cl.strip_ansi;
+    let abs = |p: &str| {
+        if Path::new(p).is_absolute() {
+            PathBuf::from(p)
+        } else {
+            cwd.join(p)
+        }
+    };
+    if let Some(v) = &cl.user {
+        sd.user = Some(v.clone());
+    }
+    if let Some(v) = cl.umask {
+        sd.umask = v;
+    }
+    if let Some(v) = &cl.directory {
+        sd.directory = Some(v.clone());
+    }
+    if let Some(v) = &cl.logfile {
+        sd.logfile = if v == "syslog" {
+            MainLog::Syslog
+        } else {
+            MainLog::Path(abs(v))
+        };
+    }
+    if let Some(v) = cl.logfile_maxbytes {
+        sd.logfile_maxbytes = v;
+    }
+    if let Some(v) = cl.logfile_backups {
+        sd.logfile_backups = v;
+    }
+    if let Some(v) = cl.loglevel {
+        sd.loglevel = v;
+    }
+    if let Some(v) = &cl.pidfile {
+        sd.pidfile = abs(v);
+    }
+    if let Some(v) = &cl.identifier {
+        sd.identifier = v.clone();
+    }
+    if let Some(v) = &cl.childlogdir {
+        sd.childlogdir = v.clone();
+    }
+    if let Some(v) = cl.minfds {
+        sd.minfds = v;
+    }
+    if let Some(v) = cl.minprocs {
+        sd.minprocs = v;
+    }
+    config
+}
+
+/// Parse-time messages go to the log once it exists: warnings, then infos (spec §1.8).
+fn queue_parse_messages(loaded: &Loaded) {
+    for w in &loaded.warnings {
+        daemon_log::log(Level::Warn, &w.to_string());
+    }
+    for i in &loaded.infos {
+        daemon_log::log(Level::Info, i);
+    }
+}
+
+/// The HTTP servers of a config, as listener specs.
+fn server_specs(config: &Config) -> Vec<listen::ServerSpec> {
+    config
+        .server_configs
+        .iter()
+        .map(|s| {
+            let listen = match s {
+                ServerConfig::Unix(u) => ListenSpec::Unix {
+                    file: u.file.clone(),
+                    chmod: u.chmod,
+                    chown: (u.chown != (-1, -1))
+                        .then(|| (u32::try_from(u.chown.0).ok(), u32::try_from(u.chown.1).ok())),
+                },
+                ServerConfig::Inet(i) => ListenSpec::Inet {
+                    host: i.host.clone(),
+                    port: i.port,
+                },
+            };
+            listen::ServerSpec {
+                section: s.section().to_string(),
+                listen,
+                credentials: s.auth().map(|c| Credentials {
+                    username: c.username.clone(),
+                    password: c.password.clone(),
+                }),
+            }
+        })
+        .collect()
+}
+
+/// Binds every HTTP server of `config`, or explains why one cannot be opened.
+fn bind_servers(config: &Config) -> Result<Vec<(listen::ServerSpec, Opened)>, Usage> {
+    let mut opened = Vec::new();
+    for spec in server_specs(config) {
+        match listen::open(&spec.listen) {
+            Ok(o) => opened.push((spec, o)),
+            Err(e) => {
+                // Don't leave the sockets we did bind behind.
+                remove_sockets(&opened);
+                return Err(Usage(e.to_string()));
+            }
+        }
+    }
+    Ok(opened)
+}
+
+fn remove_sockets(opened: &[(listen::ServerSpec, Opened)]) {
+    for (_, o) in opened {
+        if let Opened::Unix(_, path) = o {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn open_log(config: &Config) -> Result<DaemonLog, Usage> {
+    let sd = &config.supervisord;
+    let target = match &sd.logfile {
+        MainLog::Syslog => LogTarget::Syslog,
+        MainLog::Path(p) => LogTarget::File {
+            path: p.clone(),
+            maxbytes: u64::try_from(sd.logfile_maxbytes).unwrap_or(0),
+            backups: u32::try_from(sd.logfile_backups).unwrap_or(0),
+        },
+    };
+    let level = crate::logs::Level::from_name(sd.loglevel.as_str()).unwrap_or(Level::Info);
+    DaemonLog::open(&DaemonLogConfig {
+        level,
+        target,
+        echo_stdout: sd.nodaemon && !sd.silent,
+    })
+    .map_err(|e| Usage(e.to_string()))
+}
+
+/// Drops privileges to `[supervisord] user` (Supervisor's `drop_privileges`).
+fn drop_privileges(config: &Config) -> Result<(), Usage> {
+    let sd = &config.supervisord;
+    let euid = nix::unistd::geteuid();
+    let Some((uid, gid)) = sd.uid_gid else {
+        if euid.is_root() {
+            daemon_log::log(
+                Level::Critical,
+                "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.",
+            );
+        }
+        return Ok(());
+    };
+    if euid.as_raw() == uid {
+        return Ok(());
+    }
+    if !euid.is_root() {
+        return Err(Usage("Can't drop privilege as nonroot user".into()));
+    }
+    let user = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+        .ok()
+        .flatten();
+    if let Some(user) = &user {
+        let name =
+            std::ffi::CString::new(user.name.clone()).map_err(|_| Usage("bad user name".into()))?;
+        let groups = nix::unistd::getgrouplist(&name, nix::unistd::Gid::from_raw(gid))
+            .map_err(|_| Usage("Could not set groups of effective user".into()))?;
+        nix::unistd::setgroups(&groups)
+            .map_err(|_| Usage("Could not set groups of effective user".into()))?;
+    }
+    nix::unistd::setgid(nix::unistd::Gid::from_raw(gid))
+        .map_err(|_| Usage("Could not set group id of effective user".into()))?;
+    nix::unistd::setuid(nix::unistd::Uid::from_raw(uid))
+        .map_err(|_| Usage("Could not set user id of effective user".into()))?;
+    daemon_log::log(Level::Info, &format!("Set uid to user {uid} succeeded"));
+    Ok(())
+}
+
+/// The startup sequence, the runtime, and the reload loop.
+fn serve(
+    mut config: Config,
+    cl: &CommandLine,
+    path: PathBuf,
+    ctx: LoadContext,
+) -> Result<i32, Usage> {
+    // Bind first: a second supervisord on the same config must fail before touching any log
+    // or AUTO file of the first (fix Q15).
+    let mut opened = bind_servers(&config)?;
+    drop_privileges(&config)?;
+    let sd = &config.supervisord;
+    match process_env::raise_rlimits(
+        u64::try_from(sd.minfds).unwrap_or(0),
+        u64::try_from(sd.minprocs).unwrap_or(0),
+    ) {
+        Ok(infos) => infos.iter().for_each(|i| daemon_log::log(Level::Info, i)),
+        Err(msg) => {
+            remove_sockets(&opened);
+            return Err(Usage(msg));
+        }
+    }
+    let log = open_log(&config).inspect_err(|_| remove_sockets(&opened))?;
+    daemon_log::install(log);
+    if !config.supervisord.nodaemon {
+        let report = process_env::daemonize(
+            config.supervisord.directory.as_deref(),
+            config.supervisord.umask,
+        )
+        .map_err(|e| Usage(format!("could not daemonize: {e}")))?;
+        report
+            .infos
+            .iter()
+            .for_each(|m| daemon_log::log(Level::Info, m));
+        report
+            .criticals
+            .iter()
+            .for_each(|m| daemon_log::log(Level::Critical, m));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| Usage(format!("could not start the event loop: {e}")))?;
+    let daemon_ctx = DaemonContext::current();
+    let reload_cl = cl.clone();
+    let code = runtime.block_on(async move {
+        let mut reaper = match Reaper::new() {
+            Ok(r) => r,
+            Err(e) => {
+                daemon_log::log(
+                    Level::Critical,
+                    &format!("cannot watch for child exits: {e}"),
+                );
+                return 2;
+            }
+        };
+        let mut first = true;
+        loop {
+            if !first {
+                // A reload: new logger, sockets and groups, as Supervisor re-runs its startup.
+                match open_log(&config) {
+                    Ok(log) => {
+                        daemon_log::install(log);
+                    }
+                    Err(Usage(msg)) => daemon_log::log(Level::Error, &msg),
+                }
+                match bind_servers(&config) {
+                    Ok(o) => opened = o,
+                    Err(Usage(msg)) => {
+                        daemon_log::log(Level::Critical, &msg);
+                        return 2;
+                    }
+                }
+            }
+            first = false;
+            if !config.supervisord.nocleanup {
+                for warning in clear_auto_child_logs(
+                    &config.supervisord.childlogdir,
+                    &config.supervisord.identifier,
+                ) {
+                    daemon_log::log(Level::Warn, &warning);
+                }
+            }
+            let reload_path = path.clone();
+            let reload_ctx = ctx.clone();
+            let reload_cl = reload_cl.clone();
+            let reloader = Box::new(move || {
+                load(&reload_path, &reload_ctx, &RealHost)
+                    .map(|l| apply_command_line(l.config, &reload_cl, &reload_ctx.cwd))
+                    .map_err(|d| all_errors(&d))
+            });
+            let (sup, handle, inputs) = owner::new(config.clone(), daemon_ctx.clone(), reloader);
+            let servers = start_http(std::mem::take(&mut opened), &handle);
+            let pidfile = config.supervisord.pidfile.clone();
+            match process_env::write_pidfile(&pidfile) {
+                Ok(()) => daemon_log::log(
+                    Level::Info,
+                    &format!("supervisord started with pid {}", std::process::id()),
+                ),
+                Err(_) => daemon_log::log(
+                    Level::Critical,
+                    &format!("could not write pidfile {}", pidfile.display()),
+                ),
+            }
+            let signals = match Signals::install() {
+                Ok(s) => s,
+                Err(e) => {
+                    daemon_log::log(
+                        Level::Critical,
+                        &format!("cannot install signal handlers: {e}"),
+                    );
+                    return 2;
+                }
+            };
+            let end = owner::run(sup, inputs, &mut reaper, signals).await;
+            for (task, socket) in servers {
+                task.abort();
+                if let Some(path) = socket {
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+            let _ = std::fs::remove_file(&pidfile);
+            match end {
+                RunEnd::Shutdown => return 0,
+                RunEnd::Restart(new) => config = *new,
+            }
+        }
+    });
+    Ok(code)
+}
+
+/// Starts serving every opened listener; returns the tasks and the unix socket paths to remove.
+fn start_http(
+    opened: Vec<(listen::ServerSpec, Opened)>,
+    handle: &owner::Handle,
+) -> Vec<(tokio::task::JoinHandle<()>, Option<PathBuf>)> {
+    let mut tasks = Vec::new();
+    for (spec, o) in opened {
+        daemon_log::log(Level::Info, "RPC interface 'supervisor' initialized");
+        if spec.credentials.is_none() {
+            daemon_log::log(
+                Level::Critical,
+                &format!(
+                    "Server '{}' running without any HTTP authentication checking",
+                    spec.section
+                ),
+            );
+        }
+        let state = crate::http::AppState {
+            owner: handle.clone(),
+            credentials: spec.credentials.map(std::sync::Arc::new),
+        };
+        let router = crate::http::router(state);
+        match o {
+            Opened::Unix(l, path) => match tokio::net::UnixListener::from_std(l) {
+                Ok(l) => tasks.push((
+                    tokio::spawn(async move {
+                        let _ = axum::serve(l, router).await;
+                    }),
+                    Some(path),
+                )),
+                Err(e) => daemon_log::log(
+                    Level::Critical,
+                    &format!("cannot serve {}: {e}", path.display()),
+                ),
+            },
+            Opened::Inet(l) => match tokio::net::TcpListener::from_std(l) {
+                Ok(l) => tasks.push((
+                    tokio::spawn(async move {
+                        let _ = axum::serve(l, router).await;
+                    }),
+                    None,
+                )),
+                Err(e) => daemon_log::log(
+                    Level::Critical,
+                    &format!("cannot serve {}: {e}", spec.section),
+                ),
+            },
+        }
+    }
+    tasks
+}
