@@ -3,7 +3,7 @@
 //! Layout, from text to typed data:
 //!
 //! - [`ini`] reads Python `RawConfigParser`'s dialect into a [`ini::Document`] that remembers
-//!   the file and line of every key; [`include`](load) merges `[include] files=`.
+//!   the file and line of every key; `include` merges `[include] files=` into it.
 //! - [`expand`], [`shlex`] and [`types`] are Supervisor's `%(name)s` expansion, its shell-like
 //!   splitting and its value converters, each with Python's messages.
 //! - `sections` reads each section kind into the typed [`model::Config`], in Python's order,
