@@ -1,0 +1,112 @@
+//! Golden tests: our supervisorctl against Python's for the configuration commands (reread,
+//! update, add, remove, avail) after the config file changes. Before each run, the daemon is
+//! brought back to the original config (Python's `update`), then the new config is written.
+
+mod ctl_support;
+
+use ctl_support::{run_prog, same_after_reset, Daemon, PYTHON};
+
+const BEFORE: &str = "\
+[program:keep]
+command=sleep 1000
+startsecs=0
+
+[program:gone]
+command=sleep 1000
+startsecs=0
+
+[program:changes]
+command=sleep 1000
+startsecs=0
+
+[program:idle]
+command=sleep 1000
+autostart=false
+";
+
+const AFTER: &str = "\
+[program:keep]
+command=sleep 1000
+startsecs=0
+
+[program:changes]
+command=sleep 999
+startsecs=0
+
+[program:idle]
+command=sleep 1000
+autostart=false
+
+[program:added]
+command=sleep 1000
+startsecs=0
+autostart=false
+
+[program:added2]
+command=sleep 1000
+autostart=false
+";
+
+#[test]
+fn reread_update_add_remove() {
+    let d = Daemon::start(BEFORE);
+    d.wait_state("keep:keep", "RUNNING");
+    d.wait_state("gone:gone", "RUNNING");
+    d.wait_state("changes:changes", "RUNNING");
+    let c = d.conf.display().to_string();
+    let cwd = d.dir.path();
+    let restore = || {
+        d.rewrite_programs(BEFORE);
+        run_prog(PYTHON, &["-c", &c, "update"], "", cwd);
+        d.rewrite_programs(AFTER);
+    };
+    let restore_and_reread = || {
+        restore();
+        run_prog(PYTHON, &["-c", &c, "reread"], "", cwd);
+    };
+    let run = |line: &str, reset: &dyn Fn()| {
+        let mut args = vec!["-c", c.as_str()];
+        args.extend(line.split(' '));
+        same_after_reset(&args, cwd, reset)
+    };
+
+    let r = run("reread", &restore);
+    assert_eq!(
+        r.stdout,
+        "added: available\nadded2: available\nchanges: changed\ngone: disappeared\n"
+    );
+    run("avail", &restore_and_reread);
+    let r = run("update", &restore);
+    assert_eq!(r.code, 0);
+    run("update added changes", &restore);
+    assert_eq!(run("update nosuch", &restore).code, 1);
+    run("add added", &restore_and_reread);
+    assert_eq!(run("add keep", &restore_and_reread).code, 0);
+    assert_eq!(run("add nosuch", &restore_and_reread).code, 1);
+    assert_eq!(run("remove gone", &restore_and_reread).code, 1);
+    // Nothing left to do: no output.
+    let r = run("update", &|| {
+        restore();
+        run_prog(PYTHON, &["-c", &c, "update"], "", cwd);
+    });
+    assert_eq!((r.stdout.as_str(), r.code), ("", 0));
+    let r = run("reread", &|| ());
+    assert_eq!(r.stdout, "No config updates to processes\n");
+    // A stopped group can be removed.
+    let stop_idle = || {
+        let _ = d.client().add_process_group("idle");
+    };
+    run("remove idle", &stop_idle);
+}
+
+#[test]
+fn reread_with_a_broken_config() {
+    let d = Daemon::start("[program:x]\ncommand=sleep 1000\nstartsecs=0\n");
+    let c = d.conf.display().to_string();
+    d.rewrite_programs("[program:x]\ncommand=sleep 1000\nstartsecs=notanumber\n");
+    let r = same_after_reset(&["-c", &c, "reread"], d.dir.path(), || ());
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.starts_with("ERROR: CANT_REREAD: "), "{r:?}");
+    let r = same_after_reset(&["-c", &c, "update"], d.dir.path(), || ());
+    assert!(r.stdout.starts_with("error: <class 'xmlrpc.client.Fault'>, <Fault 92"), "{r:?}");
+}
