@@ -20,9 +20,6 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Top-level fields our JSON may carry that Python's has no equivalent for.
-const OUR_EXTRA_TOP_LEVEL_FIELDS: &[&str] = &["warnings"];
-
 /// Python messages about the file as a whole, for which no line can be named.
 const FILE_LEVEL_MESSAGES: &[&str] = &[".ini file does not include supervisord section"];
 
@@ -197,8 +194,7 @@ fn diff(path: &str, python: &Value, ours: &Value, out: &mut Vec<String>) {
                 }
             }
             for (key, rs_value) in rs {
-                let allowed = path.is_empty() && OUR_EXTRA_TOP_LEVEL_FIELDS.contains(&key.as_str());
-                if !py.contains_key(key) && !allowed {
+                if !py.contains_key(key) {
                     out.push(format!(
                         "{path}.{key}: not in Python's output (ours: {rs_value})"
                     ));
@@ -290,6 +286,44 @@ fn error_text(error: &Value) -> String {
     text
 }
 
+fn warnings_of(result: &Value) -> &[Value] {
+    result
+        .get("warnings")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Both loaded the file: every Python parse warning must be among ours (which may warn about
+/// more, e.g. unknown options), naming its line; everything else must be equal.
+fn compare_loaded(mut python: Value, mut ours: Value, out: &mut Vec<String>) {
+    let py_warnings = python
+        .as_object_mut()
+        .and_then(|o| o.remove("warnings"))
+        .unwrap_or_default();
+    let rs_warnings = ours
+        .as_object_mut()
+        .and_then(|o| o.remove("warnings"))
+        .unwrap_or_default();
+    for warning in py_warnings.as_array().map_or(&[][..], Vec::as_slice) {
+        let message = warning["message"].as_str().unwrap_or_default();
+        let rs = rs_warnings.as_array().map_or(&[][..], Vec::as_slice);
+        match rs
+            .iter()
+            .find(|w| w["message"].as_str().unwrap_or_default().contains(message))
+        {
+            None => {
+                let listed: Vec<String> = rs.iter().map(error_text).collect();
+                out.push(format!(
+                    "Python's warning is not among ours.\n    Python: {message:?}\n    ours:   {listed:#?}"
+                ));
+            }
+            Some(w) if !w["line"].is_u64() => out.push(format!("our warning names no line: {w}")),
+            Some(_) => {}
+        }
+    }
+    diff("", &python, &ours, out);
+}
+
 /// Both rejected the file: checks that Python's message is among ours, at the right place.
 fn compare_errors(python: &Value, ours: &Value, out: &mut Vec<String>) {
     let Some(py_error) = errors_of(python).first() else {
@@ -331,10 +365,19 @@ fn compare_errors(python: &Value, ours: &Value, out: &mut Vec<String>) {
 /// What one side must do with a file listed in EXPECTED_DIFFERENCES.md.
 #[derive(Debug, PartialEq)]
 enum Outcome {
-    /// Loads, and each JSON path holds the given value.
-    Ok(Vec<(String, Value)>),
+    /// Loads, and passes each check.
+    Ok(Vec<Check>),
     /// Is rejected with an error containing this text.
     Error(String),
+}
+
+/// A check on a loaded file, from EXPECTED_DIFFERENCES.md.
+#[derive(Debug, PartialEq)]
+enum Check {
+    /// ```PATH` = `JSON```: the value at the path.
+    Field(String, Value),
+    /// ``warning: `TEXT```: a warning containing the text.
+    Warning(String),
 }
 
 /// One row of EXPECTED_DIFFERENCES.md.
@@ -363,14 +406,17 @@ fn parse_outcome(cell: &str) -> Outcome {
         .trim_start_matches(':')
         .split(';')
         .filter(|check| !check.trim().is_empty())
-        .map(|check| match backticked(check)[..] {
-            [path, json] => (
-                path.to_string(),
-                serde_json::from_str(json)
-                    .unwrap_or_else(|e| panic!("bad JSON {json:?} in {cell}: {e}")),
-            ),
-            _ => panic!("a check is `PATH` = `JSON`: {check}"),
-        })
+        .map(
+            |check| match (check.trim().starts_with("warning:"), &backticked(check)[..]) {
+                (true, [text]) => Check::Warning(text.to_string()),
+                (false, [path, json]) => Check::Field(
+                    path.to_string(),
+                    serde_json::from_str(json)
+                        .unwrap_or_else(|e| panic!("bad JSON {json:?} in {cell}: {e}")),
+                ),
+                _ => panic!("a check is `PATH` = `JSON` or warning: `TEXT`: {check}"),
+            },
+        )
         .collect();
     Outcome::Ok(checks)
 }
@@ -420,10 +466,21 @@ fn check_outcome(side: &str, expected: &Outcome, actual: &Value, out: &mut Vec<S
                 out.push(format!("{side} should load it but rejects it: {listed:?}"));
                 return;
             }
-            for (path, want) in checks {
-                let got = lookup(actual, path);
-                if got != Some(want) {
-                    out.push(format!("{side}: {path} should be {want}, is {got:?}"));
+            for check in checks {
+                match check {
+                    Check::Field(path, want) => {
+                        let got = lookup(actual, path);
+                        if got != Some(want) {
+                            out.push(format!("{side}: {path} should be {want}, is {got:?}"));
+                        }
+                    }
+                    Check::Warning(text) => {
+                        let warnings = warnings_of(actual);
+                        if !warnings.iter().any(|w| error_text(w).contains(text)) {
+                            let listed: Vec<String> = warnings.iter().map(error_text).collect();
+                            out.push(format!("{side}: no warning mentions {text:?}: {listed:#?}"));
+                        }
+                    }
                 }
             }
         }
@@ -476,13 +533,16 @@ fn compare_file(
             let named = [&expected.python, &expected.ours]
                 .into_iter()
                 .filter_map(|outcome| match outcome {
-                    Outcome::Ok(checks) => Some(checks.iter().map(|(path, _)| path.as_str())),
+                    Outcome::Ok(checks) => Some(checks.iter().filter_map(|check| match check {
+                        Check::Field(path, _) => Some(path.as_str()),
+                        Check::Warning(_) => None,
+                    })),
                     Outcome::Error(_) => None,
                 })
                 .flatten()
                 .collect::<Vec<&str>>();
             let mut diffs = Vec::new();
-            diff("", &python, &ours, &mut diffs);
+            compare_loaded(python, ours, &mut diffs);
             out.extend(diffs.into_iter().filter(|d| {
                 let path = plain_path(d.split_once(": ").map_or(d.as_str(), |(p, _)| p));
                 !named.iter().any(|n| path == *n)
@@ -513,7 +573,7 @@ fn compare_file(
                 let listed: Vec<String> = errors_of(&ours).iter().map(error_text).collect();
                 out.push(format!("ours rejects it, Python loads it: {listed:#?}"));
             }
-            (true, true) => diff("", &python, &ours, &mut out),
+            (true, true) => compare_loaded(python, ours, &mut out),
         }
     }
     out
@@ -587,10 +647,11 @@ fn expectation_cells_parse() {
         Outcome::Error("bad name 'x'".to_string())
     );
     assert_eq!(
-        parse_outcome("ok: `a.0.b` = `\"x\"`; `c` = `7`"),
+        parse_outcome("ok: `a.0.b` = `\"x\"`; `c` = `7`; warning: `cut`"),
         Outcome::Ok(vec![
-            ("a.0.b".to_string(), Value::from("x")),
-            ("c".to_string(), Value::from(7)),
+            Check::Field("a.0.b".to_string(), Value::from("x")),
+            Check::Field("c".to_string(), Value::from(7)),
+            Check::Warning("cut".to_string()),
         ])
     );
     assert_eq!(
@@ -610,7 +671,6 @@ fn diff_names_the_json_path_of_each_difference() {
     });
     let ours = serde_json::json!({
         "ok": true,
-        "warnings": [],
         "groups": [{"name": "web", "processes": [{"name": "web_00", "command": "b", "extra": 1}]}],
     });
     let mut out = Vec::new();
@@ -622,6 +682,28 @@ fn diff_names_the_json_path_of_each_difference() {
             ".groups[0](web).processes[0](web_00).uid: missing in ours (Python: null)",
             ".groups[0](web).processes[0](web_00).extra: not in Python's output (ours: 1)",
         ]
+    );
+}
+
+#[test]
+fn python_warnings_must_be_among_ours_with_a_line() {
+    let python = serde_json::json!({"ok": true, "warnings": [{"message": "No file matches"}]});
+    let good = serde_json::json!({"ok": true, "warnings": [
+        {"message": "unknown option x is ignored", "line": 3},
+        {"message": "No file matches", "line": 8},
+    ]});
+    let mut out = Vec::new();
+    compare_loaded(python.clone(), good, &mut out);
+    assert!(out.is_empty(), "{out:?}");
+    let no_line = serde_json::json!({"ok": true, "warnings": [{"message": "No file matches"}]});
+    compare_loaded(python.clone(), no_line, &mut out);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(out[0].starts_with("our warning names no line"), "{out:?}");
+    out.clear();
+    compare_loaded(python, serde_json::json!({"ok": true}), &mut out);
+    assert!(
+        out[0].starts_with("Python's warning is not among ours"),
+        "{out:?}"
     );
 }
 

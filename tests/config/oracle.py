@@ -4,7 +4,8 @@ Usage: .venv/bin/python tests/config/oracle.py FILE [FILE ...]
 
 For each FILE, in order, prints one line holding one JSON object in the shape described by
 docs/resolved-config.md (the same shape `supervisord --check --json -c FILE` prints), so the two
-implementations can be compared field by field by tests/config_diff.rs.
+implementations can be compared field by field by tests/config_diff.rs. A loaded file also gets
+the top-level `warnings` list our JSON has: Python's parse warnings, with only `message` set.
 
 The loader is `supervisor.options.ServerOptions.realize(args=['-c', FILE])`, which only reads and
 validates the configuration: it does not daemonize, open sockets, create log files or start
@@ -190,13 +191,19 @@ def resolve(path):
             'server_configs': [server_json(s) for s in opts.server_configs],
             'serverurl': opts.serverurl,
             'groups': [group_json(opts, g) for g in opts.process_group_configs],
+            # Python logs these once its logger exists; our JSON lists them (and more).
+            'warnings': [diagnostic_json(w) for w in opts.parse_warnings],
         }
     finally:
         opts.poller.close()
 
 
+def diagnostic_json(message):
+    return {'message': message, 'file': None, 'line': None, 'section': None, 'option': None}
+
+
 def error_json(message):
-    error = {'message': message, 'file': None, 'line': None, 'section': None, 'option': None}
+    error = diagnostic_json(message)
     match = SECTION_SUFFIX.search(message)
     if match:
         error['message'] = message[:match.start()]
