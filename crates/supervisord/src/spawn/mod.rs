@@ -199,9 +199,13 @@ pub fn spawn(prepared: &Prepared) -> Result<Child, SpawnError> {
     };
 
     // Supervisor makes stdin, stdout, then stderr; the parent ends are non-blocking.
-    let stdin = match prepared.stdin {
-        StdinSource::Pipe => Some(make_pipe(PipeDirection::ToChild).map_err(pipe_error)?),
-        StdinSource::Fd(_) => None,
+    let (stdin, child_stdin) = match prepared.stdin {
+        StdinSource::Pipe => {
+            let pipe = make_pipe(PipeDirection::ToChild).map_err(pipe_error)?;
+            let fd = pipe.child.as_raw_fd();
+            (Some(pipe), fd)
+        }
+        StdinSource::Fd(fd) => (None, fd),
     };
     let stdout = make_pipe(PipeDirection::FromChild).map_err(pipe_error)?;
     let stderr = if prepared.redirect_stderr {
@@ -210,11 +214,6 @@ pub fn spawn(prepared: &Prepared) -> Result<Child, SpawnError> {
         Some(make_pipe(PipeDirection::FromChild).map_err(pipe_error)?)
     };
 
-    let child_stdin = match (&stdin, prepared.stdin) {
-        (Some(pipe), _) => pipe.child.as_raw_fd(),
-        (None, StdinSource::Fd(fd)) => fd,
-        (None, StdinSource::Pipe) => unreachable!("a stdin pipe is made for StdinSource::Pipe"),
-    };
     let child_stdout = stdout.child.as_raw_fd();
     let child_stderr = stderr
         .as_ref()

@@ -18,6 +18,9 @@ pub struct DaemonContext {
     pub environ: Vec<(OsString, OsString)>,
     /// supervisord's uid (decides whether `user=` can be honoured).
     pub uid: u32,
+    /// supervisord's working directory: relative paths are checked against it, and made
+    /// absolute with it for `execve`, which runs after the child's `chdir`.
+    pub cwd: PathBuf,
 }
 
 impl DaemonContext {
@@ -26,6 +29,7 @@ impl DaemonContext {
         DaemonContext {
             environ: std::env::vars_os().collect(),
             uid: Uid::current().as_raw(),
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
         }
     }
 }
@@ -123,7 +127,7 @@ pub fn prepare(request: &SpawnRequest, daemon: &DaemonContext) -> Result<Prepare
     let directory = request.directory.as_deref();
 
     let path_list = search_path(&request.environment, &daemon.environ);
-    let filename = resolve_program(program, directory, &path_list)?;
+    let filename = resolve_program(program, directory, &path_list, &daemon.cwd)?;
 
     let argv_c = argv
         .iter()
@@ -195,12 +199,22 @@ fn resolve_program(
     program: &OsStr,
     directory: Option<&Path>,
     path_list: &[OsString],
+    cwd: &Path,
 ) -> Result<PathBuf, SpawnError> {
+    // `shown` is the path as Supervisor names it in messages (relative stays relative); the
+    // checks and the exec use it made absolute against supervisord's working directory.
     let in_directory = |p: &Path| match directory {
         Some(dir) if p.is_relative() => dir.join(p),
         _ => p.to_path_buf(),
     };
-    let filename = if program.as_bytes().contains(&b'/') {
+    let absolute = |p: &Path| {
+        if p.is_relative() {
+            cwd.join(p)
+        } else {
+            p.to_path_buf()
+        }
+    };
+    let shown = if program.as_bytes().contains(&b'/') {
         in_directory(Path::new(program))
     } else {
         // First entry holding an executable regular file wins; if none does, fall back to the
@@ -217,27 +231,34 @@ fn resolve_program(
                 in_directory(&dir.join(program))
             })
             .collect();
-        match candidates.iter().find(|c| is_executable_file(c)) {
+        let found = candidates
+            .iter()
+            .find(|c| is_executable_file(&absolute(c)))
+            .or_else(|| {
+                candidates
+                    .iter()
+                    .find(|c| std::fs::metadata(absolute(c)).is_ok())
+            });
+        match found {
             Some(found) => found.clone(),
-            None => match candidates.iter().find(|c| std::fs::metadata(c).is_ok()) {
-                Some(found) => found.clone(),
-                None => PathBuf::from(program),
-            },
+            // Like Supervisor: not on PATH means not found, without looking at the bare name.
+            None => return Err(SpawnError::NotFound(program.to_string_lossy().into_owned())),
         }
     };
 
-    let shown = || filename.to_string_lossy().into_owned();
-    let meta = std::fs::metadata(&filename).map_err(|_| SpawnError::NotFound(shown()))?;
+    let actual = absolute(&shown);
+    let shown = || shown.to_string_lossy().into_owned();
+    let meta = std::fs::metadata(&actual).map_err(|_| SpawnError::NotFound(shown()))?;
     if meta.is_dir() {
         return Err(SpawnError::IsDirectory(shown()));
     }
     if meta.permissions().mode() & 0o111 == 0 {
         return Err(SpawnError::NotExecutable(shown()));
     }
-    if nix::unistd::access(&filename, AccessFlags::X_OK).is_err() {
+    if nix::unistd::access(&actual, AccessFlags::X_OK).is_err() {
         return Err(SpawnError::NoPermission(shown()));
     }
-    Ok(filename)
+    Ok(actual)
 }
 
 fn is_executable_file(path: &Path) -> bool {

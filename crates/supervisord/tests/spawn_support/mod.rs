@@ -41,6 +41,7 @@ pub fn daemon(env: &[(&str, &str)]) -> DaemonContext {
             .map(|(k, v)| (OsString::from(k), OsString::from(v)))
             .collect(),
         uid: nix::unistd::getuid().as_raw(),
+        cwd: std::env::current_dir().unwrap(),
     }
 }
 
