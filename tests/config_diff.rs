@@ -94,6 +94,7 @@ impl Sandbox {
             ("BAR", "bar value".to_string()),
             ("NUM", "42".to_string()),
             ("PORT", "9101".to_string()),
+            ("PCT", "50%".to_string()),
         ];
         Sandbox {
             _root: root,
