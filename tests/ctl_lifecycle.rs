@@ -100,7 +100,13 @@ fn check(d: &Daemon, line: &str, reset: impl FnMut()) -> ctl_support::Run {
 #[test]
 fn start_variants() {
     let (_g, d) = daemon();
-    let down = || set(d, &["stopped", "grp:gb", "a_program_with_a_very_long_name_xyz"], false);
+    let down = || {
+        set(
+            d,
+            &["stopped", "grp:gb", "a_program_with_a_very_long_name_xyz"],
+            false,
+        )
+    };
     assert_eq!(check(d, "start stopped", down).code, 0);
     check(d, "start grp:*", down);
     check(d, "start grp:gb stopped", down);
@@ -111,7 +117,11 @@ fn start_variants() {
     assert_eq!(check(d, "start nofile", || ()).code, 1);
     assert_eq!(check(d, "start notexec", || ()).code, 1);
     assert_eq!(check(d, "start quick", || ()).code, 7);
-    set(d, &["stopped", "grp:gb", "a_program_with_a_very_long_name_xyz"], false);
+    set(
+        d,
+        &["stopped", "grp:gb", "a_program_with_a_very_long_name_xyz"],
+        false,
+    );
 }
 
 #[test]
@@ -161,10 +171,23 @@ fn clear_group_clears_each_process() {
     // Python prints `grp:None: ERROR (no such process)` (quirk Q45); we clear the group.
     let (_g, d) = daemon();
     let c = d.conf.display().to_string();
-    let r = ctl_support::run_prog(ctl_support::OURS, &["-c", &c, "clear", "grp:*"], "", d.dir.path());
+    let r = ctl_support::run_prog(
+        ctl_support::OURS,
+        &["-c", &c, "clear", "grp:*"],
+        "",
+        d.dir.path(),
+    );
     assert_eq!(r.stdout, "grp:ga: cleared\ngrp:gb: cleared\n");
-    let r = ctl_support::run_prog(ctl_support::OURS, &["-c", &c, "clear", "nog:*"], "", d.dir.path());
-    assert_eq!((r.stdout.as_str(), r.code), ("nog: ERROR (no such group)\n", 1));
+    let r = ctl_support::run_prog(
+        ctl_support::OURS,
+        &["-c", &c, "clear", "nog:*"],
+        "",
+        d.dir.path(),
+    );
+    assert_eq!(
+        (r.stdout.as_str(), r.code),
+        ("nog: ERROR (no such group)\n", 1)
+    );
 }
 
 #[test]
@@ -180,18 +203,17 @@ fn fg_sends_input_and_leaves_at_eof() {
         d.dir.path(),
     );
     assert_eq!(r.code, 0);
-    assert!(r.stdout.starts_with("==> Press Ctrl-C to exit <==\n"), "{r:?}");
+    assert!(
+        r.stdout.starts_with("==> Press Ctrl-C to exit <==\n"),
+        "{r:?}"
+    );
     assert!(r.stdout.ends_with("Exiting foreground\n"), "{r:?}");
     // cat echoed our line into its stdout log.
-    ctl_support::wait_until(
-        "catter's echo",
-        std::time::Duration::from_secs(10),
-        || {
-            d.client()
-                .read_process_log("catter", false, 0, 0)
-                .is_ok_and(|s| s.contains("ping-from-fg"))
-        },
-    );
+    ctl_support::wait_until("catter's echo", std::time::Duration::from_secs(10), || {
+        d.client()
+            .read_process_log("catter", false, 0, 0)
+            .is_ok_and(|s| s.contains("ping-from-fg"))
+    });
 }
 
 #[test]
@@ -203,8 +225,16 @@ fn tail_follow_streams_until_interrupted() {
         .unwrap();
     let c = d.conf.display().to_string();
     for prog in [ctl_support::PYTHON, ctl_support::OURS] {
-        let out = follow_until(prog, &["-c", &c, "tail", "-f", "catter"], "line-for-tail", d.dir.path());
-        assert!(out.0.starts_with("==> Press Ctrl-C to exit <==\n"), "{prog}: {out:?}");
+        let out = follow_until(
+            prog,
+            &["-c", &c, "tail", "-f", "catter"],
+            "line-for-tail",
+            d.dir.path(),
+        );
+        assert!(
+            out.0.starts_with("==> Press Ctrl-C to exit <==\n"),
+            "{prog}: {out:?}"
+        );
         assert!(out.0.ends_with("\n\n"), "{prog}: {out:?}");
         assert_eq!(out.1, 0, "{prog}");
     }
@@ -239,7 +269,10 @@ fn follow_until(prog: &str, args: &[&str], needle: &str, cwd: &Path) -> (String,
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         match rx.recv_timeout(left) {
             Ok(chunk) => seen.extend(chunk),
-            Err(_) => panic!("{prog} never printed {needle:?}: {:?}", String::from_utf8_lossy(&seen)),
+            Err(_) => panic!(
+                "{prog} never printed {needle:?}: {:?}",
+                String::from_utf8_lossy(&seen)
+            ),
         }
     }
     let _ = Command::new("kill")

@@ -124,7 +124,9 @@ fn check_batch(lines: &[&str]) -> ctl_support::Run {
 fn status_all_and_by_name() {
     let r = check("status");
     assert_eq!(r.code, 3);
-    assert!(r.stdout.contains("a_program_with_a_very_long_name_xyz   STOPPED"));
+    assert!(r
+        .stdout
+        .contains("a_program_with_a_very_long_name_xyz   STOPPED"));
     assert!(r.stdout.contains("ünïcödé"));
     check("status all");
     assert_eq!(check("status sleeper").code, 0);
@@ -239,9 +241,9 @@ fn tail_and_maintail() {
 fn help_texts() {
     let mut lines = vec!["help".to_string(), "?status".to_string()];
     for topic in [
-        "help", "add", "avail", "clear", "exit", "fg", "maintail", "open", "pid", "quit",
-        "reload", "remove", "reread", "restart", "shutdown", "signal", "start", "status", "stop",
-        "tail", "update", "version", "EOF", "nosuch",
+        "help", "add", "avail", "clear", "exit", "fg", "maintail", "open", "pid", "quit", "reload",
+        "remove", "reread", "restart", "shutdown", "signal", "start", "status", "stop", "tail",
+        "update", "version", "EOF", "nosuch",
     ] {
         lines.push(format!("help {topic}"));
     }
@@ -254,9 +256,27 @@ fn help_texts() {
 #[test]
 fn argument_errors() {
     check_batch(&[
-        "start", "stop", "restart", "signal", "signal HUP", "clear", "avail x", "reread x",
-        "version x", "shutdown x", "reload x", "fg", "fg a b", "fg nosuch", "fg exit0",
-        "fg grp:*", "open", "open foo", "open ftp://x", "add", "remove",
+        "start",
+        "stop",
+        "restart",
+        "signal",
+        "signal HUP",
+        "clear",
+        "avail x",
+        "reread x",
+        "version x",
+        "shutdown x",
+        "reload x",
+        "fg",
+        "fg a b",
+        "fg nosuch",
+        "fg exit0",
+        "fg grp:*",
+        "open",
+        "open foo",
+        "open ftp://x",
+        "add",
+        "remove",
     ]);
     assert_eq!(check("start").code, 2);
     assert_eq!(check("stop").code, 1);
@@ -269,7 +289,9 @@ fn argument_errors() {
 
 #[test]
 fn unknown_commands() {
-    check_batch(&["foo", "foo-bar", "!ls", "-x", "status2", "Status", "  ", "EOF", "version"]);
+    check_batch(&[
+        "foo", "foo-bar", "!ls", "-x", "status2", "Status", "  ", "EOF", "version",
+    ]);
     let c = conf();
     for line in ["foo-bar", "EOF", ""] {
         same(&["-c", &c, line], cwd());
@@ -342,7 +364,15 @@ fn command_line_errors() {
         vec!["-c", "/nonexistent/supervisord.conf"],
         vec!["-c", "/"],
         vec!["--interactive=1"],
-        vec!["--user", "x", "--pass", "y", "-s", "unix:///nonexistent/x.sock", "version"],
+        vec![
+            "--user",
+            "x",
+            "--pass",
+            "y",
+            "-s",
+            "unix:///nonexistent/x.sock",
+            "version",
+        ],
     ] {
         same(&args, here);
     }

@@ -108,5 +108,9 @@ fn reread_with_a_broken_config() {
     assert_eq!(r.code, 1);
     assert!(r.stdout.starts_with("ERROR: CANT_REREAD: "), "{r:?}");
     let r = same_after_reset(&["-c", &c, "update"], d.dir.path(), || ());
-    assert!(r.stdout.starts_with("error: <class 'xmlrpc.client.Fault'>, <Fault 92"), "{r:?}");
+    assert!(
+        r.stdout
+            .starts_with("error: <class 'xmlrpc.client.Fault'>, <Fault 92"),
+        "{r:?}"
+    );
 }

@@ -170,7 +170,9 @@ impl Daemon {
 
     /// Waits for the daemon process to exit.
     pub fn wait_exit(&mut self) {
-        wait_until("the daemon to exit", Duration::from_secs(30), || !self.alive());
+        wait_until("the daemon to exit", Duration::from_secs(30), || {
+            !self.alive()
+        });
     }
 }
 
@@ -240,10 +242,12 @@ pub fn normalise(s: &str, prog: &str) -> String {
     // Python names a traceback frame, we cannot: compare the exception, not where it came from.
     let lines: Vec<String> = s
         .split('\n')
-        .map(|l| match (l.starts_with("error: <class"), l.rfind(": file: ")) {
-            (true, Some(i)) => format!("{}: file: F line: N", &l[..i]),
-            _ => l.to_string(),
-        })
+        .map(
+            |l| match (l.starts_with("error: <class"), l.rfind(": file: ")) {
+                (true, Some(i)) => format!("{}: file: F line: N", &l[..i]),
+                _ => l.to_string(),
+            },
+        )
         .collect();
     s = lines.join("\n");
     // Stop times are minutes-resolution local times (`Nov 25 02:10 PM`); keep them comparable

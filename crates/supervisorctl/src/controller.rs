@@ -399,7 +399,11 @@ mod tests {
     fn parseline_like_cmd() {
         assert_eq!(
             parseline("  status  foo bar "),
-            (Some("status".into()), "foo bar".into(), "status  foo bar".into())
+            (
+                Some("status".into()),
+                "foo bar".into(),
+                "status  foo bar".into()
+            )
         );
         assert_eq!(
             parseline("?status"),

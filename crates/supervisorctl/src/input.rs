@@ -6,9 +6,9 @@
 //! streams.
 
 use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;
-use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
 
 use nix::sys::termios::{self, LocalFlags, SetArg};

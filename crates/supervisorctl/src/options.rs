@@ -14,7 +14,8 @@ use supervisor_getopt::{getopt, OptSpec};
 use crate::pyfmt::py_repr;
 
 /// The usage text (`-h`), Python's module docstring with `%s` replaced by the program name.
-pub const USAGE: &str = "supervisorctl -- control applications run by supervisord from the cmd line.
+pub const USAGE: &str =
+    "supervisorctl -- control applications run by supervisord from the cmd line.
 
 Usage: %s [options] [action [arguments]]
 
@@ -247,7 +248,12 @@ struct Section {
 /// The names available to `%(...)s` in `[supervisorctl]` values.
 fn expansions(here: Option<&str>) -> BTreeMap<String, String> {
     let mut names: BTreeMap<String, String> = std::env::vars_os()
-        .filter_map(|(k, v)| Some((format!("ENV_{}", k.into_string().ok()?), v.into_string().ok()?)))
+        .filter_map(|(k, v)| {
+            Some((
+                format!("ENV_{}", k.into_string().ok()?),
+                v.into_string().ok()?,
+            ))
+        })
         .collect();
     if let Some(here) = here {
         names.insert("here".to_string(), here.to_string());
@@ -261,9 +267,8 @@ fn expand_option(value: &str, option: &str, here: Option<&str>) -> Result<String
         return Ok(value.to_string());
     }
     let names = expansions(here);
-    expand(value, &names).map_err(|e: ExpandError| {
-        e.message(value, &format!("supervisorctl.{option}"), &names)
-    })
+    expand(value, &names)
+        .map_err(|e: ExpandError| e.message(value, &format!("supervisorctl.{option}"), &names))
 }
 
 /// Reads the `[supervisorctl]` section of `path` (Python's `ClientOptions.read_config`).
@@ -276,8 +281,7 @@ fn read_config(path: &Path) -> Result<Section, String> {
     if !path.exists() {
         return Err(format!("could not find config file {display}"));
     }
-    let bytes =
-        std::fs::read(path).map_err(|_| format!("could not read config file {display}"))?;
+    let bytes = std::fs::read(path).map_err(|_| format!("could not read config file {display}"))?;
     let text = String::from_utf8_lossy(&bytes);
     let mut doc = Document::new();
     doc.read_str(&text, path).map_err(|e| e.to_string())?;
@@ -328,7 +332,12 @@ impl ClientOptions {
         let mut password: Option<String> = None;
         let mut history: Option<String> = None;
         for f in found {
-            let conflict = || usage(format!("conflicting command line option {}", py_repr(&f.flag)));
+            let conflict = || {
+                usage(format!(
+                    "conflicting command line option {}",
+                    py_repr(&f.flag)
+                ))
+            };
             let value = f.value.clone().unwrap_or_default();
             let slot = match TABLE[f.index].short {
                 Some('h') | Some('?') => {

@@ -170,7 +170,8 @@ impl LineEditor {
             .max_history_size(100_000)
             .ok()?
             .build();
-        let mut editor = Editor::with_history(config.clone(), MemHistory::with_config(&config)).ok()?;
+        let mut editor =
+            Editor::with_history(config.clone(), MemHistory::with_config(&config)).ok()?;
         editor.set_helper(Some(Completion::new(options)));
         Some(LineEditor {
             editor,
@@ -303,15 +304,24 @@ mod tests {
             v
         });
         assert_eq!(complete("st", "st"), vec!["start ", "status ", "stop "]);
-        assert_eq!(complete("help st", "st"), vec!["start ", "status ", "stop "]);
+        assert_eq!(
+            complete("help st", "st"),
+            vec!["start ", "status ", "stop "]
+        );
     }
 
     #[test]
     fn completes_processes_and_groups() {
-        assert_eq!(complete("status ", ""), vec!["solo ", "g:a ", "g:* ", "g:b "]);
+        assert_eq!(
+            complete("status ", ""),
+            vec!["solo ", "g:a ", "g:* ", "g:b "]
+        );
         assert_eq!(complete("stop g", "g"), vec!["g:a ", "g:* ", "g:b "]);
         assert_eq!(complete("stop so", "so"), vec!["solo "]);
-        assert_eq!(complete("stop solo:", "solo:"), vec!["solo:solo ", "solo:* "]);
+        assert_eq!(
+            complete("stop solo:", "solo:"),
+            vec!["solo:solo ", "solo:* "]
+        );
         assert_eq!(complete("update ", ""), vec!["solo ", "g "]);
         assert!(complete("version ", "").is_empty());
     }

@@ -247,9 +247,7 @@ fn read_line<R: BufRead>(r: &mut R, line: &mut Vec<u8>) -> Result<usize, Transpo
     loop {
         let buf = match r.fill_buf() {
             Ok(buf) => buf,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted && !signals::interrupted() => {
-                continue
-            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted && !signals::interrupted() => continue,
             Err(e) => return Err(io_err(e)),
         };
         if buf.is_empty() {
@@ -574,8 +572,8 @@ impl StreamingGet {
             let n = loop {
                 match self.reader.read(&mut buf) {
                     Ok(n) => break n,
-                    Err(e)
-                        if e.kind() == io::ErrorKind::Interrupted && !signals::interrupted() => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted && !signals::interrupted() => {
+                    }
                     Err(e) => return Err(io_err(e)),
                 }
             };

@@ -60,7 +60,10 @@ impl Daemon {
             if infos.len() == 3 && infos.iter().all(|i| i.statename == "RUNNING") {
                 break;
             }
-            assert!(Instant::now() < deadline, "daemon did not start its programs");
+            assert!(
+                Instant::now() < deadline,
+                "daemon did not start its programs"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         daemon
@@ -123,10 +126,10 @@ fn prompt_status_completion_history(d: &Daemon) {
     p.send_control('d').unwrap();
     p.exp_eof().unwrap();
     let status = p.process().wait().unwrap();
-    assert_eq!(
-        format!("{status:?}").contains("Exited") && format!("{status:?}").ends_with(", 0)"),
-        true,
-        "{status:?}"
+    let status = format!("{status:?}");
+    assert!(
+        status.contains("Exited") && status.ends_with(", 0)"),
+        "{status}"
     );
 
     let history = std::fs::read_to_string(d.dir.path().join("history")).unwrap();
@@ -162,7 +165,8 @@ fn main() {
         std::process::exit(supervisorctl::main_entry());
     }
     let d = Daemon::start();
-    let tests: [(&str, fn(&Daemon)); 2] = [
+    type Test = (&'static str, fn(&Daemon));
+    let tests: [Test; 2] = [
         (
             "prompt_status_completion_history",
             prompt_status_completion_history,

@@ -68,7 +68,10 @@ impl Controller {
         ) {
             Ok(s) if s.head().status == 200 => Ok(Some(s)),
             Ok(s) => {
-                stream_error(&url, &format!("Cannot read, status code {}", s.head().status));
+                stream_error(
+                    &url,
+                    &format!("Cannot read, status code {}", s.head().status),
+                );
                 Ok(None)
             }
             Err(TransportError::Interrupted) => Err(Exc::Interrupted),

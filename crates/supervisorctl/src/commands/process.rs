@@ -217,9 +217,7 @@ impl Controller {
                     Err(e) => return Err(e.into()),
                 },
                 Some(p) => match self.client().signal_process(name, sig) {
-                    Ok(()) => {
-                        self.output(&format!("{}: signalled", make_namespec(group, Some(p))))
-                    }
+                    Ok(()) => self.output(&format!("{}: signalled", make_namespec(group, Some(p)))),
                     Err(e) => {
                         let r = fault_result(e, group, Some(p))?;
                         self.report(&[r], signalled, None)?;

@@ -48,9 +48,10 @@ impl Controller {
             for name in names {
                 let (group, process) = split_namespec(name);
                 let before = matching.len();
-                matching.extend(all.iter().filter(|i| {
-                    i.group == group && process.is_none_or(|p| i.name == p)
-                }));
+                matching.extend(
+                    all.iter()
+                        .filter(|i| i.group == group && process.is_none_or(|p| i.name == p)),
+                );
                 if matching.len() == before {
                     let msg = match process {
                         None => format!("{group}: ERROR (no such group)"),
