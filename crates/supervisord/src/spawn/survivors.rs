@@ -74,13 +74,20 @@ pub fn find_survivors(
     roots.into_iter().map(Pid::from_raw).collect()
 }
 
+/// How many survivor pids the hint lists before abbreviating (it ends up in `spawnerr`).
+const LISTED_PIDS: usize = 10;
+
 /// The explanation added when a program that exited too quickly left processes running.
 pub fn daemonized_hint(survivors: &[Pid]) -> String {
-    let pids = survivors
+    let mut pids = survivors
         .iter()
+        .take(LISTED_PIDS)
         .map(|p| p.to_string())
         .collect::<Vec<_>>()
         .join(", ");
+    if survivors.len() > LISTED_PIDS {
+        pids.push_str(", ...");
+    }
     let (count, noun, pid_word) = match survivors.len() {
         1 => ("1".to_owned(), "process", "pid"),
         n => (n.to_string(), "processes", "pids"),
@@ -165,6 +172,16 @@ mod tests {
              probably daemonized itself; run it in the foreground (e.g. uwsgi --no-daemonize / \
              nginx \"daemon off;\"), or wrap it with pidproxy"
         );
+    }
+
+    #[test]
+    fn long_pid_lists_are_abbreviated() {
+        let many: Vec<Pid> = (100..125).map(Pid::from_raw).collect();
+        let hint = daemonized_hint(&many);
+        assert!(hint.starts_with(
+            "exited too quickly, but left 25 processes running (pids 100, 101, 102, 103, 104, \
+             105, 106, 107, 108, 109, ...): "
+        ));
     }
 
     #[test]
