@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Python messages about the file as a whole, for which no line can be named.
+/// Python messages about the configuration as a whole, for which no line (or file) is named.
 const FILE_LEVEL_MESSAGES: &[&str] = &[".ini file does not include supervisord section"];
 
 /// At most this many differing fields are printed per file.
@@ -342,8 +342,16 @@ fn compare_errors(python: &Value, ours: &Value, out: &mut Vec<String>) {
         ));
         return;
     };
-    if !FILE_LEVEL_MESSAGES.contains(&message) && !ours["line"].is_u64() {
+    let file_level = FILE_LEVEL_MESSAGES.contains(&message);
+    if !file_level && !ours["line"].is_u64() {
         out.push(format!("our error names no line: {ours}"));
+    }
+    if !file_level
+        && !ours["file"]
+            .as_str()
+            .is_some_and(|f| Path::new(f).is_absolute())
+    {
+        out.push(format!("our error names no absolute file: {ours}"));
     }
     if let Some(line) = quoted_line(message) {
         if ours["line"].as_u64() != Some(line) {
@@ -361,12 +369,6 @@ fn compare_errors(python: &Value, ours: &Value, out: &mut Vec<String>) {
             "section: Python {} ≠ ours {}",
             py_error["section"], ours["section"]
         ));
-    }
-    if !ours["file"]
-        .as_str()
-        .is_some_and(|f| Path::new(f).is_absolute())
-    {
-        out.push(format!("our error names no absolute file: {ours}"));
     }
 }
 
