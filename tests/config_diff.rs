@@ -5,11 +5,13 @@
 //! `supervisord --check --json -c FILE`. Both run with the same cleared environment and working
 //! directory, and both print the JSON described in `docs/resolved-config.md`.
 //!
-//! - Valid files must resolve to the same JSON, field by field.
+//! - Valid files must resolve to the same JSON, field by field; each of Python's parse warnings
+//!   must also be among ours (we warn about more, e.g. unknown options).
 //! - Files named `bad_*.conf` must be rejected by both; Python's single message (without its
-//!   ` in section …` suffix) must be one of ours, and ours must name the line.
-//! - Files listed in `tests/config/corpus/EXPECTED_DIFFERENCES.md` exercise quirks we fix on
-//!   purpose; each side must behave exactly as that table says.
+//!   ` in section …` suffix) must be one of ours, in the same section, and ours must name the
+//!   file and line.
+//! - Files listed in `tests/config/corpus/EXPECTED_DIFFERENCES.md` (`q*.conf`) exercise quirks
+//!   we fix on purpose; each side must behave exactly as that table says.
 //!
 //! The Python reference is `$SUPERVISOR_RS_VENV/bin/python`, else `<repo>/.venv/bin/python`
 //! (created by `scripts/venv`).
