@@ -153,6 +153,22 @@ fn prompt_status_completion_history(d: &Daemon) {
     );
 }
 
+fn ctrl_c_ends_streaming_but_not_the_shell(d: &Daemon) {
+    let mut p = d.shell();
+    p.exp_string("ptytest> ").unwrap();
+    p.send_line("tail -f sleeper").unwrap();
+    p.exp_string("==> Press Ctrl-C to exit <==").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("ptytest> ").unwrap();
+    p.send_line("fg sleeper").unwrap();
+    p.exp_string("==> Press Ctrl-C to exit <==").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("Exiting foreground").unwrap();
+    p.exp_string("ptytest> ").unwrap();
+    p.send_line("quit").unwrap();
+    p.exp_eof().unwrap();
+}
+
 fn ctrl_c_at_the_prompt_exits(d: &Daemon) {
     let mut p = d.shell();
     p.exp_string("ptytest> ").unwrap();
@@ -166,10 +182,14 @@ fn main() {
     }
     let d = Daemon::start();
     type Test = (&'static str, fn(&Daemon));
-    let tests: [Test; 2] = [
+    let tests: [Test; 3] = [
         (
             "prompt_status_completion_history",
             prompt_status_completion_history,
+        ),
+        (
+            "ctrl_c_ends_streaming_but_not_the_shell",
+            ctrl_c_ends_streaming_but_not_the_shell,
         ),
         ("ctrl_c_at_the_prompt_exits", ctrl_c_at_the_prompt_exits),
     ];
