@@ -166,6 +166,8 @@ def resolve(path):
             opts.realize(args=['-c', path], progname='supervisord')
         except ConfigRejected as exc:
             return error_json(str(exc))
+        except Exception as exc:  # supervisord would die with a traceback: also a rejection
+            return error_json('%s: %s' % (type(exc).__name__, exc))
         section = opts.configroot.supervisord
         return {
             'ok': True,
