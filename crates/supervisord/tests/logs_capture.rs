@@ -56,8 +56,7 @@ async fn until_finished(rx: &mut mpsc::UnboundedReceiver<CaptureNotice>) -> Vec<
     }
 }
 
-#[tokio::test]
-async fn binary_output_passes_through_untouched() {
+async fn binary_round_trip(events_enabled: bool) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bin.log");
     let mut data: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
@@ -66,19 +65,47 @@ async fn binary_output_passes_through_untouched() {
     data.extend(std::iter::repeat_n(b'L', 3 << 20));
     let (fd, writer) = pipe_with_writer(data.clone());
     let (sink, mut rx) = notices();
-    let handle =
-        spawn_capture(fd, config(Some(LogFile::open(&path, 0, 0).unwrap())), sink).unwrap();
+    let mut cfg = config(Some(LogFile::open(&path, 0, 0).unwrap()));
+    cfg.events_enabled = events_enabled;
+    let handle = spawn_capture(fd, cfg, sink).unwrap();
     let seen = until_finished(&mut rx).await;
     writer.join().unwrap();
     let report = handle.wait().await;
     assert!(report.reached_eof);
     assert_eq!(report.bytes_read, data.len() as u64);
     assert_eq!(report.bytes_lost, 0);
-    assert_eq!(seen.len(), 1, "only Finished expected: {seen:?}");
+    let mut events = Vec::new();
+    for notice in &seen[..seen.len() - 1] {
+        match notice {
+            CaptureNotice::LogEvent(d) => events.extend_from_slice(d),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(matches!(seen.last(), Some(CaptureNotice::Finished(_))));
+    if events_enabled {
+        assert!(
+            events == data,
+            "event payloads differ from the child's output"
+        );
+    } else {
+        assert!(events.is_empty());
+    }
     assert!(
         std::fs::read(&path).unwrap() == data,
         "log differs from the child's output"
     );
+}
+
+/// Nothing needs the bytes: the zero-copy (splice) path.
+#[tokio::test]
+async fn binary_output_passes_through_untouched() {
+    binary_round_trip(false).await;
+}
+
+/// Events need the bytes: the read/write path.
+#[tokio::test]
+async fn binary_output_passes_through_untouched_when_read() {
+    binary_round_trip(true).await;
 }
 
 #[tokio::test]

@@ -283,3 +283,60 @@ proptest! {
         prop_assert_eq!(listing(dir.path()), model.listing());
     }
 }
+
+#[test]
+fn splice_appends_rotates_and_mixes_with_writes_on_a_shared_file() {
+    use std::io::Write;
+    use std::os::fd::AsFd;
+    use supervisord::logs::logfile::Spliced;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.log");
+    // Two writers on one file, like stdout_logfile and stderr_logfile set to the same path.
+    let mut a = LogFile::open(&path, 100, 1).unwrap();
+    let mut b = LogFile::open(&path, 0, 0).unwrap();
+    assert!(a.can_splice());
+    let (read_end, write_end) = nix::unistd::pipe().unwrap();
+    nix::fcntl::fcntl(
+        &read_end,
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    )
+    .unwrap();
+    let mut w = std::fs::File::from(write_end);
+    w.write_all(b"spliced-1 ").unwrap();
+    assert_eq!(
+        a.splice_from(read_end.as_fd(), 1 << 20).unwrap(),
+        Spliced::Moved(10)
+    );
+    b.write(b"written-2 ").unwrap();
+    w.write_all(b"spliced-3 ").unwrap();
+    assert_eq!(
+        a.splice_from(read_end.as_fd(), 1 << 20).unwrap(),
+        Spliced::Moved(10)
+    );
+    a.write(b"written-4 ").unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "spliced-1 written-2 spliced-3 written-4 "
+    );
+    assert_eq!(
+        a.splice_from(read_end.as_fd(), 1 << 20).unwrap(),
+        Spliced::WouldBlock
+    );
+    // Crossing maxbytes through splice rotates like a write.
+    w.write_all(&[b'x'; 100]).unwrap();
+    assert_eq!(
+        a.splice_from(read_end.as_fd(), 1 << 20).unwrap(),
+        Spliced::Moved(100)
+    );
+    assert_eq!(
+        std::fs::metadata(dir.path().join("s.log.1")).unwrap().len(),
+        140
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    drop(w);
+    assert_eq!(
+        a.splice_from(read_end.as_fd(), 1 << 20).unwrap(),
+        Spliced::Eof
+    );
+}

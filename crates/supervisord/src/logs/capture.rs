@@ -22,7 +22,7 @@
 
 use std::cell::RefCell;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -32,12 +32,15 @@ use tokio::task::JoinHandle;
 
 use super::ansi::strip_ansi;
 use super::daemon_log::{self, Level};
-use super::logfile::{LogFile, LogFileError, LogOp};
+use super::logfile::{LogFile, LogFileError, LogOp, Spliced};
 use super::pyrepr::{repr_bytes, repr_str};
 use super::syslog;
 
 /// Python's read size per readiness event (`2 << 16`).
 pub const CHUNK: usize = 128 * 1024;
+
+/// Bytes asked of one splice(2) (no user-space buffer is involved, so it can be large).
+const SPLICE_CHUNK: usize = 1 << 20;
 
 /// Chunks read per wake-up before yielding to other tasks (bounds latency during a flood).
 const READS_PER_WAKE: usize = 8;
@@ -45,6 +48,9 @@ const READS_PER_WAKE: usize = 8;
 /// Chunks read at most after [`CaptureHandle::close`]: what a dead child left in the pipe, not
 /// an endless stream from a grandchild that kept it open.
 const FINAL_DRAIN_CHUNKS: usize = 32;
+
+/// A read of this much emptied a full default-sized pipe: the child writes faster than we wake.
+const FULL_DEFAULT_PIPE: usize = 64 * 1024;
 
 /// Pipe capacity asked for under a flood (capped by `/proc/sys/fs/pipe-max-size`).
 const FLOOD_PIPE_SIZE: usize = 1 << 20;
@@ -238,6 +244,47 @@ impl OutputProcessor {
         }
         self.held.extend_from_slice(chunk);
         self.process_held(false);
+    }
+
+    /// Whether the next bytes may skip user space: they go only to a regular log file, with no
+    /// feature that needs to see them (capture mode, events, syslog, `strip_ansi`, the debug
+    /// echo) and no failure streak in progress (which the plain path reports and counts).
+    fn can_splice(&self) -> bool {
+        !self.capture_enabled
+            && !self.events_enabled
+            && self.syslog_prefix.is_none()
+            && !self.strip_ansi
+            && !self.failing
+            && !self.finished
+            && self.logfile.as_ref().is_some_and(LogFile::can_splice)
+            && !daemon_log::enabled(Level::Debug)
+    }
+
+    /// Moves bytes straight from `pipe` into the log file when [`can_splice`](Self::can_splice);
+    /// `None` means the caller must read and [`feed`](Self::feed) instead (not eligible, or the
+    /// file refused: the bytes are still in the pipe).
+    fn splice_from(&mut self, pipe: BorrowedFd<'_>) -> Option<ReadOutcome> {
+        if !self.can_splice() {
+            return None;
+        }
+        let log = self.logfile.as_mut()?;
+        match log.splice_from(pipe, SPLICE_CHUNK) {
+            Ok(Spliced::Moved(n)) => {
+                self.report.bytes_read += n as u64;
+                Some(ReadOutcome::Data(n))
+            }
+            Ok(Spliced::WouldBlock) => Some(ReadOutcome::WouldBlock),
+            Ok(Spliced::Eof) => Some(ReadOutcome::Eof),
+            // A failed rollover happens after the bytes moved; it is reported by the next write.
+            Err(e) if e.op == LogOp::Rotate => {
+                if !self.failing {
+                    self.failing = true;
+                    (self.notices)(CaptureNotice::WriteFailed(e));
+                }
+                Some(ReadOutcome::Data(0))
+            }
+            Err(_) => None,
+        }
     }
 
     /// End of stream: flushes bytes held back as a possible partial token, then releases the
@@ -477,8 +524,12 @@ enum ReadOutcome {
     Eof,
 }
 
-/// Reads one chunk and feeds it to the processor.
+/// Moves one chunk from the pipe to the log: by splice(2) when nothing needs to see the bytes,
+/// else by reading it and feeding it to the processor.
 fn read_and_feed(fd: &OwnedFd, shared: &Shared) -> ReadOutcome {
+    if let Some(outcome) = shared.processor().splice_from(fd.as_fd()) {
+        return outcome;
+    }
     SCRATCH.with(|scratch| {
         let mut owned;
         let mut borrowed;
@@ -552,7 +603,7 @@ async fn run(fd: AsyncFd<OwnedFd>, shared: Arc<Shared>) -> CaptureReport {
                 for _ in 0..READS_PER_WAKE {
                     match read_and_feed(fd.get_ref(), &shared) {
                         ReadOutcome::Data(n) => {
-                            if n == CHUNK && !raised {
+                            if n >= FULL_DEFAULT_PIPE && !raised {
                                 raised = true;
                                 raise_pipe_size(fd.get_ref());
                             }

@@ -73,6 +73,17 @@ impl LogFileError {
     }
 }
 
+/// The result of one [`LogFile::splice_from`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spliced {
+    /// This many bytes moved from the pipe to the file.
+    Moved(usize),
+    /// The pipe is empty for now.
+    WouldBlock,
+    /// All writers closed the pipe.
+    Eof,
+}
+
 /// A log file written in whole chunks and rotated by size like Supervisor's handlers.
 #[derive(Debug)]
 pub struct LogFile {
@@ -83,6 +94,9 @@ pub struct LogFile {
     file: Option<File>,
     /// Whether rotation may happen: a regular file not reached through `/dev` or `/proc`.
     rotatable: bool,
+    /// Whether `O_APPEND` was cleared on the descriptor for [`splice_from`](Self::splice_from)
+    /// (splice(2) refuses append-mode files); [`write`](Self::write) restores it.
+    append_cleared: bool,
 }
 
 impl LogFile {
@@ -98,6 +112,7 @@ impl LogFile {
             backups,
             file: None,
             rotatable: false,
+            append_cleared: false,
         };
         log.open_file(false)?;
         Ok(log)
@@ -129,6 +144,10 @@ impl LogFile {
         if self.file.is_none() {
             self.open_file(false)?;
         }
+        if self.append_cleared {
+            self.set_append(true)
+                .map_err(|e| LogFileError::new(LogOp::Write, &self.path, e))?;
+        }
         let written = match self.file.as_mut() {
             Some(file) => file
                 .write_all(data)
@@ -138,6 +157,65 @@ impl LogFile {
         // Python checks for rollover even after a failed write; so do we.
         let rotated = self.rotate_if_full();
         written.and(rotated)
+    }
+
+    /// Whether [`splice_from`](Self::splice_from) can be used: the target is a regular file.
+    pub fn can_splice(&self) -> bool {
+        self.rotatable
+    }
+
+    /// Moves up to `len` bytes from the non-blocking pipe `pipe` to the end of the file without
+    /// copying them through user space (splice(2)), then rotates if the file reached
+    /// `maxbytes`. The bytes land at the end of the file as with `O_APPEND`: the daemon is the
+    /// only writer on its thread, so seeking to the end first is race-free among its captures.
+    /// On a file error the bytes stay in the pipe, so the caller can fall back to reading them.
+    pub fn splice_from(
+        &mut self,
+        pipe: BorrowedFd<'_>,
+        len: usize,
+    ) -> Result<Spliced, LogFileError> {
+        if self.file.is_none() {
+            self.open_file(false)?;
+        }
+        if !self.append_cleared {
+            self.set_append(false)
+                .map_err(|e| LogFileError::new(LogOp::Write, &self.path, e))?;
+        }
+        let Some(file) = self.file.as_mut() else {
+            return Ok(Spliced::WouldBlock);
+        };
+        file.seek(io::SeekFrom::End(0))
+            .map_err(|e| LogFileError::new(LogOp::Write, &self.path, e))?;
+        let flags =
+            nix::fcntl::SpliceFFlags::SPLICE_F_MOVE | nix::fcntl::SpliceFFlags::SPLICE_F_NONBLOCK;
+        loop {
+            match nix::fcntl::splice(pipe, None, &*file, None, len, flags) {
+                Ok(0) => return Ok(Spliced::Eof),
+                Ok(n) => {
+                    self.rotate_if_full()?;
+                    return Ok(Spliced::Moved(n));
+                }
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(nix::errno::Errno::EAGAIN) => return Ok(Spliced::WouldBlock),
+                Err(e) => return Err(LogFileError::new(LogOp::Write, &self.path, e.into())),
+            }
+        }
+    }
+
+    fn set_append(&mut self, on: bool) -> io::Result<()> {
+        use nix::fcntl::{fcntl, FcntlArg, OFlag};
+        let Some(file) = self.file.as_ref() else {
+            return Ok(());
+        };
+        let flags = OFlag::from_bits_truncate(fcntl(file, FcntlArg::F_GETFL)?);
+        let flags = if on {
+            flags | OFlag::O_APPEND
+        } else {
+            flags & !OFlag::O_APPEND
+        };
+        fcntl(file, FcntlArg::F_SETFL(flags))?;
+        self.append_cleared = !on;
+        Ok(())
     }
 
     /// Closes and reopens the file by name (SIGUSR2, external logrotate).
@@ -174,6 +252,7 @@ impl LogFile {
         match open_target(&self.path, truncate) {
             Ok((file, regular)) => {
                 self.rotatable = regular && !is_special_path(&self.path);
+                self.append_cleared = false;
                 self.file = Some(file);
                 Ok(())
             }

@@ -23,5 +23,5 @@ pub use capture::{
     OutputProcessor,
 };
 pub use daemon_log::{ClearLogError, DaemonLog, DaemonLogConfig, Level, LogTarget};
-pub use logfile::{LogFile, LogFileError, LogOp};
+pub use logfile::{LogFile, LogFileError, LogOp, Spliced};
 pub use tail::{read_log, tail_log, ReadLogError, Tail};
