@@ -61,7 +61,10 @@ async fn flood_of_200_mb_is_captured_intact_with_bounded_memory() {
         .await
         .expect("capture did not finish within 300 s")
         .unwrap();
-    assert!(matches!(notice, CaptureNotice::Finished(_)), "unexpected notice {notice:?}");
+    assert!(
+        matches!(notice, CaptureNotice::Finished(_)),
+        "unexpected notice {notice:?}"
+    );
     let elapsed = started.elapsed();
     writer.join().unwrap();
     let report = handle.wait().await;
