@@ -585,9 +585,10 @@ impl Process {
 
         if !survivors.is_empty() {
             let msg = format!(
-                "{name} exited but left processes running (pids {}): it probably put itself in \
-                 the background; run it in the foreground, or wrap it with pidproxy",
-                join_pids(survivors)
+                "{name} exited but left {}: it probably daemonized itself; run it in the \
+                 foreground (e.g. nginx with \"daemon off;\", uwsgi without daemonize=) or wrap \
+                 it with pidproxy",
+                left_running(survivors)
             );
             step.log(LogLevel::Warn, msg);
         }
@@ -613,9 +614,9 @@ impl Process {
                 EXITED_TOO_QUICKLY.to_owned()
             } else {
                 format!(
-                    "{EXITED_TOO_QUICKLY}; it left processes running (pids {}): run it in the \
-                     foreground or use pidproxy",
-                    join_pids(survivors)
+                    "{EXITED_TOO_QUICKLY}; it left {}: it probably daemonized itself; run it \
+                     in the foreground or wrap it with pidproxy",
+                    left_running(survivors)
                 )
             });
             self.enter_backoff(step);
@@ -875,11 +876,19 @@ impl Process {
     }
 }
 
-fn join_pids(pids: &[u32]) -> String {
-    pids.iter()
+/// `1 process running (pid 7)` / `2 processes running (pids 7, 8)`: the survivors, as the
+/// daemon log and `spawnerr` name them.
+fn left_running(pids: &[u32]) -> String {
+    let list = pids
+        .iter()
         .map(u32::to_string)
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if pids.len() == 1 {
+        format!("1 process running (pid {list})")
+    } else {
+        format!("{} processes running (pids {list})", pids.len())
+    }
 }
 
 #[cfg(test)]

@@ -1561,8 +1561,9 @@ fn exit_with_survivors_explains_the_daemonizing_trap() {
         vec![
             l(
                 Warn,
-                "web exited but left processes running (pids 77, 78): it probably put itself \
-                 in the background; run it in the foreground, or wrap it with pidproxy"
+                "web exited but left 2 processes running (pids 77, 78): it probably \
+                 daemonized itself; run it in the foreground (e.g. nginx with \"daemon off;\", \
+                 uwsgi without daemonize=) or wrap it with pidproxy"
             ),
             l(Warn, "exited: web (exit status 0; not expected)"),
         ]
@@ -1570,8 +1571,30 @@ fn exit_with_survivors_explains_the_daemonizing_trap() {
     assert_eq!(
         h.p.spawnerr(),
         Some(
-            "Exited too quickly (process log may have details); it left processes running \
-             (pids 77, 78): run it in the foreground or use pidproxy"
+            "Exited too quickly (process log may have details); it left 2 processes running \
+             (pids 77, 78): it probably daemonized itself; run it in the foreground or wrap it \
+             with pidproxy"
+        )
+    );
+}
+
+#[test]
+fn a_single_survivor_is_named_in_the_singular() {
+    let mut h = H::new();
+    let _ = h.spawn_ok(PID);
+    let out = h.at(50).ev(Event::Exited {
+        status: WaitStatus::Exited(0),
+        survivors: vec![77],
+    });
+    assert!(logs(&out)[0]
+        .1
+        .starts_with("web exited but left 1 process running (pid 77): "));
+    assert_eq!(
+        h.p.spawnerr(),
+        Some(
+            "Exited too quickly (process log may have details); it left 1 process running \
+             (pid 77): it probably daemonized itself; run it in the foreground or wrap it with \
+             pidproxy"
         )
     );
 }
