@@ -12,10 +12,12 @@
 //! - [`signals`]: signal names and numbers, wait-status wording (`terminated by SIGKILL`).
 //! - [`info`]: the `getProcessInfo` snapshot and its `description` text.
 //! - [`order`]: start/stop ordering by priority, the ordered shutdown and the reload diff.
+//! - [`events`]: event types, payloads and envelopes, listener pools and their protocol, TICKs.
 //!
 //! **Invariant:** nothing in this crate reads a clock, touches a file descriptor or sends a
 //! signal. Time is an argument; effects are returned as values.
 
+pub mod events;
 pub mod info;
 pub mod order;
 pub mod policy;
