@@ -323,12 +323,14 @@ fn splice_appends_rotates_and_mixes_with_writes_on_a_shared_file() {
         a.splice_from(read_end.as_fd(), 1 << 20).unwrap(),
         Spliced::WouldBlock
     );
-    // Crossing maxbytes through splice rotates like a write.
+    // Crossing maxbytes through splice rotates like a write, once asked to.
     w.write_all(&[b'x'; 100]).unwrap();
     assert_eq!(
         a.splice_from(read_end.as_fd(), 1 << 20).unwrap(),
         Spliced::Moved(100)
     );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 140);
+    a.rotate_if_full().unwrap();
     assert_eq!(
         std::fs::metadata(dir.path().join("s.log.1")).unwrap().len(),
         140

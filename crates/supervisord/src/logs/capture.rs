@@ -177,6 +177,8 @@ pub struct OutputProcessor {
     streak_lost: u64,
     report: CaptureReport,
     finished: bool,
+    /// splice(2) failed in a way that will not change (e.g. the file system lacks support).
+    splice_unsupported: bool,
     notices: NoticeSink,
 }
 
@@ -216,6 +218,7 @@ impl OutputProcessor {
             streak_lost: 0,
             report: CaptureReport::default(),
             finished: false,
+            splice_unsupported: false,
             notices,
         }
     }
@@ -256,6 +259,7 @@ impl OutputProcessor {
             && !self.strip_ansi
             && !self.failing
             && !self.finished
+            && !self.splice_unsupported
             && self.logfile.as_ref().is_some_and(LogFile::can_splice)
             && !daemon_log::enabled(Level::Debug)
     }
@@ -271,19 +275,28 @@ impl OutputProcessor {
         match log.splice_from(pipe, SPLICE_CHUNK) {
             Ok(Spliced::Moved(n)) => {
                 self.report.bytes_read += n as u64;
+                if let Err(e) = log.rotate_if_full() {
+                    // The bytes are in the file; the rollover failed. Later chunks take the
+                    // plain path, which reports recovery.
+                    if !self.failing {
+                        self.failing = true;
+                        (self.notices)(CaptureNotice::WriteFailed(e));
+                    }
+                }
                 Some(ReadOutcome::Data(n))
             }
             Ok(Spliced::WouldBlock) => Some(ReadOutcome::WouldBlock),
             Ok(Spliced::Eof) => Some(ReadOutcome::Eof),
-            // A failed rollover happens after the bytes moved; it is reported by the next write.
-            Err(e) if e.op == LogOp::Rotate => {
-                if !self.failing {
-                    self.failing = true;
-                    (self.notices)(CaptureNotice::WriteFailed(e));
+            Err(e) => {
+                // A file system without splice support: stop trying for this capture.
+                if matches!(
+                    e.raw_os_error(),
+                    Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)
+                ) {
+                    self.splice_unsupported = true;
                 }
-                Some(ReadOutcome::Data(0))
+                None
             }
-            Err(_) => None,
         }
     }
 

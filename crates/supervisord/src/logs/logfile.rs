@@ -15,7 +15,7 @@
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Seek, Write};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -133,11 +133,6 @@ impl LogFile {
         self.rotatable
     }
 
-    /// The open descriptor, if any (for zero-copy writers that bypass [`write`](Self::write)).
-    pub fn as_fd(&self) -> Option<BorrowedFd<'_>> {
-        self.file.as_ref().map(|f| f.as_fd())
-    }
-
     /// Writes all of `data`, then rotates if the file reached `maxbytes`. If the file is not open
     /// (an earlier reopen failed), opening is retried first.
     pub fn write(&mut self, data: &[u8]) -> Result<(), LogFileError> {
@@ -165,10 +160,11 @@ impl LogFile {
     }
 
     /// Moves up to `len` bytes from the non-blocking pipe `pipe` to the end of the file without
-    /// copying them through user space (splice(2)), then rotates if the file reached
-    /// `maxbytes`. The bytes land at the end of the file as with `O_APPEND`: the daemon is the
-    /// only writer on its thread, so seeking to the end first is race-free among its captures.
-    /// On a file error the bytes stay in the pipe, so the caller can fall back to reading them.
+    /// copying them through user space (splice(2)). The bytes land at the end of the file as
+    /// with `O_APPEND`: the daemon is the only writer on its thread, so seeking to the end
+    /// first is race-free among its captures. On a file error the bytes stay in the pipe, so
+    /// the caller can fall back to reading them. Unlike [`write`](Self::write) this does not
+    /// rotate: call [`rotate_if_full`](Self::rotate_if_full) after moving bytes.
     pub fn splice_from(
         &mut self,
         pipe: BorrowedFd<'_>,
@@ -191,10 +187,7 @@ impl LogFile {
         loop {
             match nix::fcntl::splice(pipe, None, &*file, None, len, flags) {
                 Ok(0) => return Ok(Spliced::Eof),
-                Ok(n) => {
-                    self.rotate_if_full()?;
-                    return Ok(Spliced::Moved(n));
-                }
+                Ok(n) => return Ok(Spliced::Moved(n)),
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(nix::errno::Errno::EAGAIN) => return Ok(Spliced::WouldBlock),
                 Err(e) => return Err(LogFileError::new(LogOp::Write, &self.path, e.into())),
@@ -263,8 +256,8 @@ impl LogFile {
         }
     }
 
-    /// Supervisor's `doRollover`, run after every write.
-    fn rotate_if_full(&mut self) -> Result<(), LogFileError> {
+    /// Supervisor's `doRollover`, run after every write: rotates if the file reached `maxbytes`.
+    pub fn rotate_if_full(&mut self) -> Result<(), LogFileError> {
         if self.maxbytes == 0 || !self.rotatable {
             return Ok(());
         }
