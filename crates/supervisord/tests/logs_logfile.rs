@@ -342,3 +342,36 @@ fn splice_appends_rotates_and_mixes_with_writes_on_a_shared_file() {
         Spliced::Eof
     );
 }
+
+/// Run in a child process whose stdout is a socket (see the test below).
+#[test]
+#[ignore = "helper: run by dev_stdout_works_when_stdout_is_a_socket"]
+fn helper_write_to_dev_stdout() {
+    let mut log = LogFile::open("/dev/stdout", 1024, 2).unwrap();
+    assert!(!log.is_regular());
+    log.write(b"through the socket\n").unwrap();
+}
+
+#[test]
+fn dev_stdout_works_when_stdout_is_a_socket() {
+    // systemd's StandardOutput=journal makes fd 1 a socket, which cannot be opened by path.
+    let (mut ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "helper_write_to_dev_stdout",
+            "--nocapture",
+            "--test-threads=1",
+            "-q",
+        ])
+        .stdout(std::process::Stdio::from(std::os::fd::OwnedFd::from(
+            theirs,
+        )))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut got = String::new();
+    ours.read_to_string(&mut got).unwrap();
+    assert!(got.contains("through the socket\n"), "{got:?}");
+}
