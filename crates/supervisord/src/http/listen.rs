@@ -7,6 +7,7 @@
 
 use std::io;
 use std::net::TcpListener;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -107,6 +108,7 @@ pub fn open(spec: &ListenSpec) -> Result<Opened, ListenError> {
             };
             let listener =
                 TcpListener::bind((host, *port)).map_err(|e| ListenError::from_io(&e))?;
+            widen_backlog(&listener);
             listener
                 .set_nonblocking(true)
                 .map_err(|e| ListenError::from_io(&e))?;
@@ -169,10 +171,25 @@ fn open_unix(file: &Path, chmod: u32) -> Result<UnixListener, ListenError> {
         }
     }
     let _ = std::fs::remove_file(&temp);
+    widen_backlog(&listener);
     listener
         .set_nonblocking(true)
         .map_err(|e| ListenError::from_io(&e))?;
     Ok(listener)
+}
+
+/// Supervisor listens with a backlog of 1024 (std uses 128): a burst of clients, such as a
+/// monitoring fleet polling at the same second, must queue rather than be refused.
+const BACKLOG: libc::c_int = 1024;
+
+/// Raises the listen backlog of an already listening socket (calling `listen` again only
+/// updates it).
+fn widen_backlog(listener: &impl AsRawFd) {
+    // SAFETY: `listen` takes a descriptor and an integer; the descriptor is a bound socket
+    // owned by `listener` for the duration of the call. A failure leaves the old backlog.
+    unsafe {
+        libc::listen(listener.as_raw_fd(), BACKLOG);
+    }
 }
 
 #[cfg(test)]

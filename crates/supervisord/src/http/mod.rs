@@ -1,16 +1,22 @@
 //! The HTTP side: listeners on unix sockets and TCP, Basic auth, and routing to the XML-RPC
-//! handler (and, later, the web UI and log tails). Handlers never touch process state directly:
-//! they send commands to the owner task through [`crate::owner::Handle`].
+//! handler, the log tails and (later) the web UI. Handlers never touch process state
+//! directly: they send jobs to the owner task through [`crate::owner::Handle`].
+//!
+//! Connections are served by hyper (through `axum::serve`): HTTP/1.0 and 1.1, keep-alive as
+//! the client asks, chunked bodies for streams. What medusa adds on top is reproduced here:
+//! its routing by path prefix, its error pages, the `Server` header, and 401 handling that
+//! reads the request body first (Python's client writes it all before reading the answer).
 
 pub mod auth;
 pub mod listen;
 mod response;
+mod tail;
 
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use axum::Router;
 use http_body_util::BodyExt;
@@ -19,9 +25,14 @@ use crate::owner::Handle;
 use auth::{Credentials, Verdict};
 pub use response::{error_response, xml as xml_response};
 
-/// The largest request body we accept: Supervisor's largest legitimate requests (sendProcessStdin,
-/// multicall batches) are far smaller; anything bigger is refused before it is buffered.
+/// The largest request body we accept: Supervisor's largest legitimate requests
+/// (`sendProcessStdin` data, multicall batches) are far smaller.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// How much of a refused body (too large, or sent without credentials) is read and thrown
+/// away so the client, which writes it all before reading, gets the answer instead of a
+/// broken pipe. Past this the connection is simply closed.
+pub const DRAIN_MAX: u64 = 64 * 1024 * 1024;
 
 /// What every request handler of one listener needs.
 #[derive(Clone)]
@@ -37,55 +48,194 @@ pub fn router(state: AppState) -> Router {
     Router::new().fallback(dispatch).with_state(state)
 }
 
-/// Routes a request the way Supervisor's medusa handlers do (first match wins, by path prefix).
+/// Every response carries medusa's `Server` header (hyper adds `Date`).
 async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
+    let mut response = route(&state, req).await;
+    response
+        .headers_mut()
+        .insert(header::SERVER, HeaderValue::from_static("Medusa/1.12"));
+    response
+}
+
+/// Routes a request the way Supervisor's medusa handlers do: auth first, then the first
+/// handler whose path prefix matches (spec §4.2).
+async fn route(state: &AppState, req: Request) -> Response {
     if let Some(creds) = &state.credentials {
         let header = req
             .headers()
             .get(header::AUTHORIZATION)
             .map(|v| v.as_bytes());
         if creds.check(header) == Verdict::Denied {
-            // Read (and drop) the body first: Python's xmlrpc client writes the whole request
-            // before reading the answer and fails with a broken pipe if we close early.
-            let _ = Limited::drain(req.into_body()).await;
-            return response::unauthorized();
+            let drained = drain(req.into_body()).await;
+            let mut response = response::unauthorized();
+            if !drained {
+                close(&mut response);
+            }
+            return response;
         }
     }
-    let path = req.uri().path().to_string();
+    let path = percent_decode(req.uri().path());
     if path.starts_with("/RPC2") {
-        if req.method() != Method::POST {
+        return rpc(state, req).await;
+    }
+    if let Some(rest) = path.strip_prefix("/logtail") {
+        if req.method() != Method::GET {
             return error_response(StatusCode::BAD_REQUEST);
         }
-        if !req.headers().contains_key(header::CONTENT_LENGTH) {
-            return error_response(StatusCode::LENGTH_REQUIRED);
-        }
-        let body = match Limited::read(req.into_body()).await {
-            Ok(body) => body,
-            Err(status) => return error_response(status),
-        };
-        return crate::rpc::handle_http(&state.owner, body).await;
+        return logtail(state, rest).await;
     }
-    error_response(StatusCode::NOT_FOUND)
+    if path.starts_with("/mainlogtail") {
+        if req.method() != Method::GET {
+            return error_response(StatusCode::BAD_REQUEST);
+        }
+        let path = crate::logs::daemon_log::with_installed(|l| l.path().map(Into::into)).flatten();
+        return tail::tail_response(path, false);
+    }
+    // The web UI's pages (`/`, `/index.html`, `/tail.html`, `/ok.html`: GET or POST) and its
+    // static files (`/stylesheets/…`, `/images/…`: GET/HEAD) are routed here, before the
+    // catch-all below (spec §4.2 rows 4–5, §8).
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        error_response(StatusCode::NOT_FOUND)
+    } else {
+        error_response(StatusCode::BAD_REQUEST)
+    }
 }
 
-/// Reading request bodies with a size bound.
-struct Limited;
+/// `/RPC2` (and, like Supervisor, any path starting with it: Q38).
+async fn rpc(state: &AppState, req: Request) -> Response {
+    if req.method() != Method::POST {
+        return error_response(StatusCode::BAD_REQUEST);
+    }
+    let Some(length) = content_length(&req) else {
+        let mut response = error_response(StatusCode::LENGTH_REQUIRED);
+        close(&mut response);
+        return response;
+    };
+    if length > MAX_BODY as u64 {
+        let drained = length <= DRAIN_MAX && drain(req.into_body()).await;
+        let mut response = error_response(StatusCode::PAYLOAD_TOO_LARGE);
+        if !drained {
+            close(&mut response);
+        }
+        return response;
+    }
+    let body = match http_body_util::Limited::new(req.into_body(), MAX_BODY)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        // The client went away or sent less than it announced: nobody to answer.
+        Err(_) => {
+            let mut response = error_response(StatusCode::BAD_REQUEST);
+            close(&mut response);
+            return response;
+        }
+    };
+    crate::rpc::handle_http(&state.owner, body).await
+}
 
-impl Limited {
-    /// Reads the whole body, refusing more than [`MAX_BODY`] bytes with 413.
-    async fn read(body: Body) -> Result<bytes::Bytes, StatusCode> {
-        let limited = http_body_util::Limited::new(body, MAX_BODY);
-        match limited.collect().await {
-            Ok(collected) => Ok(collected.to_bytes()),
-            Err(err) if err.is::<http_body_util::LengthLimitError>() => {
-                Err(StatusCode::PAYLOAD_TOO_LARGE)
+/// `/logtail/NAMESPEC[/CHANNEL]`; `rest` is the path after `/logtail`.
+async fn logtail(state: &AppState, rest: &str) -> Response {
+    let rest = rest.trim_start_matches('/');
+    let (namespec, channel) = rest.split_once('/').unwrap_or((rest, "stdout"));
+    let index = match channel {
+        "stdout" => 0,
+        "stderr" => 1,
+        _ => return error_response(StatusCode::NOT_FOUND),
+    };
+    let (group, name) = match namespec.split_once(':') {
+        Some((g, p)) if !p.is_empty() && p != "*" => (g.to_string(), p.to_string()),
+        Some(_) => return error_response(StatusCode::NOT_FOUND),
+        None => (namespec.to_string(), namespec.to_string()),
+    };
+    let path = state
+        .owner
+        .call(move |s| {
+            s.find(&group, &name)
+                .and_then(|id| s.procs.get(&id))
+                .and_then(|p| p.log_paths[index].clone())
+        })
+        .await
+        .ok()
+        .flatten();
+    tail::tail_response(path, true)
+}
+
+/// The declared body length; `None` without a (valid) `Content-Length` (medusa answers 411).
+fn content_length(req: &Request) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Reads and discards a body of at most [`DRAIN_MAX`] bytes; `false` if it was larger or
+/// the client went away (then the connection must be closed).
+async fn drain(body: Body) -> bool {
+    let mut body = body;
+    let mut seen: u64 = 0;
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => {
+                if let Some(data) = frame.data_ref() {
+                    seen += data.len() as u64;
+                    if seen > DRAIN_MAX {
+                        return false;
+                    }
+                }
             }
-            Err(_) => Err(StatusCode::BAD_REQUEST),
+            Err(_) => return false,
         }
     }
+    true
+}
 
-    /// Consumes and discards up to [`MAX_BODY`] bytes of a body.
-    async fn drain(body: Body) -> Result<(), StatusCode> {
-        Self::read(body).await.map(drop)
+fn close(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+}
+
+/// Decodes `%XX` escapes (medusa unquotes the path before routing); invalid escapes and
+/// non-UTF-8 results are kept as they are.
+fn percent_decode(path: &str) -> std::borrow::Cow<'_, str> {
+    if !path.contains('%') {
+        return path.into();
+    }
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    match String::from_utf8(out) {
+        Ok(s) => s.into(),
+        Err(_) => path.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_escapes_are_decoded() {
+        assert_eq!(percent_decode("/logtail/grp%3Aa"), "/logtail/grp:a");
+        assert_eq!(percent_decode("/a%2"), "/a%2");
+        assert_eq!(percent_decode("/a%zz%41"), "/a%zzA");
+        assert_eq!(percent_decode("/%ff"), "/%ff");
+        assert_eq!(percent_decode("/plain"), "/plain");
     }
 }

@@ -1,15 +1,22 @@
 //! The `supervisor.*` namespace: Supervisor's RPC interface, method by method.
+//!
+//! Every method first checks supervisord's mood (`SHUTDOWN_STATE` while shutting down or
+//! reloading), inside the same owner job that does the work, so a call costs one round trip
+//! to the owner. Operations on several processes (`startProcessGroup`, `stopAllProcesses`, …)
+//! report like Python's `make_allfunc`: results known at once come first, in process order,
+//! then the ones that had to be waited for, in the order they finished.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 
 use supervisor_core::{Event, ProcessState, Refusal, SupervisorState};
 use supervisor_xmlrpc::{Fault, FaultCode, Value};
 use tokio::sync::oneshot;
 
-use super::info::{process_info, status};
+use super::info::{all_process_info, process_info, status, write_all_process_info, Member};
 use super::{Args, RpcResult};
 use crate::logs::{daemon_log, read_log, tail_log, ReadLogError};
-use crate::owner::{Handle, ProcId, Supervisor};
+use crate::owner::{Gone, Handle, ProcId, Supervisor};
 use crate::spawn::{self, SpawnError};
 
 /// Supervisor's API version (`getAPIVersion`).
@@ -23,211 +30,264 @@ fn bad_name(name: &str) -> Fault {
     fault(FaultCode::BadName, name)
 }
 
-/// Calls `supervisor.<method>`.
-pub async fn call(owner: &Handle, method: &str, mut a: Args) -> RpcResult {
-    if method != "sendRemoteCommEvent" {
-        let mood = owner
-            .call(|s| s.mood)
-            .await
-            .map_err(|_| FaultCode::ShutdownState.fault())?;
-        if mood != SupervisorState::Running {
-            return Err(FaultCode::ShutdownState.fault());
+/// A dropped owner means the daemon is going away: the same answer as a call made while
+/// shutting down.
+fn gone(_: Gone) -> Fault {
+    FaultCode::ShutdownState.fault()
+}
+
+/// Python's `_update`: no `supervisor.*` call (but `sendRemoteCommEvent`) while the daemon is
+/// shutting down or reloading.
+fn guard(s: &Supervisor) -> Result<(), Fault> {
+    match s.mood {
+        SupervisorState::Running | SupervisorState::Fatal => Ok(()),
+        SupervisorState::Restarting | SupervisorState::Shutdown => {
+            Err(FaultCode::ShutdownState.fault())
         }
     }
-    let gone = |_| FaultCode::ShutdownState.fault();
+}
+
+/// Runs `f` on the owner after the mood check.
+async fn on_owner<R: Send + 'static>(
+    owner: &Handle,
+    f: impl FnOnce(&mut Supervisor) -> Result<R, Fault> + Send + 'static,
+) -> Result<R, Fault> {
+    owner
+        .call(move |s| guard(s).and_then(|()| f(s)))
+        .await
+        .map_err(gone)?
+}
+
+/// Runs `f` on the owner after the mood check; `f` answers through the sender, maybe later.
+async fn on_owner_deferred(
+    owner: &Handle,
+    f: impl FnOnce(&mut Supervisor, oneshot::Sender<RpcResult>) + Send + 'static,
+) -> RpcResult {
+    owner
+        .call_deferred(move |s, reply| match guard(s) {
+            Ok(()) => f(s, reply),
+            Err(e) => drop(reply.send(Err(e))),
+        })
+        .await
+        .map_err(gone)?
+}
+
+/// Calls `supervisor.<method>`; the caller has checked that the method exists and the number
+/// of arguments fits.
+pub async fn call(owner: &Handle, method: &str, mut a: Args) -> RpcResult {
     match method {
-        "getAPIVersion" | "getVersion" => {
-            a.arity(0, 0)?;
-            Ok(API_VERSION.into())
-        }
-        "getSupervisorVersion" => {
-            a.arity(0, 0)?;
-            Ok(crate::options::VERSION.into())
-        }
+        "getAPIVersion" | "getVersion" => on_owner(owner, |_| Ok(API_VERSION.into())).await,
+        "getSupervisorVersion" => on_owner(owner, |_| Ok(crate::options::VERSION.into())).await,
         "getIdentification" => {
-            a.arity(0, 0)?;
-            owner
-                .call(|s| Value::from(s.config.supervisord.identifier.clone()))
-                .await
-                .map_err(gone)
+            on_owner(owner, |s| {
+                Ok(Value::from(s.config.supervisord.identifier.clone()))
+            })
+            .await
         }
-        "getState" => {
-            a.arity(0, 0)?;
-            owner
-                .call(|s| {
-                    let mut st = supervisor_xmlrpc::Struct::new();
-                    st.push("statecode", s.mood.code());
-                    st.push("statename", s.mood.name());
-                    Value::Struct(st)
-                })
-                .await
-                .map_err(gone)
-        }
-        "getPID" => {
-            a.arity(0, 0)?;
-            Ok(Value::from(std::process::id() as i32))
-        }
+        "getState" => on_owner(owner, |s| Ok(state_struct(s.mood))).await,
+        "getPID" => on_owner(owner, |_| Ok(Value::from(std::process::id() as i32))).await,
         "readLog" | "readMainLog" => {
-            a.arity(2, 2)?;
             let (offset, length) = (a.int()?, a.int()?);
+            on_owner(owner, |_| Ok(())).await?;
             let path = daemon_log::with_installed(|l| l.path().map(PathBuf::from)).flatten();
             read_file(path, offset, length)
         }
         "clearLog" => {
-            a.arity(0, 0)?;
+            on_owner(owner, |_| Ok(())).await?;
             match daemon_log::with_installed(|l| l.clear()) {
                 Some(Ok(())) => Ok(true.into()),
-                Some(Err(crate::logs::ClearLogError::Failed(e))) => {
-                    Err(fault(FaultCode::Failed, e))
-                }
+                Some(Err(crate::logs::ClearLogError::Failed(_))) => Err(FaultCode::Failed.fault()),
                 _ => Err(FaultCode::NoFile.fault()),
             }
         }
         "shutdown" => {
-            a.arity(0, 0)?;
-            owner.call(|s| s.request_shutdown()).await.map_err(gone)?;
-            Ok(true.into())
+            on_owner(owner, |s| {
+                s.request_shutdown();
+                Ok(true.into())
+            })
+            .await
         }
         "restart" => {
-            a.arity(0, 0)?;
-            owner
-                .call(|s| s.request_restart())
-                .await
-                .map_err(gone)?
-                .map_err(|e| fault(FaultCode::CantReread, e))?;
-            Ok(true.into())
+            on_owner(owner, |s| {
+                // An invalid config on disk keeps the daemon running on the old one (fix Q4);
+                // the client learns why instead of the daemon exiting.
+                s.request_restart()
+                    .map_err(|e| fault(FaultCode::CantReread, e))?;
+                Ok(true.into())
+            })
+            .await
+        }
+        "reloadConfig" => on_owner(owner, reload_config).await,
+        "addProcessGroup" => {
+            let name = a.string()?;
+            on_owner(owner, move |s| {
+                if s.group(&name).is_some() {
+                    return Err(fault(FaultCode::AlreadyAdded, &name));
+                }
+                let config = s.pending_group(&name).ok_or_else(|| bad_name(&name))?;
+                s.add_group(config);
+                Ok(Value::from(true))
+            })
+            .await
+        }
+        "removeProcessGroup" => {
+            let name = a.string()?;
+            on_owner(owner, move |s| {
+                if s.group(&name).is_none() {
+                    return Err(bad_name(&name));
+                }
+                if !s.remove_group(&name) {
+                    return Err(fault(FaultCode::StillRunning, &name));
+                }
+                Ok(Value::from(true))
+            })
+            .await
         }
         "getProcessInfo" => {
-            a.arity(1, 1)?;
             let name = a.string()?;
-            owner
-                .call(move |s| {
-                    let id = single(s, &name)?;
-                    Ok(process_info(&s.procs[&id]))
-                })
-                .await
-                .map_err(gone)?
+            on_owner(owner, move |s| {
+                let id = single(s, &name)?;
+                let tz = jiff::tz::TimeZone::system();
+                Ok(process_info(&s.procs[&id], crate::owner::wall_now(), &tz))
+            })
+            .await
         }
-        "getAllProcessInfo" => {
-            a.arity(0, 0)?;
-            owner
-                .call(|s| {
-                    let mut procs: Vec<_> = s.procs.values().collect();
-                    procs.sort_by(|x, y| {
-                        (&x.config.group, &x.config.name).cmp(&(&y.config.group, &y.config.name))
-                    });
-                    Value::Array(procs.into_iter().map(process_info).collect())
-                })
-                .await
-                .map_err(gone)
-        }
+        // A top-level call takes the streaming path (`all_process_info_xml`); this one is
+        // for `system.multicall`.
+        "getAllProcessInfo" => on_owner(owner, |s| Ok(all_process_info(s))).await,
         "startProcess" => {
-            a.arity(1, 2)?;
             let name = a.string()?;
             let wait = a.opt_bool(true)?;
-            if let Some(group) = group_of_wildcard(&name) {
-                return start_group(owner, group, wait).await;
-            }
-            owner
-                .call_deferred(move |s, reply| start_one(s, &name, wait, reply))
-                .await
-                .map_err(gone)?
+            on_owner_deferred(owner, move |s, reply| {
+                if let Some(group) = group_of_wildcard(&name) {
+                    if s.group(group).is_none() {
+                        return drop(reply.send(Err(bad_name(&name))));
+                    }
+                    return run_batch(s, Op::Start, wait, vec![group_order(s, group)], reply);
+                }
+                start_one(s, &name, wait, reply)
+            })
+            .await
         }
         "startProcessGroup" => {
-            a.arity(1, 2)?;
             let name = a.string()?;
             let wait = a.opt_bool(true)?;
-            start_group(owner, name, wait).await
+            on_owner_deferred(owner, move |s, reply| match s.group(&name) {
+                None => drop(reply.send(Err(bad_name(&name)))),
+                Some(_) => run_batch(s, Op::Start, wait, vec![group_order(s, &name)], reply),
+            })
+            .await
         }
         "startAllProcesses" => {
-            a.arity(0, 1)?;
             let wait = a.opt_bool(true)?;
-            owner
-                .call_deferred(move |s, reply| {
-                    let ids: Vec<ProcId> = s.all_procs().map(|p| p.id).collect();
-                    start_many(s, ids, wait, reply)
-                })
-                .await
-                .map_err(gone)
+            on_owner_deferred(owner, move |s, reply| {
+                // Every process is spawned at once, in priority order (Q9, as Supervisor).
+                let all = priority_order(s).into_iter().flatten().collect();
+                run_batch(s, Op::Start, wait, vec![all], reply)
+            })
+            .await
         }
         "stopProcess" => {
-            a.arity(1, 2)?;
             let name = a.string()?;
             let wait = a.opt_bool(true)?;
-            if let Some(group) = group_of_wildcard(&name) {
-                return stop_group(owner, group, wait).await;
-            }
-            owner
-                .call_deferred(move |s, reply| stop_one(s, &name, wait, reply))
-                .await
-                .map_err(gone)?
+            on_owner_deferred(owner, move |s, reply| {
+                if let Some(group) = group_of_wildcard(&name) {
+                    if s.group(group).is_none() {
+                        return drop(reply.send(Err(bad_name(&name))));
+                    }
+                    return run_batch(s, Op::Stop, wait, vec![group_order(s, group)], reply);
+                }
+                stop_one(s, &name, wait, reply)
+            })
+            .await
         }
         "stopProcessGroup" => {
-            a.arity(1, 2)?;
             let name = a.string()?;
             let wait = a.opt_bool(true)?;
-            stop_group(owner, name, wait).await
+            on_owner_deferred(owner, move |s, reply| match s.group(&name) {
+                None => drop(reply.send(Err(bad_name(&name)))),
+                Some(_) => run_batch(s, Op::Stop, wait, vec![group_order(s, &name)], reply),
+            })
+            .await
         }
         "stopAllProcesses" => {
-            a.arity(0, 1)?;
             let wait = a.opt_bool(true)?;
-            owner
-                .call_deferred(move |s, reply| {
-                    // Fix Q8: highest priority number first (the reverse of start order).
-                    let mut ids: Vec<ProcId> = s.all_procs().map(|p| p.id).collect();
-                    ids.reverse();
-                    stop_many(s, ids, wait, reply)
-                })
-                .await
-                .map_err(gone)
+            on_owner_deferred(owner, move |s, reply| {
+                // Fix Q8: the reverse of start order, as the docs promise. With `wait`, each
+                // group is stopped completely before the next one is signalled (like the
+                // ordered shutdown); without it everything is signalled at once.
+                let mut stages: Vec<Vec<ProcId>> = priority_order(s)
+                    .into_iter()
+                    .rev()
+                    .map(|mut g| {
+                        g.reverse();
+                        g
+                    })
+                    .collect();
+                if !wait {
+                    stages = vec![stages.into_iter().flatten().collect()];
+                }
+                run_batch(s, Op::Stop, wait, stages, reply)
+            })
+            .await
         }
         "signalProcess" => {
-            a.arity(2, 2)?;
             let name = a.string()?;
             let sig = a.value()?;
-            if let Some(group) = group_of_wildcard(&name) {
-                return signal_group(owner, Some(group), sig).await;
-            }
-            owner
-                .call(move |s| {
-                    let id = single(s, &name)?;
-                    let signal = parse_signal(&sig)?;
-                    signal_proc(s, id, signal).map(|()| Value::from(true))
-                })
-                .await
-                .map_err(gone)?
+            on_owner(owner, move |s| {
+                if let Some(group) = group_of_wildcard(&name) {
+                    if s.group(group).is_none() {
+                        return Err(bad_name(&name));
+                    }
+                    let ids = group_order(s, group);
+                    return Ok(signal_many(s, ids, &sig));
+                }
+                let id = single(s, &name)?;
+                let signal = parse_signal(&sig)?;
+                signal_proc(s, id, &name, signal).map(|()| Value::from(true))
+            })
+            .await
         }
         "signalProcessGroup" => {
-            a.arity(2, 2)?;
             let name = a.string()?;
             let sig = a.value()?;
-            signal_group(owner, Some(name), sig).await
+            on_owner(owner, move |s| {
+                if s.group(&name).is_none() {
+                    return Err(bad_name(&name));
+                }
+                let ids = group_order(s, &name);
+                Ok(signal_many(s, ids, &sig))
+            })
+            .await
         }
         "signalAllProcesses" => {
-            a.arity(1, 1)?;
             let sig = a.value()?;
-            signal_group(owner, None, sig).await
+            // Fix Q30: the mood is checked before anything is signalled.
+            on_owner(owner, move |s| {
+                let ids = priority_order(s).into_iter().flatten().collect();
+                Ok(signal_many(s, ids, &sig))
+            })
+            .await
         }
+        "getAllConfigInfo" => on_owner(owner, |s| Ok(super::system::all_config_info(s))).await,
         "readProcessStdoutLog" | "readProcessLog" | "readProcessStderrLog" => {
-            a.arity(3, 3)?;
             let name = a.string()?;
             let (offset, length) = (a.int()?, a.int()?);
             let channel = usize::from(method == "readProcessStderrLog");
-            let path = owner
-                .call(move |s| single(s, &name).map(|id| s.procs[&id].log_paths[channel].clone()))
-                .await
-                .map_err(gone)??;
+            let path = on_owner(owner, move |s| {
+                single(s, &name).map(|id| s.procs[&id].log_paths[channel].clone())
+            })
+            .await?;
             read_file(path, offset, length)
         }
         "tailProcessStdoutLog" | "tailProcessLog" | "tailProcessStderrLog" => {
-            a.arity(3, 3)?;
             let name = a.string()?;
             let (offset, length) = (a.int()?, a.int()?);
             let channel = usize::from(method == "tailProcessStderrLog");
-            let path = owner
-                .call(move |s| single(s, &name).map(|id| s.procs[&id].log_paths[channel].clone()))
-                .await
-                .map_err(gone)??;
+            let path = on_owner(owner, move |s| {
+                single(s, &name).map(|id| s.procs[&id].log_paths[channel].clone())
+            })
+            .await?;
             let Some(path) = path else {
                 return Ok(Value::Array(vec!["".into(), 0.into(), false.into()]));
             };
@@ -239,122 +299,98 @@ pub async fn call(owner: &Handle, method: &str, mut a: Args) -> RpcResult {
             ]))
         }
         "clearProcessLogs" | "clearProcessLog" => {
-            a.arity(1, 1)?;
             let name = a.string()?;
-            owner
-                .call(move |s| {
-                    let id = single(s, &name)?;
-                    clear_logs(s, id).map_err(|()| fault(FaultCode::Failed, &name))?;
-                    Ok(Value::from(true))
-                })
-                .await
-                .map_err(gone)?
+            on_owner(owner, move |s| {
+                let id = single(s, &name)?;
+                clear_logs(s, id).map_err(|()| fault(FaultCode::Failed, &name))?;
+                Ok(Value::from(true))
+            })
+            .await
         }
         "clearAllProcessLogs" => {
-            a.arity(0, 0)?;
-            owner
-                .call(|s| {
-                    let ids: Vec<ProcId> = s.all_procs().map(|p| p.id).collect();
-                    let results = ids
-                        .into_iter()
-                        .map(|id| {
-                            let r = clear_logs(s, id)
-                                .map_err(|()| fault(FaultCode::Failed, &s.procs[&id].config.name));
-                            status(&s.procs[&id], &r)
-                        })
-                        .collect();
-                    Value::Array(results)
-                })
-                .await
-                .map_err(gone)
+            on_owner(owner, |s| {
+                let ids: Vec<ProcId> = priority_order(s).into_iter().flatten().collect();
+                let results = ids
+                    .into_iter()
+                    .map(|id| {
+                        let member = Member::of(&s.procs[&id]);
+                        let r = clear_logs(s, id)
+                            .map_err(|()| fault(FaultCode::Failed, &member.namespec));
+                        status(&member, &r)
+                    })
+                    .collect();
+                Ok(Value::Array(results))
+            })
+            .await
         }
         "sendProcessStdin" => {
-            a.arity(2, 2)?;
             let name = a.string()?;
-            let chars = match a.value()? {
-                Value::String(s) => s,
-                other => {
-                    return Err(fault(
-                        FaultCode::IncorrectParameters,
-                        describe_value(&other),
-                    ))
-                }
-            };
-            owner
-                .call(move |s| send_stdin(s, &name, chars.as_bytes()))
-                .await
-                .map_err(gone)?
+            let chars = a.value()?;
+            on_owner(owner, move |s| {
+                // Python checks the type before the name (`INCORRECT_PARAMETERS: 5`).
+                let Value::String(chars) = chars else {
+                    return Err(fault(FaultCode::IncorrectParameters, py_str(&chars)));
+                };
+                send_stdin(s, &name, chars.into_bytes())
+            })
+            .await
         }
         "sendRemoteCommEvent" => {
-            a.arity(2, 2)?;
-            let _type = a.string()?;
-            let _data = a.string()?;
-            // REMOTE_COMMUNICATION events reach listeners once event pools exist (issue 6);
-            // accepting the call keeps clients that send them working.
+            let _type = a.value()?;
+            let _data = a.value()?;
+            // Never refused for the mood (Supervisor skips `_update` here). The
+            // REMOTE_COMMUNICATION event reaches listeners once event pools exist (issue 6).
             Ok(true.into())
-        }
-        "reloadConfig" => {
-            a.arity(0, 0)?;
-            owner.call(reload_config).await.map_err(gone)?
-        }
-        "addProcessGroup" => {
-            a.arity(1, 1)?;
-            let name = a.string()?;
-            owner
-                .call(move |s| {
-                    if s.group(&name).is_some() {
-                        return Err(fault(FaultCode::AlreadyAdded, &name));
-                    }
-                    let config = s.pending_group(&name).ok_or_else(|| bad_name(&name))?;
-                    s.add_group(config);
-                    Ok(Value::from(true))
-                })
-                .await
-                .map_err(gone)?
-        }
-        "removeProcessGroup" => {
-            a.arity(1, 1)?;
-            let name = a.string()?;
-            owner
-                .call(move |s| {
-                    if s.group(&name).is_none() {
-                        return Err(bad_name(&name));
-                    }
-                    if !s.remove_group(&name) {
-                        return Err(fault(FaultCode::StillRunning, &name));
-                    }
-                    Ok(Value::from(true))
-                })
-                .await
-                .map_err(gone)?
-        }
-        "getAllConfigInfo" => {
-            a.arity(0, 0)?;
-            owner
-                .call(|s| super::system::all_config_info(s))
-                .await
-                .map_err(gone)
         }
         _ => Err(FaultCode::UnknownMethod.fault()),
     }
 }
 
-/// `group:*` / `group:` → `Some(group)`.
-fn group_of_wildcard(name: &str) -> Option<String> {
-    let (group, proc) = name.split_once(':')?;
-    (proc.is_empty() || proc == "*").then(|| group.to_string())
+/// `getState`'s struct.
+pub fn state_struct(mood: SupervisorState) -> Value {
+    let mut st = supervisor_xmlrpc::Struct::with_capacity(2);
+    st.push("statecode", mood.code());
+    st.push("statename", mood.name());
+    Value::Struct(st)
 }
 
-/// Resolves a namespec naming exactly one process (spec §4.6).
+/// The whole `getAllProcessInfo` response, encoded on the owner straight into bytes: no
+/// value tree, one buffer (the hot path of every status poll).
+pub async fn all_process_info_xml(owner: &Handle) -> Result<Vec<u8>, Fault> {
+    on_owner(owner, |s| Ok(write_all_process_info(s))).await
+}
+
+/// `group:*` / `group:` → `Some(group)` (Python's `split_namespec` with no process name).
+fn group_of_wildcard(name: &str) -> Option<&str> {
+    let (group, proc) = name.split_once(':')?;
+    (proc.is_empty() || proc == "*").then_some(group)
+}
+
+/// Resolves a namespec naming exactly one process (spec §4.6); the fault names it as given.
 fn single(s: &Supervisor, name: &str) -> Result<ProcId, Fault> {
-    let (group, proc) = match name.split_once(':') {
-        Some((g, p)) => (g, p),
-        None => (name, name),
-    };
+    let (group, proc) = name.split_once(':').unwrap_or((name, name));
     if proc.is_empty() || proc == "*" {
         return Err(bad_name(name));
     }
     s.find(group, proc).ok_or_else(|| bad_name(name))
+}
+
+/// A group's processes in Supervisor's order: by process priority, config order for ties.
+fn group_order(s: &Supervisor, group: &str) -> Vec<ProcId> {
+    let Some(g) = s.group(group) else {
+        return Vec::new();
+    };
+    let mut ids = g.members.clone();
+    ids.sort_by_key(|id| s.procs.get(id).map_or(0, |p| p.config.priority));
+    ids
+}
+
+/// Every group (ascending group priority) with its processes in [`group_order`].
+fn priority_order(s: &Supervisor) -> Vec<Vec<ProcId>> {
+    s.groups
+        .iter()
+        .map(|g| group_order(s, &g.config.name))
+        .collect()
 }
 
 fn read_file(path: Option<PathBuf>, offset: i64, length: i64) -> RpcResult {
@@ -365,11 +401,12 @@ fn read_file(path: Option<PathBuf>, offset: i64, length: i64) -> RpcResult {
         Ok(bytes) => Ok(Value::string_lossy(&bytes)),
         Err(ReadLogError::BadArguments) => Err(FaultCode::BadArguments.fault()),
         Err(ReadLogError::NoFile) => Err(fault(FaultCode::NoFile, path.display())),
-        Err(e) => Err(fault(FaultCode::Failed, e)),
+        Err(ReadLogError::Failed(_)) => Err(FaultCode::Failed.fault()),
     }
 }
 
-/// The fault for a spawn that cannot even be attempted (checked before the state, like Python).
+/// The fault for a spawn that cannot even be attempted; Python checks the command before the
+/// state (Q34, copied), so a running process whose binary vanished gets `NO_FILE`.
 fn spawn_check(s: &Supervisor, id: ProcId) -> Result<(), Fault> {
     let proc = &s.procs[&id];
     let request = s.spawn_request_for(proc);
@@ -402,32 +439,81 @@ fn refusal_fault(refusal: Refusal, name: &str) -> Fault {
     }
 }
 
-/// Starts one process; the outcome is known at once (refusal, spawn error) or when it has
-/// left STARTING.
-fn try_start(s: &mut Supervisor, id: ProcId, name: &str) -> Result<(), Fault> {
-    spawn_check(s, id)?;
-    s.handle(id, Event::Start)
-        .map_err(|r| refusal_fault(r, name))?;
-    let proc = &s.procs[&id];
-    if proc.state() == ProcessState::Backoff && proc.machine.spawnerr().is_some() {
-        return Err(fault(FaultCode::SpawnError, name));
-    }
-    Ok(())
+/// A start or a stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Start,
+    Stop,
 }
 
-/// Where a started process stands: still starting, running, or failed.
-fn start_progress(s: &Supervisor, id: ProcId, name: &str) -> Option<Result<(), Fault>> {
-    let proc = s.procs.get(&id)?;
-    match proc.state() {
-        ProcessState::Running => Some(Ok(())),
-        ProcessState::Starting if proc.machine.pid().is_some() || proc.machine.spawn_pending() => {
-            None
+/// What issuing an operation to one process gave: its result, or "wait for it".
+enum Began {
+    Done(Result<(), Fault>),
+    Pending,
+}
+
+/// Issues `op` to one process; `name` is the namespec faults carry.
+fn begin(s: &mut Supervisor, op: Op, id: ProcId, name: &str, wait: bool) -> Began {
+    let issued = match op {
+        Op::Start => spawn_check(s, id).and_then(|()| {
+            s.handle(id, Event::Start)
+                .map_err(|r| refusal_fault(r, name))
+        }),
+        Op::Stop => s
+            .handle(id, Event::Stop)
+            .map_err(|r| refusal_fault(r, name)),
+    };
+    if let Err(f) = issued {
+        return Began::Done(Err(f));
+    }
+    let Some(proc) = s.procs.get(&id) else {
+        return Began::Done(Ok(()));
+    };
+    match op {
+        Op::Start => {
+            // Python reaps and runs `transition()` right after spawning: a spawn that failed
+            // at once is SPAWN_ERROR, and `startsecs=0` is RUNNING before the answer.
+            if proc.machine.spawnerr().is_some() {
+                return Began::Done(Err(fault(FaultCode::SpawnError, name)));
+            }
+            s.tick(id);
+            let running = s
+                .procs
+                .get(&id)
+                .is_some_and(|p| p.state() == ProcessState::Running);
+            if !wait || running {
+                Began::Done(Ok(()))
+            } else {
+                Began::Pending
+            }
         }
-        _ => Some(Err(if proc.machine.spawnerr().is_some() {
-            fault(FaultCode::SpawnError, name)
-        } else {
-            fault(FaultCode::AbnormalTermination, name)
-        })),
+        Op::Stop => {
+            if !wait || proc.state().is_stopped() {
+                Began::Done(Ok(()))
+            } else {
+                Began::Pending
+            }
+        }
+    }
+}
+
+/// Where a waited-for operation stands: `None` while it is still under way.
+fn progress(s: &Supervisor, op: Op, id: ProcId, name: &str) -> Option<Result<(), Fault>> {
+    let Some(proc) = s.procs.get(&id) else {
+        return Some(Ok(()));
+    };
+    match op {
+        Op::Start => {
+            if proc.machine.spawnerr().is_some() {
+                return Some(Err(fault(FaultCode::SpawnError, name)));
+            }
+            match proc.state() {
+                ProcessState::Running => Some(Ok(())),
+                ProcessState::Starting => None,
+                _ => Some(Err(fault(FaultCode::AbnormalTermination, name))),
+            }
+        }
+        Op::Stop => proc.state().is_stopped().then_some(Ok(())),
     }
 }
 
@@ -436,106 +522,7 @@ fn start_one(s: &mut Supervisor, name: &str, wait: bool, reply: oneshot::Sender<
         Ok(id) => id,
         Err(f) => return drop(reply.send(Err(f))),
     };
-    if let Err(f) = try_start(s, id, name) {
-        return drop(reply.send(Err(f)));
-    }
-    if !wait {
-        return drop(reply.send(Ok(true.into())));
-    }
-    let name = name.to_string();
-    let mut reply = Some(reply);
-    s.watch(Box::new(move |s| match start_progress(s, id, &name) {
-        None => false,
-        Some(result) => {
-            if let Some(r) = reply.take() {
-                let _ = r.send(result.map(|()| true.into()));
-            }
-            true
-        }
-    }));
-}
-
-async fn start_group(owner: &Handle, group: String, wait: bool) -> RpcResult {
-    owner
-        .call_deferred(move |s, reply| {
-            let Some(g) = s.group(&group) else {
-                return drop(reply.send(Err(bad_name(&group))));
-            };
-            let ids = g.members.clone();
-            start_many(s, ids, wait, Box::new(move |v| drop(reply.send(Ok(v)))))
-        })
-        .await
-        .map_err(|_| FaultCode::ShutdownState.fault())?
-}
-
-/// A process started by `start_many`, with its outcome once settled.
-type Pending = (ProcId, String, Option<Result<(), Fault>>);
-
-/// Starts every process of `ids` that is not already running and reports a status struct per
-/// started process, when each has settled (with `wait`) or at once.
-fn start_many(s: &mut Supervisor, ids: Vec<ProcId>, wait: bool, reply: impl ReplyArray) {
-    let mut pending: Vec<Pending> = Vec::new();
-    for id in ids {
-        let Some(proc) = s.procs.get(&id) else {
-            continue;
-        };
-        if proc.state().is_running() {
-            continue;
-        }
-        let name = proc.config.name.clone();
-        let result = try_start(s, id, &name);
-        let done = if result.is_err() || !wait {
-            Some(result)
-        } else {
-            None
-        };
-        pending.push((id, name, done));
-    }
-    let mut reply = Some(reply);
-    s.watch(Box::new(move |s| {
-        for (id, name, done) in pending.iter_mut() {
-            if done.is_none() {
-                *done = start_progress(s, *id, name);
-            }
-        }
-        if pending.iter().any(|(_, _, d)| d.is_none()) {
-            return false;
-        }
-        let results = pending
-            .iter()
-            .filter_map(|(id, _, d)| {
-                s.procs
-                    .get(id)
-                    .map(|p| status(p, d.as_ref().expect("settled")))
-            })
-            .collect();
-        if let Some(r) = reply.take() {
-            r.send_array(Value::Array(results));
-        }
-        true
-    }));
-}
-
-/// Where `start_many`/`stop_many` deliver their array.
-trait ReplyArray: Send + 'static {
-    fn send_array(self, v: Value);
-}
-
-impl ReplyArray for oneshot::Sender<Value> {
-    fn send_array(self, v: Value) {
-        let _ = self.send(v);
-    }
-}
-
-impl<F: FnOnce(Value) + Send + 'static> ReplyArray for Box<F> {
-    fn send_array(self, v: Value) {
-        (*self)(v)
-    }
-}
-
-fn try_stop(s: &mut Supervisor, id: ProcId, name: &str) -> Result<(), Fault> {
-    s.handle(id, Event::Stop)
-        .map_err(|r| refusal_fault(r, name))
+    finish_one(s, Op::Start, id, name, wait, reply);
 }
 
 fn stop_one(s: &mut Supervisor, name: &str, wait: bool, reply: oneshot::Sender<RpcResult>) {
@@ -543,110 +530,171 @@ fn stop_one(s: &mut Supervisor, name: &str, wait: bool, reply: oneshot::Sender<R
         Ok(id) => id,
         Err(f) => return drop(reply.send(Err(f))),
     };
-    if let Err(f) = try_stop(s, id, name) {
-        return drop(reply.send(Err(f)));
+    finish_one(s, Op::Stop, id, name, wait, reply);
+}
+
+/// Issues `op` to one process and answers `True` or the fault, now or when it has settled.
+fn finish_one(
+    s: &mut Supervisor,
+    op: Op,
+    id: ProcId,
+    name: &str,
+    wait: bool,
+    reply: oneshot::Sender<RpcResult>,
+) {
+    match begin(s, op, id, name, wait) {
+        Began::Done(r) => drop(reply.send(r.map(|()| true.into()))),
+        Began::Pending => {
+            let name = name.to_string();
+            let mut reply = Some(reply);
+            s.watch(Box::new(move |s| {
+                // A client that hung up no longer needs an answer.
+                if reply.as_ref().is_none_or(|r| r.is_closed()) {
+                    return true;
+                }
+                match progress(s, op, id, &name) {
+                    None => false,
+                    Some(r) => {
+                        if let Some(tx) = reply.take() {
+                            let _ = tx.send(r.map(|()| true.into()));
+                        }
+                        true
+                    }
+                }
+            }));
+        }
     }
-    if !wait {
-        return drop(reply.send(Ok(true.into())));
-    }
-    let mut reply = Some(reply);
-    s.watch(Box::new(move |s| {
-        let stopped = s.procs.get(&id).is_none_or(|p| p.state().is_stopped());
-        if stopped {
-            if let Some(r) = reply.take() {
-                let _ = r.send(Ok(true.into()));
+}
+
+/// A multi-process start or stop in progress (Python's `make_allfunc`).
+struct Batch {
+    op: Op,
+    wait: bool,
+    /// Process lists still to be issued, one after the other has settled.
+    stages: VecDeque<Vec<ProcId>>,
+    /// Issued and waited for, in issue order.
+    pending: Vec<(ProcId, Member)>,
+    /// Status structs, in the order the results became known.
+    results: Vec<Value>,
+}
+
+impl Batch {
+    /// Advances the batch; `true` once every stage has settled.
+    fn poll(&mut self, s: &mut Supervisor) -> bool {
+        loop {
+            let op = self.op;
+            let results = &mut self.results;
+            self.pending
+                .retain(|(id, m)| match progress(s, op, *id, &m.namespec) {
+                    Some(r) => {
+                        results.push(status(m, &r));
+                        false
+                    }
+                    None => true,
+                });
+            if !self.pending.is_empty() {
+                return false;
+            }
+            let Some(stage) = self.stages.pop_front() else {
+                return true;
+            };
+            for id in stage {
+                let Some(proc) = s.procs.get(&id) else {
+                    continue;
+                };
+                // Starts skip running processes, stops skip stopped ones (`isNotRunning` /
+                // `isRunning`), judged when the process's turn comes.
+                if proc.state().is_running() != (self.op == Op::Stop) {
+                    continue;
+                }
+                let member = Member::of(proc);
+                match begin(s, self.op, id, &member.namespec, self.wait) {
+                    Began::Done(r) => self.results.push(status(&member, &r)),
+                    Began::Pending => self.pending.push((id, member)),
+                }
             }
         }
-        stopped
-    }));
-}
-
-async fn stop_group(owner: &Handle, group: String, wait: bool) -> RpcResult {
-    owner
-        .call_deferred(move |s, reply| {
-            let Some(g) = s.group(&group) else {
-                return drop(reply.send(Err(bad_name(&group))));
-            };
-            let mut ids = g.members.clone();
-            ids.reverse();
-            stop_many(s, ids, wait, Box::new(move |v| drop(reply.send(Ok(v)))))
-        })
-        .await
-        .map_err(|_| FaultCode::ShutdownState.fault())?
-}
-
-/// Stops every running process of `ids` and reports a status struct for each.
-fn stop_many(s: &mut Supervisor, ids: Vec<ProcId>, wait: bool, reply: impl ReplyArray) {
-    let mut stopped: Vec<(ProcId, Result<(), Fault>)> = Vec::new();
-    for id in ids {
-        let Some(proc) = s.procs.get(&id) else {
-            continue;
-        };
-        if !proc.state().is_running() {
-            continue;
-        }
-        let name = proc.config.name.clone();
-        let result = try_stop(s, id, &name);
-        stopped.push((id, result));
     }
+}
+
+fn run_batch(
+    s: &mut Supervisor,
+    op: Op,
+    wait: bool,
+    stages: Vec<Vec<ProcId>>,
+    reply: oneshot::Sender<RpcResult>,
+) {
+    let mut batch = Batch {
+        op,
+        wait,
+        stages: stages.into(),
+        pending: Vec::new(),
+        results: Vec::new(),
+    };
     let mut reply = Some(reply);
     s.watch(Box::new(move |s| {
-        let done = !wait
-            || stopped.iter().all(|(id, r)| {
-                r.is_err() || s.procs.get(id).is_none_or(|p| p.state().is_stopped())
-            });
-        if !done {
+        if !batch.poll(s) {
             return false;
         }
-        let results = stopped
-            .iter()
-            .filter_map(|(id, r)| s.procs.get(id).map(|p| status(p, r)))
-            .collect();
-        if let Some(r) = reply.take() {
-            r.send_array(Value::Array(results));
+        if let Some(tx) = reply.take() {
+            let _ = tx.send(Ok(Value::Array(std::mem::take(&mut batch.results))));
         }
         true
     }));
 }
 
 /// Parses a signal given as a name (`HUP`, `SIGHUP`) or a number (int or numeric string).
+/// Python's `signal_number` also accepts 0, which tests that the process exists.
 fn parse_signal(v: &Value) -> Result<i32, Fault> {
     let text = match v {
         Value::String(s) => s.clone(),
-        Value::Int(i) => i.to_string(),
-        Value::I8(i) => i.to_string(),
-        other => return Err(fault(FaultCode::BadSignal, describe_value(other))),
+        Value::Int(_) | Value::I8(_) | Value::Bool(_) => {
+            super::args::py_int(v).unwrap_or(-1).to_string()
+        }
+        other => return Err(fault(FaultCode::BadSignal, py_str(other))),
     };
+    if super::args::py_int(&Value::String(text.clone())) == Some(0) {
+        return Ok(0);
+    }
     supervisor_config::types::signal_number(&text).map_err(|_| fault(FaultCode::BadSignal, &text))
 }
 
-fn signal_proc(s: &mut Supervisor, id: ProcId, signal: i32) -> Result<(), Fault> {
-    let name = s.procs[&id].config.name.clone();
+fn signal_proc(s: &mut Supervisor, id: ProcId, name: &str, signal: i32) -> Result<(), Fault> {
+    if signal == 0 {
+        let proc = &s.procs[&id];
+        if !proc.state().is_signallable() {
+            return Err(fault(FaultCode::NotRunning, name));
+        }
+        let pid = proc.machine.pid().unwrap_or(0) as i32;
+        return nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).map_err(|e| {
+            fault(
+                FaultCode::Failed,
+                format!("[Errno {}] {}", e as i32, e.desc()),
+            )
+        });
+    }
     s.handle(id, Event::Signal { signal })
-        .map_err(|r| refusal_fault(r, &name))
+        .map_err(|r| refusal_fault(r, name))
 }
 
-async fn signal_group(owner: &Handle, group: Option<String>, sig: Value) -> RpcResult {
-    owner
-        .call(move |s| {
-            let ids: Vec<ProcId> = match &group {
-                Some(g) => s.group(g).ok_or_else(|| bad_name(g))?.members.clone(),
-                None => s.all_procs().map(|p| p.id).collect(),
-            };
-            let parsed = parse_signal(&sig);
-            let mut results = Vec::new();
-            for id in ids {
-                let state = s.procs[&id].state();
-                if !state.is_signallable() {
-                    continue;
-                }
-                let r = parsed.clone().and_then(|signal| signal_proc(s, id, signal));
-                results.push(status(&s.procs[&id], &r));
-            }
-            Ok(Value::Array(results))
-        })
-        .await
-        .map_err(|_| FaultCode::ShutdownState.fault())?
+/// Signals every signallable process of `ids`; a bad signal is reported per process.
+fn signal_many(s: &mut Supervisor, ids: Vec<ProcId>, sig: &Value) -> Value {
+    let parsed = parse_signal(sig);
+    let mut results = Vec::new();
+    for id in ids {
+        let Some(proc) = s.procs.get(&id) else {
+            continue;
+        };
+        if !proc.state().is_signallable() {
+            continue;
+        }
+        let member = Member::of(proc);
+        let r = parsed
+            .clone()
+            .and_then(|signal| signal_proc(s, id, &member.namespec, signal));
+        results.push(status(&member, &r));
+    }
+    Value::Array(results)
 }
 
 fn clear_logs(s: &mut Supervisor, id: ProcId) -> Result<(), ()> {
@@ -672,35 +720,24 @@ fn clear_logs(s: &mut Supervisor, id: ProcId) -> Result<(), ()> {
     }
 }
 
-fn send_stdin(s: &mut Supervisor, name: &str, data: &[u8]) -> RpcResult {
+fn send_stdin(s: &mut Supervisor, name: &str, data: Vec<u8>) -> RpcResult {
     let id = single(s, name)?;
     let proc = s.procs.get_mut(&id).expect("resolved");
-    if proc.machine.pid().is_none() || proc.machine.killing() {
-        return Err(fault(FaultCode::NotRunning, name));
-    }
+    let pid = match proc.machine.pid() {
+        Some(pid) if !proc.machine.killing() => pid,
+        _ => return Err(fault(FaultCode::NotRunning, name)),
+    };
     let Some(stdin) = proc.stdin.as_ref() else {
         return Err(fault(FaultCode::NoFile, name));
     };
-    match write_all_nonblocking(stdin, data) {
+    match super::stdin::send(id, pid, stdin, data) {
         Ok(()) => Ok(true.into()),
         Err(_) => {
+            // The child closed its stdin (EPIPE): Supervisor's NO_FILE, now and later.
             proc.stdin = None;
             Err(fault(FaultCode::NoFile, name))
         }
     }
-}
-
-/// Writes to the child's stdin pipe without ever blocking the owner; a full pipe (a child that
-/// does not read) drops the rest and is reported as an error.
-fn write_all_nonblocking(fd: &std::os::fd::OwnedFd, mut data: &[u8]) -> std::io::Result<()> {
-    while !data.is_empty() {
-        match nix::unistd::write(fd, data) {
-            Ok(n) => data = &data[n..],
-            Err(nix::errno::Errno::EINTR) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
 }
 
 fn reload_config(s: &mut Supervisor) -> RpcResult {
@@ -736,19 +773,16 @@ fn reload_config(s: &mut Supervisor) -> RpcResult {
     ])]))
 }
 
-/// Python's description of a wrong-typed value in `INCORRECT_PARAMETERS` details.
-fn describe_value(v: &Value) -> String {
+/// Python's `str()` of a decoded value, for fault details (`INCORRECT_PARAMETERS: 5`).
+fn py_str(v: &Value) -> String {
     match v {
         Value::Int(i) => i.to_string(),
         Value::I8(i) => i.to_string(),
-        Value::Bool(b) => {
-            if *b {
-                "True".into()
-            } else {
-                "False".into()
-            }
-        }
-        Value::Double(d) => d.to_string(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Double(d) => supervisor_xmlrpc::encode::format_double(*d),
+        Value::String(s) => s.clone(),
+        Value::Nil => "None".into(),
         other => other.type_name().to_string(),
     }
 }

@@ -1,5 +1,7 @@
 //! The `system.*` namespace (introspection and multicall) and `getAllConfigInfo`.
 
+use std::os::unix::ffi::OsStrExt;
+
 use supervisor_config::model::ChildLog;
 use supervisor_xmlrpc::{FaultCode, Struct, Value};
 
@@ -8,20 +10,38 @@ use crate::owner::{Handle, Supervisor};
 
 /// One method of the API: its name, XML-RPC signature (return type first) with parameter
 /// names, and what it does.
-struct MethodDoc {
-    name: &'static str,
+pub struct MethodDoc {
+    /// `namespace.method`.
+    pub name: &'static str,
     signature: &'static [(&'static str, &'static str)],
+    /// How many trailing parameters may be left out (`wait`).
+    optional: usize,
     doc: &'static str,
+}
+
+impl MethodDoc {
+    /// The fewest parameters a call may pass.
+    pub fn min_params(&self) -> usize {
+        self.max_params() - self.optional
+    }
+
+    /// The most parameters a call may pass.
+    pub fn max_params(&self) -> usize {
+        self.signature.len() - 1
+    }
 }
 
 macro_rules! m {
     ($name:literal, [$(($t:literal, $p:literal)),*], $doc:literal) => {
-        MethodDoc { name: $name, signature: &[$(($t, $p)),*], doc: $doc }
+        MethodDoc { name: $name, signature: &[$(($t, $p)),*], optional: 0, doc: $doc }
+    };
+    ($name:literal, [$(($t:literal, $p:literal)),*], optional $n:literal, $doc:literal) => {
+        MethodDoc { name: $name, signature: &[$(($t, $p)),*], optional: $n, doc: $doc }
     };
 }
 
 /// Every callable method, sorted by name (what `system.listMethods` returns).
-const METHODS: &[MethodDoc] = &[
+pub const METHODS: &[MethodDoc] = &[
     m!("supervisor.addProcessGroup", [("boolean", "result"), ("string", "name")], "Update the config for a running process from config file."),
     m!("supervisor.clearAllProcessLogs", [("array", "result")], "Clear all process log files"),
     m!("supervisor.clearLog", [("boolean", "result")], "Clear the main log."),
@@ -50,12 +70,12 @@ const METHODS: &[MethodDoc] = &[
     m!("supervisor.signalAllProcesses", [("array", "result"), ("string", "signal")], "Send a signal to all processes in the process list"),
     m!("supervisor.signalProcess", [("boolean", "result"), ("string", "name"), ("string", "signal")], "Send an arbitrary UNIX signal to the process named by name"),
     m!("supervisor.signalProcessGroup", [("array", "result"), ("string", "name"), ("string", "signal")], "Send a signal to all processes in the group named 'name'"),
-    m!("supervisor.startAllProcesses", [("array", "result"), ("boolean", "wait")], "Start all processes listed in the configuration file"),
-    m!("supervisor.startProcess", [("boolean", "result"), ("string", "name"), ("boolean", "wait")], "Start a process"),
-    m!("supervisor.startProcessGroup", [("array", "result"), ("string", "name"), ("boolean", "wait")], "Start all processes in the group named 'name'"),
-    m!("supervisor.stopAllProcesses", [("array", "result"), ("boolean", "wait")], "Stop all processes in the process list"),
-    m!("supervisor.stopProcess", [("boolean", "result"), ("string", "name"), ("boolean", "wait")], "Stop a process named by name"),
-    m!("supervisor.stopProcessGroup", [("array", "result"), ("string", "name"), ("boolean", "wait")], "Stop all processes in the process group named 'name'"),
+    m!("supervisor.startAllProcesses", [("array", "result"), ("boolean", "wait")], optional 1, "Start all processes listed in the configuration file"),
+    m!("supervisor.startProcess", [("boolean", "result"), ("string", "name"), ("boolean", "wait")], optional 1, "Start a process"),
+    m!("supervisor.startProcessGroup", [("array", "result"), ("string", "name"), ("boolean", "wait")], optional 1, "Start all processes in the group named 'name'"),
+    m!("supervisor.stopAllProcesses", [("array", "result"), ("boolean", "wait")], optional 1, "Stop all processes in the process list"),
+    m!("supervisor.stopProcess", [("boolean", "result"), ("string", "name"), ("boolean", "wait")], optional 1, "Stop a process named by name"),
+    m!("supervisor.stopProcessGroup", [("array", "result"), ("string", "name"), ("boolean", "wait")], optional 1, "Stop all processes in the process group named 'name'"),
     m!("supervisor.tailProcessLog", [("array", "result"), ("string", "name"), ("int", "offset"), ("int", "length")], "Provides a more efficient way to tail the (stdout) log than readProcessStdoutLog()."),
     m!("supervisor.tailProcessStderrLog", [("array", "result"), ("string", "name"), ("int", "offset"), ("int", "length")], "Provides a more efficient way to tail the (stderr) log than readProcessStderrLog()."),
     m!("supervisor.tailProcessStdoutLog", [("array", "result"), ("string", "name"), ("int", "offset"), ("int", "length")], "Provides a more efficient way to tail the (stdout) log than readProcessStdoutLog()."),
@@ -65,7 +85,8 @@ const METHODS: &[MethodDoc] = &[
     m!("system.multicall", [("array", "results"), ("array", "calls")], "Process an array of calls, and return an array of results. Calls should be structs of the form {'methodName': string, 'params': array}. Each result will either be a single-item array containing the result value, or a struct of the form {'faultCode': int, 'faultString': string}. This is useful when you need to make lots of small calls without lots of round trips."),
 ];
 
-fn find(name: &str) -> Option<&'static MethodDoc> {
+/// The method called `name` (`namespace.method`), if it exists and is public.
+pub fn find(name: &str) -> Option<&'static MethodDoc> {
     METHODS.iter().find(|m| m.name == name)
 }
 
@@ -80,37 +101,39 @@ fn help_text(m: &MethodDoc) -> String {
     out
 }
 
-/// Calls `system.<method>`.
+/// Calls `system.<method>`; the caller has checked that the method exists and the number of
+/// arguments fits. These never fault `SHUTDOWN_STATE` (Supervisor's `system` namespace has
+/// no mood check).
 pub async fn call(owner: &Handle, method: &str, mut a: Args) -> RpcResult {
     match method {
-        "listMethods" => {
-            a.arity(0, 0)?;
-            Ok(Value::Array(
-                METHODS.iter().map(|m| Value::from(m.name)).collect(),
-            ))
-        }
+        "listMethods" => Ok(Value::Array(
+            METHODS.iter().map(|m| Value::from(m.name)).collect(),
+        )),
         "methodHelp" => {
-            a.arity(1, 1)?;
-            let name = a.string()?;
-            find(&name)
+            let name = a.value()?;
+            name.as_str()
+                .and_then(find)
                 .map(|m| Value::from(help_text(m)))
                 .ok_or_else(|| FaultCode::SignatureUnsupported.fault())
         }
         "methodSignature" => {
-            a.arity(1, 1)?;
-            let name = a.string()?;
-            let m = find(&name).ok_or_else(|| FaultCode::SignatureUnsupported.fault())?;
+            let name = a.value()?;
+            let m = name
+                .as_str()
+                .and_then(find)
+                .ok_or_else(|| FaultCode::SignatureUnsupported.fault())?;
             Ok(Value::Array(
                 m.signature.iter().map(|(t, _)| Value::from(*t)).collect(),
             ))
         }
         "multicall" => {
-            a.arity(1, 1)?;
             let Value::Array(calls) = a.value()? else {
                 return Err(FaultCode::IncorrectParameters.fault());
             };
             let mut results = Vec::with_capacity(calls.len());
             for c in calls {
+                // Sequential: a call that waits (startProcess) finishes before the next
+                // starts. Results are bare values, not one-element arrays (Q37, copied).
                 let result = match multicall_one(owner, c).await {
                     Ok(v) => v,
                     Err(f) => f.to_value(),
@@ -128,8 +151,11 @@ async fn multicall_one(owner: &Handle, call: Value) -> RpcResult {
         return Err(FaultCode::IncorrectParameters.fault());
     };
     let name = match call.get("methodName") {
+        None | Some(Value::Nil) => {
+            return Err(FaultCode::IncorrectParameters.with_detail("No methodName"))
+        }
         Some(Value::String(n)) => n.clone(),
-        _ => return Err(FaultCode::IncorrectParameters.with_detail("No methodName")),
+        Some(_) => return Err(FaultCode::UnknownMethod.fault()),
     };
     if name == "system.multicall" {
         return Err(
@@ -146,7 +172,12 @@ async fn multicall_one(owner: &Handle, call: Value) -> RpcResult {
     Box::pin(call_method(owner, &name, params)).await
 }
 
-/// `getAllConfigInfo`: one struct per configured process, sorted by process name.
+/// `getAllConfigInfo`: one struct per process of the latest config read (the running one, or
+/// the one `reloadConfig` loaded), sorted by process name.
+///
+/// Keys and their order are Supervisor 4.3.0's, then `autorestart` (which 4.4 adds; fix Q36).
+/// `None` values are `'none'`; AUTO log files are the real file while the running config is
+/// the latest, `'auto'` after a reread (as Supervisor).
 pub fn all_config_info(s: &Supervisor) -> Value {
     let config = s.pending_config.as_ref().unwrap_or(&s.config);
     let mut rows = Vec::new();
@@ -154,32 +185,24 @@ pub fn all_config_info(s: &Supervisor) -> Value {
         let inuse = s.group(&group.name).is_some();
         for p in &group.processes {
             let running = s.find(&group.name, &p.name).and_then(|id| s.procs.get(&id));
-            let logname = |log: &ChildLog, index: usize| -> String {
+            let logname = |log: &ChildLog, index: usize| -> Value {
                 match log {
                     ChildLog::None => "none".into(),
-                    ChildLog::Path(path) => path.display().to_string(),
-                    // The real AUTO file while the config is the one running (Q36 compat).
+                    ChildLog::Path(path) => Value::string_lossy(path.as_os_str().as_bytes()),
                     ChildLog::Auto => match (s.pending_config.is_none(), running) {
-                        (true, Some(r)) => r.log_paths[index]
-                            .as_ref()
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_else(|| "auto".into()),
+                        (true, Some(r)) => r.log_paths[index].as_ref().map_or_else(
+                            || "auto".into(),
+                            |p| Value::string_lossy(p.as_os_str().as_bytes()),
+                        ),
                         _ => "auto".into(),
                     },
                 }
             };
-            let mut st = Struct::new();
+            let none_or = |v: Option<Value>| v.unwrap_or_else(|| "none".into());
+            let mut st = Struct::with_capacity(30);
             st.push("autostart", p.autostart);
-            st.push("autorestart", p.autorestart.as_str());
-            st.push(
-                "directory",
-                p.directory.clone().map_or(Value::from("none"), Value::from),
-            );
-            st.push(
-                "uid",
-                p.uid
-                    .map_or(Value::from("none"), |u| Value::from(i64::from(u))),
-            );
+            st.push("directory", none_or(p.directory.clone().map(Value::from)));
+            st.push("uid", none_or(p.uid.map(|u| Value::int(i64::from(u)))));
             st.push("command", p.command.as_str());
             st.push(
                 "exitcodes",
@@ -194,23 +217,27 @@ pub fn all_config_info(s: &Supervisor) -> Value {
             st.push("redirect_stderr", p.redirect_stderr);
             st.push("startretries", p.startretries);
             st.push("startsecs", p.startsecs);
-            for (prefix, ch, index) in [("stdout", &p.stdout, 0), ("stderr", &p.stderr, 1)] {
+            let channel = |st: &mut Struct,
+                           prefix: &str,
+                           ch: &supervisor_config::model::ChannelLog,
+                           index| {
                 st.push(format!("{prefix}_capture_maxbytes"), ch.capture_maxbytes);
                 st.push(format!("{prefix}_events_enabled"), ch.events_enabled);
                 st.push(format!("{prefix}_logfile"), logname(&ch.logfile, index));
                 st.push(format!("{prefix}_logfile_backups"), ch.logfile_backups);
                 st.push(format!("{prefix}_logfile_maxbytes"), ch.logfile_maxbytes);
                 st.push(format!("{prefix}_syslog"), ch.syslog);
-            }
+            };
+            channel(&mut st, "stdout", &p.stdout, 0);
             st.push("stopsignal", p.stopsignal);
             st.push("stopwaitsecs", p.stopwaitsecs);
-            st.push(
-                "serverurl",
-                p.serverurl.clone().unwrap_or_else(|| "auto".into()),
-            );
+            channel(&mut st, "stderr", &p.stderr, 1);
+            st.push("serverurl", none_or(p.serverurl.clone().map(Value::from)));
+            st.push("autorestart", p.autorestart.as_str());
             rows.push((p.name.clone(), Value::Struct(st)));
         }
     }
+    // Stable, like Python's sort: equal names keep config order.
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     Value::Array(rows.into_iter().map(|(_, v)| v).collect())
 }
