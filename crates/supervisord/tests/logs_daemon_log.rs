@@ -217,3 +217,59 @@ fn daemon_log_behaviour() {
     );
     daemon_log::uninstall();
 }
+
+/// Run in a child process with stdout captured (see the test below).
+#[test]
+#[ignore = "helper: run by nodaemon_echoes_every_record_to_stdout"]
+fn helper_log_with_stdout_echo() {
+    let path = std::env::var_os("LOGS_TEST_FILE").unwrap();
+    let config = DaemonLogConfig {
+        level: Level::Info,
+        target: LogTarget::File {
+            path: path.into(),
+            maxbytes: 0,
+            backups: 0,
+        },
+        echo_stdout: true,
+    };
+    let mut log = DaemonLog::open(&config).unwrap();
+    log.log(Level::Warn, "to both");
+    log.log(Level::Debug, "to neither");
+    log.clear().unwrap();
+    log.log(Level::Info, "after clear");
+}
+
+#[test]
+fn nodaemon_echoes_every_record_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("echo.log");
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "helper_log_with_stdout_echo",
+            "--nocapture",
+        ])
+        .args(["--test-threads=1", "-q"])
+        .env("LOGS_TEST_FILE", &path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let echoed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("20"))
+        .map(strip_timestamp)
+        .collect();
+    // As in Python, clearLog logs "reopening log file" once per handler (stdout and file).
+    assert_eq!(
+        echoed,
+        [
+            "WARN to both",
+            "INFO reopening log file",
+            "INFO reopening log file",
+            "INFO after clear"
+        ]
+    );
+    assert_eq!(messages(&path), ["INFO after clear"]);
+}
