@@ -22,7 +22,11 @@ pub fn raise_rlimits(minfds: u64, minprocs: u64) -> Result<Vec<String>, String> 
             continue;
         }
         // Raising the hard limit only works as root; otherwise setrlimit fails and we explain.
-        let new_hard = if hard < min && hard != RLIM_INFINITY { min } else { hard };
+        let new_hard = if hard < min && hard != RLIM_INFINITY {
+            min
+        } else {
+            hard
+        };
         if setrlimit(resource, min, new_hard).is_ok() {
             infos.push(format!("Increased {name} limit to {min}"));
         } else {
@@ -69,11 +73,17 @@ pub fn daemonize(directory: Option<&Path>, umask: u32) -> io::Result<DaemonizeRe
         ForkResult::Child => {}
     }
     let mut report = DaemonizeReport::default();
-    report.infos.push("daemonizing the supervisord process".to_string());
+    report
+        .infos
+        .push("daemonizing the supervisord process".to_string());
     if let Some(dir) = directory {
         match std::env::set_current_dir(dir) {
-            Ok(()) => report.infos.push(format!("set current directory: '{}'", dir.display())),
-            Err(e) => report.criticals.push(format!("can't chdir into '{}': {}", dir.display(), e)),
+            Ok(()) => report
+                .infos
+                .push(format!("set current directory: '{}'", dir.display())),
+            Err(e) => report
+                .criticals
+                .push(format!("can't chdir into '{}': {}", dir.display(), e)),
         }
     }
     redirect_stdio_to_devnull()?;
@@ -84,7 +94,10 @@ pub fn daemonize(directory: Option<&Path>, umask: u32) -> io::Result<DaemonizeRe
 
 fn redirect_stdio_to_devnull() -> io::Result<()> {
     use std::os::fd::AsRawFd;
-    let null = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null")?;
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
     for fd in 0..3 {
         // SAFETY: dup2 onto the standard descriptors, which this process owns.
         if unsafe { libc::dup2(null.as_raw_fd(), fd) } < 0 {
@@ -113,13 +126,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.pid");
         write_pidfile(&path).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{}\n", std::process::id()));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("{}\n", std::process::id())
+        );
     }
 
     #[test]
     fn rlimit_message_names_the_setting() {
         let msg = rlimit_message(Resource::RLIMIT_NOFILE, 100_000, 4096);
-        assert!(msg.starts_with("The minimum number of file descriptors required to run this process is 100000"));
+        assert!(msg.starts_with(
+            "The minimum number of file descriptors required to run this process is 100000"
+        ));
         assert!(msg.contains("allow you to open 4096 file descriptors."));
     }
 }

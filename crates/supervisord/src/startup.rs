@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use supervisor_config::host::RealHost;
 use supervisor_config::model::{Config, MainLog, ServerConfig};
-use supervisor_config::{discovery, load, resolved, Diagnostics, LoadContext, Loaded};
+use supervisor_config::{discovery, load, resolved, types, Diagnostics, LoadContext, Loaded};
 
 use crate::http::auth::Credentials;
 use crate::http::listen::{self, ListenSpec, Opened};
@@ -67,7 +67,7 @@ fn run(argv0: &str, args: &[String]) -> Result<i32, Usage> {
         return Ok(check(&loaded, cl.json));
     }
     let loaded = loaded.map_err(|d| Usage(all_errors(&d)))?;
-    let config = apply_command_line(loaded.config.clone(), &cl, &ctx.cwd);
+    let config = apply_command_line(loaded.config.clone(), &cl, &ctx.cwd).map_err(Usage)?;
     queue_parse_messages(&loaded);
     serve(config, &cl, path, ctx)
 }
@@ -144,8 +144,9 @@ fn check(loaded: &Result<Loaded, Diagnostics>, json: bool) -> i32 {
     }
 }
 
-/// Command-line values beat config values; flags can only turn options on.
-fn apply_command_line(mut config: Config, cl: &CommandLine, cwd: &Path) -> Config {
+/// Command-line values beat config values; flags can only turn options on. `-u` must name an
+/// existing user (Supervisor's `Invalid user name X` / `Invalid user id N` otherwise).
+fn apply_command_line(mut config: Config, cl: &CommandLine, cwd: &Path) -> Result<Config, String> {
     let sd = &mut config.supervisord;
     sd.nodaemon |= cl.nodaemon;
     sd.silent |= cl.silent;
@@ -159,7 +160,11 @@ fn apply_command_line(mut config: Config, cl: &CommandLine, cwd: &Path) -> Confi
         }
     };
     if let Some(v) = &cl.user {
+        let host = RealHost;
+        let uid = types::name_to_uid(v, &host)?;
+        let gid = types::gid_for_uid(uid, &host)?;
         sd.user = Some(v.clone());
+        sd.uid_gid = Some((uid, gid));
     }
     if let Some(v) = cl.umask {
         sd.umask = v;
@@ -198,7 +203,7 @@ fn apply_command_line(mut config: Config, cl: &CommandLine, cwd: &Path) -> Confi
     if let Some(v) = cl.minprocs {
         sd.minprocs = v;
     }
-    config
+    Ok(config)
 }
 
 /// Parse-time messages go to the log once it exists: warnings, then infos (spec §1.8).
@@ -298,6 +303,8 @@ fn drop_privileges(config: &Config) -> Result<(), Usage> {
         return Ok(());
     };
     if euid.as_raw() == uid {
+        // Already that user: nothing to do, and Supervisor reports success all the same.
+        daemon_log::log(Level::Info, &format!("Set uid to user {uid} succeeded"));
         return Ok(());
     }
     if !euid.is_root() {
@@ -411,8 +418,8 @@ fn serve(
             let reload_cl = reload_cl.clone();
             let reloader = Box::new(move || {
                 load(&reload_path, &reload_ctx, &RealHost)
-                    .map(|l| apply_command_line(l.config, &reload_cl, &reload_ctx.cwd))
                     .map_err(|d| all_errors(&d))
+                    .and_then(|l| apply_command_line(l.config, &reload_cl, &reload_ctx.cwd))
             });
             let (sup, handle, inputs) = owner::new(config.clone(), daemon_ctx.clone(), reloader);
             let servers = start_http(std::mem::take(&mut opened), &handle);

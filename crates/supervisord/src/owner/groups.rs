@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use supervisor_config::model::{ChildLog, Config, GroupConfig, ProcessConfig};
+use supervisor_config::model::{ChildLog, Config, GroupConfig, GroupKind, ProcessConfig};
 use supervisor_core::ProcessState;
 
 use super::{Proc, ProcId, Supervisor};
@@ -29,6 +29,9 @@ impl Supervisor {
 
     /// Instantiates a group: processes start STOPPED, and autostart ones are started.
     pub fn add_group(&mut self, config: GroupConfig) {
+        if let GroupKind::FastCgi(socket) = &config.kind {
+            self.add_fcgi_socket(&config.name, socket.clone());
+        }
         let mut members = Vec::with_capacity(config.processes.len());
         for pconfig in &config.processes {
             let id = self.next_id;
@@ -96,6 +99,7 @@ impl Supervisor {
             return false;
         }
         let group = self.groups.remove(pos);
+        self.remove_fcgi_socket(name);
         for id in group.members {
             self.procs.remove(&id);
         }

@@ -16,11 +16,12 @@
 //! time (the loop is `biased`), so "exited too quickly" is judged from the real exit time; a job
 //! sees the effects of every job sent before it by the same handle.
 
+mod fcgi;
 mod groups;
 mod procs;
 mod shutdown;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -100,6 +101,12 @@ pub struct Supervisor {
     pub procs: HashMap<ProcId, Proc>,
     /// Live pids → process.
     pids: HashMap<u32, ProcId>,
+    /// Pids of the most recent children (each led its own process group), oldest first.
+    recent_spawns: VecDeque<u32>,
+    /// Processes already named as some program's survivors (until they are reaped).
+    survivors: HashSet<u32>,
+    /// The listening sockets of FastCGI groups, by group name.
+    fcgi_sockets: HashMap<String, fcgi::SharedSocket>,
     /// (deadline, process) pairs; an entry is live only if it equals the process's deadline.
     deadlines: BTreeSet<(Mono, ProcId)>,
     next_id: ProcId,
@@ -266,6 +273,9 @@ pub fn new(
         groups: Vec::new(),
         procs: HashMap::new(),
         pids: HashMap::new(),
+        recent_spawns: VecDeque::new(),
+        survivors: HashSet::new(),
+        fcgi_sockets: HashMap::new(),
         deadlines: BTreeSet::new(),
         next_id: 1,
         mood: SupervisorState::Running,

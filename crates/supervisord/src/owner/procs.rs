@@ -20,6 +20,18 @@ use crate::logs::{
 use crate::reaper::Reaped;
 use crate::spawn::{self, CommandLine, SpawnRequest, StdinSource};
 
+/// How many recent child pids are remembered to attribute orphans to their process group.
+const RECENT_SPAWNS: usize = 1024;
+
+/// The process group of a live process, from `/proc/PID/stat`.
+fn process_group_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which is in parentheses and may hold anything):
+    // state, ppid, pgrp, ...
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(2)?.parse().ok()
+}
+
 /// A process's id on the owner, stable for its whole life (pids change on every spawn).
 pub type ProcId = u64;
 
@@ -251,16 +263,36 @@ impl Supervisor {
     }
 
     /// Prepares and forks the child; on success registers its pid, stdin and captures.
+    ///
+    /// In Supervisor's order: the command is checked, then the pipes and log files are made
+    /// (a log file that can't be opened is a spawn error, `unknown error making dispatchers`),
+    /// then the child is forked.
     fn try_spawn(&mut self, id: ProcId) -> Result<u32, String> {
         let proc = self
             .procs
             .get(&id)
             .ok_or_else(|| "no such process".to_string())?;
-        let request = self.spawn_request_for(proc);
-        let prepared = spawn::prepare(&request, &self.daemon_ctx).map_err(|e| e.to_string())?;
-        let child = spawn::spawn(&prepared).map_err(|e| e.to_string())?;
+        let mut request = self.spawn_request_for(proc);
+        let group = proc.config.group.clone();
+        // The group's socket comes first, as in Supervisor's FastCGI `before_spawn`.
+        let fcgi = self.fcgi_sockets.contains_key(&group);
+        if fcgi {
+            request.stdin = StdinSource::Fd(self.acquire_fcgi_socket(&group)?);
+        }
+        let forked = self.prepare_and_fork(id, &request);
+        if fcgi {
+            match &forked {
+                Ok(_) => self.hold_fcgi_socket(&group, id),
+                Err(_) => self.release_fcgi_socket(&group, id),
+            }
+        }
+        let (child, logfiles) = forked?;
         let pid = child.pid.as_raw() as u32;
         self.pids.insert(pid, id);
+        if self.recent_spawns.len() >= RECENT_SPAWNS {
+            self.recent_spawns.pop_front();
+        }
+        self.recent_spawns.push_back(pid);
         let strip_ansi = self.config.supervisord.strip_ansi;
         let notices = self.notices.clone();
         let proc = self.procs.get_mut(&id).expect("checked above");
@@ -270,26 +302,9 @@ impl Supervisor {
             (Channel::Stdout, Some(child.stdout)),
             (Channel::Stderr, child.stderr),
         ];
-        for (channel, pipe) in pipes {
+        for ((channel, pipe), logfile) in pipes.into_iter().zip(logfiles) {
             let Some(pipe) = pipe else { continue };
             let index = channel as usize;
-            let logfile = match &proc.log_paths[index] {
-                Some(path) => {
-                    let cfg = proc.channel_config(channel);
-                    match LogFile::open(
-                        path.clone(),
-                        u64::try_from(cfg.logfile_maxbytes).unwrap_or(0),
-                        u32::try_from(cfg.logfile_backups).unwrap_or(0),
-                    ) {
-                        Ok(f) => Some(f),
-                        Err(e) => {
-                            crate::logs::daemon_log::log(Level::Error, &e.to_string());
-                            None
-                        }
-                    }
-                }
-                None => None,
-            };
             let cfg = proc.channel_config(channel);
             let capture = CaptureConfig {
                 process_name: proc.config.name.clone(),
@@ -319,10 +334,61 @@ impl Supervisor {
         Ok(pid)
     }
 
+    /// Checks the command, opens the log files and forks.
+    fn prepare_and_fork(
+        &self,
+        id: ProcId,
+        request: &SpawnRequest,
+    ) -> Result<(spawn::Child, [Option<LogFile>; 2]), String> {
+        let proc = self
+            .procs
+            .get(&id)
+            .ok_or_else(|| "no such process".to_string())?;
+        let prepared = spawn::prepare(request, &self.daemon_ctx).map_err(|e| e.to_string())?;
+        let logfiles = self.open_logs(proc)?;
+        let child = spawn::spawn(&prepared).map_err(|e| e.to_string())?;
+        Ok((child, logfiles))
+    }
+
+    /// Opens the log files of a process's stdout and stderr (no stderr file under
+    /// `redirect_stderr`); an error is the `spawnerr` Supervisor reports.
+    fn open_logs(&self, proc: &Proc) -> Result<[Option<LogFile>; 2], String> {
+        let mut files = [None, None];
+        for channel in [Channel::Stdout, Channel::Stderr] {
+            let index = channel as usize;
+            if channel == Channel::Stderr && proc.config.redirect_stderr {
+                continue;
+            }
+            let Some(path) = &proc.log_paths[index] else {
+                continue;
+            };
+            let cfg = proc.channel_config(channel);
+            let file = LogFile::open(
+                path.clone(),
+                u64::try_from(cfg.logfile_maxbytes).unwrap_or(0),
+                u32::try_from(cfg.logfile_backups).unwrap_or(0),
+            )
+            .map_err(|e| {
+                let name = proc.config.name.clone();
+                let err = match e.raw_os_error() {
+                    Some(libc::EMFILE) => spawn::SpawnError::TooManyOpenFiles { name },
+                    errno => spawn::SpawnError::Pipes {
+                        name,
+                        errno: errno.unwrap_or(libc::EIO),
+                    },
+                };
+                err.to_string()
+            })?;
+            files[index] = Some(file);
+        }
+        Ok(files)
+    }
+
     /// A child was reaped: finish draining its output, then tell its state machine.
     pub(super) fn on_reaped(&mut self, reaped: Reaped) {
         let pid = reaped.pid.as_raw() as u32;
         let Some(id) = self.pids.remove(&pid) else {
+            self.survivors.remove(&pid);
             self.log(Level::Info, &crate::reaper::orphan_message(&reaped));
             return;
         };
@@ -388,6 +454,10 @@ impl Supervisor {
         };
         let status = reaped.status;
         let at = self.now_at(reaped.at);
+        let group = self.procs.get(&id).map(|p| p.config.group.clone());
+        if let Some(group) = group {
+            self.release_fcgi_socket(&group, id);
+        }
         let proc = self.procs.get(&id).expect("present");
         // The daemonizing-program trap: only worth a /proc scan when the exit was too quick.
         let too_quick = proc.state() == ProcessState::Starting
@@ -395,11 +465,11 @@ impl Supervisor {
                 .machine
                 .started_at()
                 .is_some_and(|t| at.mono.saturating_since(t) < proc.policy.startsecs_duration());
-        let survivors = match (too_quick, proc.spawned_at) {
+        let survivors: Vec<u32> = match (too_quick, proc.spawned_at) {
             (true, Some(spawned_at)) => {
-                let pids = &self.pids;
+                let exited = reaped.pid.as_raw();
                 spawn::find_survivors(reaped.pid, spawned_at, |p| {
-                    pids.contains_key(&(p.as_raw() as u32))
+                    self.not_an_orphan_of(exited, p.as_raw())
                 })
                 .into_iter()
                 .map(|p| p.as_raw() as u32)
@@ -407,6 +477,22 @@ impl Supervisor {
             }
             _ => Vec::new(),
         };
+        self.survivors.extend(survivors.iter().copied());
         let _ = self.handle_at(id, Event::Exited { status, survivors }, at);
+    }
+
+    /// Whether `pid`, a process re-parented to us, must not be blamed on the child `exited`
+    /// that just died: it is one of our children, it was already named as another program's
+    /// survivor, or it is still in the process group of another child we spawned (each child
+    /// leads its own group, so that child left it behind). Orphans re-parent to us whoever
+    /// left them, and spawn times alone can't tell apart two programs started together.
+    fn not_an_orphan_of(&self, exited: i32, pid: i32) -> bool {
+        let raw = pid as u32;
+        if self.pids.contains_key(&raw) || self.survivors.contains(&raw) {
+            return true;
+        }
+        process_group_of(pid).is_some_and(|pgrp| {
+            pgrp != exited && u32::try_from(pgrp).is_ok_and(|g| self.recent_spawns.contains(&g))
+        })
     }
 }

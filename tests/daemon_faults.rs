@@ -1,0 +1,321 @@
+//! End-to-end tests of bad input and faults: commands that can't run, bad directories and
+//! users, privilege errors, fork failure (EAGAIN), and `[fcgi-program:x]` sockets.
+
+mod daemon_support;
+
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+
+use daemon_support::{alive, wait_until, CallError, TestDaemon, TIMEOUT};
+use supervisor_xmlrpc::Value;
+
+#[test]
+fn commands_that_cannot_run_back_off_to_fatal_with_supervisors_spawnerr() {
+    let dir = daemon_support::tempdir();
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(&plain, "not a program").unwrap();
+    std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let programs = format!(
+        "[program:missing]\ncommand=/nonexistent/prog --flag\nstartretries=1\n\n\
+         [program:notonpath]\ncommand=no-such-program-e2e\nstartretries=0\n\n\
+         [program:notexec]\ncommand={plain}\nstartretries=0\n\n\
+         [program:isdir]\ncommand={dir}\nstartretries=0\n\n\
+         [program:unparsable]\ncommand=sh -c 'unterminated\nstartretries=0\n",
+        plain = plain.display(),
+        dir = dir.path().display()
+    );
+    let d = TestDaemon::builder(&programs).in_dir(dir).start();
+    let cases = [
+        (
+            "missing",
+            "can't find command '/nonexistent/prog'".to_string(),
+        ),
+        (
+            "notonpath",
+            "can't find command 'no-such-program-e2e'".to_string(),
+        ),
+        (
+            "notexec",
+            format!("command at '{}' is not executable", plain.display()),
+        ),
+        (
+            "isdir",
+            format!("command at '{}' is a directory", d.path().display()),
+        ),
+        (
+            "unparsable",
+            "can't parse command \"sh -c 'unterminated\": No closing quotation".to_string(),
+        ),
+    ];
+    for (name, spawnerr) in &cases {
+        let info = d.wait_state(name, "FATAL");
+        assert_eq!(&info.spawnerr, spawnerr, "{name}");
+        assert_eq!(info.pid, 0);
+    }
+    let log = d.log();
+    // No fork happened, so no "spawned:" line; each failed attempt is logged.
+    assert!(!log.contains("spawned:"), "{log}");
+    assert_eq!(
+        log.matches("INFO spawnerr: can't find command '/nonexistent/prog'")
+            .count(),
+        2
+    );
+    assert!(log
+        .contains("INFO gave up: missing entered FATAL state, too many start retries too quickly"));
+    // startProcess reports the same problem as a fault right away.
+    match d.try_call("supervisor.startProcess", &[Value::from("missing")]) {
+        Err(CallError::Fault(20, s)) => {
+            assert_eq!(s, "NO_FILE: can't find command '/nonexistent/prog'")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_bad_directory_is_reported_by_the_child() {
+    let d = TestDaemon::start(
+        "[program:nodir]\ncommand=sleep 1000\ndirectory=/nonexistent-e2e-dir\nstartretries=0\n",
+    );
+    let info = d.wait_state("nodir", "FATAL");
+    assert_eq!(
+        info.spawnerr,
+        "Exited too quickly (process log may have details)"
+    );
+    let err = std::fs::read_to_string(&info.stderr_logfile).unwrap();
+    assert_eq!(
+        err,
+        "supervisor: couldn't chdir to /nonexistent-e2e-dir: ENOENT\n\
+         supervisor: child process was not spawned\n"
+    );
+    d.wait_log("WARN exited: nodir (exit status 127; not expected)");
+}
+
+#[test]
+fn user_switches_the_childs_identity_when_root() {
+    let d = TestDaemon::start("[program:asnobody]\ncommand=sleep 1000\nstartsecs=0\nuser=nobody\n");
+    let info = d.wait_state("asnobody", "RUNNING");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", info.pid)).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert_eq!(
+        uid_line.split_whitespace().nth(1).unwrap(),
+        "65534",
+        "{uid_line}"
+    );
+}
+
+#[test]
+fn an_unknown_user_is_a_startup_error() {
+    let mut d = TestDaemon::builder("[program:x]\ncommand=sleep 1\nuser=no-such-user-e2e\n")
+        .no_wait()
+        .start();
+    assert_eq!(d.wait_exit().code(), Some(2));
+    assert!(
+        d.stderr().contains("Invalid user name no-such-user-e2e"),
+        "{}",
+        d.stderr()
+    );
+    // Refused before the log was touched.
+    assert!(!d.path().join("supervisord.log").exists());
+}
+
+#[test]
+fn the_user_flag_resolves_the_user_and_rejects_unknown_ones() {
+    let mut bad = TestDaemon::builder("[program:x]\ncommand=sleep 1\n")
+        .args(&["-u", "no-such-user-e2e"])
+        .no_wait()
+        .start();
+    assert_eq!(bad.wait_exit().code(), Some(2));
+    assert!(
+        bad.stderr()
+            .contains("Error: Invalid user name no-such-user-e2e"),
+        "{}",
+        bad.stderr()
+    );
+    // `-u root` as root: the uid is resolved and privileges are "dropped" to the same user,
+    // so the running-as-root warning is not logged.
+    let d = TestDaemon::builder("[program:x]\ncommand=sleep 1000\nstartsecs=0\n")
+        .args(&["-u", "root"])
+        .start();
+    d.wait_state("x", "RUNNING");
+    let log = d.log();
+    assert!(!log.contains("Supervisor is running as root"), "{log}");
+    assert!(log.contains("INFO Set uid to user 0 succeeded"), "{log}");
+}
+
+/// Makes the test's directory usable by an unprivileged daemon.
+fn open_up(dir: &std::path::Path) {
+    for p in [dir.to_path_buf(), dir.join("logs")] {
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+}
+
+#[test]
+fn a_non_root_daemon_cannot_switch_users_and_the_child_says_so() {
+    let dir = daemon_support::tempdir();
+    open_up(dir.path());
+    let d =
+        TestDaemon::builder("[program:toroot]\ncommand=sleep 1000\nuser=root\nstartretries=0\n")
+            .wrapper(&[
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+            ])
+            .in_dir(dir)
+            .start();
+    let info = d.wait_state("toroot", "FATAL");
+    let err = std::fs::read_to_string(&info.stderr_logfile).unwrap();
+    assert_eq!(
+        err,
+        "supervisor: couldn't setuid to 0: Can't drop privilege as nonroot user\n\
+         supervisor: child process was not spawned\n"
+    );
+}
+
+#[test]
+fn fork_failure_is_a_spawn_error_and_retried() {
+    let dir = daemon_support::tempdir();
+    open_up(dir.path());
+    // An unprivileged uid of its own with room for the daemon and two children.
+    let programs: String = (0..4)
+        .map(|i| format!("[program:p{i}]\ncommand=sleep 1000\nstartsecs=0\nstartretries=30\n\n"))
+        .collect();
+    let d = TestDaemon::builder(&programs)
+        .supervisord("minprocs=1")
+        .loglevel("info")
+        .wrapper(&[
+            "setpriv",
+            "--reuid=54321",
+            "--regid=54321",
+            "--clear-groups",
+            "prlimit",
+            "--nproc=3:3",
+        ])
+        .in_dir(dir)
+        .start();
+    let log = d.wait_log("Too many processes in process table to spawn '");
+    let failed = (0..4)
+        .map(|i| format!("p{i}"))
+        .find(|n| {
+            log.contains(&format!(
+                "spawnerr: Too many processes in process table to spawn '{n}'"
+            ))
+        })
+        .unwrap();
+    // The daemon goes on: the failed program backs off, and once a slot is free it runs.
+    let running: Vec<String> = d
+        .all_info()
+        .into_iter()
+        .filter(|i| i.state == "RUNNING")
+        .map(|i| i.name)
+        .collect();
+    assert_eq!(running.len(), 2, "{running:?}");
+    d.stop(&running[0]).unwrap();
+    d.wait_state(&failed, "RUNNING");
+}
+
+#[test]
+fn fcgi_sockets_are_shared_as_fd_0_and_closed_with_the_last_process() {
+    let dir = daemon_support::tempdir();
+    let sock = dir.path().join("fcgi.sock");
+    // Each process accepts one connection on fd 0 and answers with its own name.
+    let prog = format!(
+        "{} -c \"import socket,os,sys; s=socket.socket(fileno=0); print('ready', flush=True); \
+         c,_=s.accept(); c.sendall(os.environ['SUPERVISOR_PROCESS_NAME'].encode()); c.close(); \
+         import time; time.sleep(1000)\"",
+        daemon_support::PY
+    );
+    let d = TestDaemon::builder(&format!(
+        "[fcgi-program:web]\ncommand={prog}\nsocket=unix://{sock}\nsocket_mode=0660\n\
+         process_name=%(program_name)s_%(process_num)d\nnumprocs=2\nstartsecs=0\n",
+        sock = sock.display()
+    ))
+    .in_dir(dir)
+    .start();
+    for n in ["web:web_0", "web:web_1"] {
+        let info = d.wait_state(n, "RUNNING");
+        wait_until(TIMEOUT, "the program to be ready", || {
+            std::fs::read_to_string(&info.stdout_logfile).is_ok_and(|s| s.contains("ready"))
+        });
+    }
+    let meta = std::fs::metadata(&sock).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o660);
+    // Two connections are accepted by the two processes sharing the socket.
+    let mut names = Vec::new();
+    for _ in 0..2 {
+        let mut c = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+        let mut answer = String::new();
+        c.read_to_string(&mut answer).unwrap();
+        names.push(answer);
+    }
+    names.sort();
+    assert_eq!(names, ["web_0", "web_1"]);
+    let log = d.log();
+    assert_eq!(
+        log.matches(&format!("INFO Creating socket unix://{}", sock.display()))
+            .count(),
+        1,
+        "{log}"
+    );
+    // stdin is the socket, so there is no stdin pipe to write to.
+    assert!(d
+        .try_call(
+            "supervisor.sendProcessStdin",
+            &[Value::from("web:web_0"), Value::from("x")]
+        )
+        .is_err());
+    // The socket stays open while one process holds it; it closes with the last one.
+    d.stop("web:web_0").unwrap();
+    assert!(sock.exists());
+    assert!(!d.log().contains("Closing socket"));
+    d.stop("web:web_1").unwrap();
+    d.wait_log(&format!("INFO Closing socket unix://{}", sock.display()));
+    assert!(!sock.exists());
+    // A new start creates it again.
+    d.call("supervisor.startProcess", &[Value::from("web:web_0")]);
+    wait_until(TIMEOUT, "the socket file", || sock.exists());
+    assert_eq!(d.log().matches("INFO Creating socket").count(), 2);
+}
+
+#[test]
+fn an_fcgi_tcp_socket_and_a_socket_that_cannot_be_created() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let prog = format!(
+        "{} -c \"import socket; s=socket.socket(fileno=0); c,_=s.accept(); c.sendall(b'tcp ok'); \
+         c.close(); import time; time.sleep(1000)\"",
+        daemon_support::PY
+    );
+    let d = TestDaemon::start(&format!(
+        "[fcgi-program:tcp]\ncommand={prog}\nsocket=tcp://127.0.0.1:{port}\nsocket_backlog=5\n\
+         startsecs=0\n\n\
+         [fcgi-program:nodir]\ncommand=sleep 1000\nsocket=unix:///nonexistent-e2e/x.sock\n\
+         startretries=0\n"
+    ));
+    let info = d.wait_state("tcp", "RUNNING");
+    let mut answer = String::new();
+    wait_until(
+        TIMEOUT,
+        "an answer on the TCP socket",
+        || match std::net::TcpStream::connect(("127.0.0.1", port)) {
+            Ok(mut c) => {
+                answer.clear();
+                c.read_to_string(&mut answer).is_ok() && !answer.is_empty()
+            }
+            Err(_) => false,
+        },
+    );
+    assert_eq!(answer, "tcp ok");
+    assert!(alive(info.pid));
+    let bad = d.wait_state("nodir", "FATAL");
+    assert!(
+        bad.spawnerr
+            .starts_with("Could not create FastCGI socket unix:///nonexistent-e2e/x.sock: "),
+        "{}",
+        bad.spawnerr
+    );
+}
