@@ -11,6 +11,7 @@ pub mod auth;
 pub mod listen;
 mod response;
 mod tail;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -94,6 +95,9 @@ async fn route(state: &AppState, req: Request) -> Response {
     // The web UI's pages (`/`, `/index.html`, `/tail.html`, `/ok.html`: GET or POST) and its
     // static files (`/stylesheets/…`, `/images/…`: GET/HEAD) are routed here, before the
     // catch-all below (spec §4.2 rows 4–5, §8).
+    if web::handles(&path) {
+        return web::handle(state, req).await;
+    }
     if req.method() == Method::GET || req.method() == Method::HEAD {
         error_response(StatusCode::NOT_FOUND)
     } else {

@@ -1,0 +1,621 @@
+//! The web admin page: Supervisor's status and tail pages and its log streams, kept at their
+//! URLs, made safe by default and live.
+//!
+//! # Routes
+//!
+//! Paths are matched after the auth check of [`crate::http`], so a listener with a username
+//! protects every page, stream and asset. Supervisor's `/logtail/…` and `/mainlogtail` streams
+//! are served by `crate::http` itself; the pages link to them. Every link the pages emit is relative, so the page also
+//! works behind a reverse proxy that mounts it under a prefix.
+//!
+//! | Path | What |
+//! |---|---|
+//! | `/`, `/index.html` | status page; `action=…&processname=…` runs an action (below) |
+//! | `/tail.html?processname=NS[&limit=N][&channel=stderr]` | the end of a log; follows it with JS |
+//! | `/ok.html` | health check: `OK` |
+//! | `/ui/procs[?filter=…]` | the process list fragment the status page polls |
+//! | `/ui/follow?processname=NS&channel=C[&offset=N]` | a log stream from byte N (or the end) |
+//! | `/ui/download?processname=NS&channel=C` | the whole current log file |
+//! | `/ui/static/*` | CSS, script and icon, compiled in |
+//!
+//! # Actions and their safety
+//!
+//! Supervisor's page acts on plain GET links, which any web site can make a logged-in browser
+//! follow (quirk Q51). Here:
+//!
+//! - our buttons POST a form carrying a token ([`csrf`]) and are refused when the browser says
+//!   the request comes from another site; they answer `303 See Other` to the status page;
+//! - a state-changing GET (an old link or bookmark) shows a confirmation page, unless the daemon
+//!   runs with `SUPERVISOR_WEB_LEGACY_ACTIONS=1`: then GETs and token-less POSTs act at once
+//!   and answer Supervisor's `301` with its messages, except for requests a browser marks as
+//!   cross-site, which still get the confirmation page (or `403` for a POST);
+//! - `action=refresh` changes nothing and always works; an unknown action is `400` (Supervisor: 500).
+//!
+//! Without JavaScript everything works by full page loads. With it (`assets/app.js`), the list
+//! refreshes itself every two seconds, actions run in place, groups collapse, the filter box
+//! filters as you type, and the tail page follows the log as it grows.
+
+mod actions;
+mod assets;
+mod csrf;
+mod follow;
+mod form;
+mod pages;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use http_body_util::BodyExt;
+
+use super::{error_response, AppState};
+use crate::logs::daemon_log;
+use crate::owner::{Handle, ProcId, Supervisor};
+use actions::Action;
+use follow::Follower;
+use form::{quote, Params};
+use pages::{Chrome, ConfirmPage, ProblemPage, ProcsView, StatusPage, TailLinks, TailPage};
+
+pub use actions::BadAction;
+pub use csrf::Refusal;
+
+/// The environment variable that lets Supervisor's state-changing GET links act at once.
+pub const LEGACY_ACTIONS_ENV: &str = "SUPERVISOR_WEB_LEGACY_ACTIONS";
+
+/// The largest form body we read (our forms send a few dozen bytes).
+const MAX_FORM: usize = 64 * 1024;
+
+/// The most a `tail.html?limit=` may show; Supervisor has no bound and would read any size.
+const MAX_TAIL: u64 = 16 * 1024 * 1024;
+
+/// The pages and streams this module answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Status,
+    Tail,
+    Ok,
+    Procs,
+    Follow,
+    Download,
+    Asset(&'static str),
+}
+
+/// Maps a request path to a route (`/RPC2` and the log tails are routed before we are asked).
+fn route(path: &str) -> Option<Route> {
+    // Supervisor strips every leading slash: `//index.html` is the status page too.
+    let page = path.trim_start_matches('/');
+    match page {
+        "" | "index.html" => Some(Route::Status),
+        "tail.html" => Some(Route::Tail),
+        "ok.html" => Some(Route::Ok),
+        "ui/procs" => Some(Route::Procs),
+        "ui/follow" => Some(Route::Follow),
+        "ui/download" => Some(Route::Download),
+        _ => page
+            .strip_prefix("ui/static/")
+            .and_then(assets::find)
+            .map(|a| Route::Asset(a.name)),
+    }
+}
+
+/// Whether `path` is one of the web UI's pages, streams or assets.
+pub fn handles(path: &str) -> bool {
+    route(path).is_some()
+}
+
+/// Answers a request for one of the paths [`handles`] accepts (auth already checked).
+pub async fn handle(state: &AppState, req: Request) -> Response {
+    let Some(route) = route(req.uri().path()) else {
+        return error_response(StatusCode::NOT_FOUND);
+    };
+    let method = req.method().clone();
+    match route {
+        Route::Status if method == Method::GET || method == Method::POST => {
+            index(&state.owner, req).await
+        }
+        _ if method != Method::GET => error_response(StatusCode::METHOD_NOT_ALLOWED),
+        Route::Status => index(&state.owner, req).await,
+        Route::Ok => ok(),
+        Route::Tail => tail_page(&state.owner, &params_of(&req)).await,
+        Route::Procs => {
+            let params = params_of(&req);
+            let view = ProcsView::load(&state.owner, params.get("filter").unwrap_or("")).await;
+            render(StatusCode::OK, &view)
+        }
+        Route::Follow => follow_stream(&state.owner, &params_of(&req)).await,
+        Route::Download => download(&state.owner, &params_of(&req)).await,
+        Route::Asset(name) => match assets::find(name) {
+            Some(asset) => asset.response(req.headers()),
+            None => error_response(StatusCode::NOT_FOUND),
+        },
+    }
+}
+
+/// Whether the daemon was started with [`LEGACY_ACTIONS_ENV`] set to a true value.
+pub fn legacy_actions() -> bool {
+    static LEGACY: OnceLock<bool> = OnceLock::new();
+    *LEGACY.get_or_init(|| {
+        std::env::var(LEGACY_ACTIONS_ENV).is_ok_and(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes" | "on"
+            )
+        })
+    })
+}
+
+fn params_of(req: &Request) -> Params {
+    Params::merged(req.uri().query(), b"")
+}
+
+/// Headers every HTML page carries: Supervisor's no-cache trio and our browser hardening.
+fn page_headers(h: &mut HeaderMap) {
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html;charset=utf-8"),
+    );
+    no_cache(h);
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+}
+
+fn no_cache(h: &mut HeaderMap) {
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::EXPIRES,
+        HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"),
+    );
+}
+
+/// Renders a template as an HTML response.
+fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(body) => {
+            let mut resp = Response::new(Body::from(body));
+            *resp.status_mut() = status;
+            page_headers(resp.headers_mut());
+            resp
+        }
+        Err(e) => {
+            daemon_log::log(
+                daemon_log::Level::Error,
+                &format!("Web interface error: {e}"),
+            );
+            error_response(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+async fn problem(owner: &Handle, status: StatusCode, title: &str, detail: String) -> Response {
+    let page = ProblemPage {
+        chrome: Chrome::load(owner).await,
+        title,
+        detail,
+    };
+    render(status, &page)
+}
+
+fn ok() -> Response {
+    let mut resp = Response::new(Body::from("OK"));
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    resp
+}
+
+/// How an action's result is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reply {
+    /// Supervisor's `301` to `http://HOST/?message=…`.
+    Legacy,
+    /// `303 See Other` to `./?message=…` (relative, so it survives a path prefix).
+    Form,
+}
+
+/// `http://HOST[:PORT]` from the `Host` header, as Supervisor builds it (port 80 omitted).
+fn server_url(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?.trim();
+    if host.is_empty() {
+        return None;
+    }
+    let host = host.strip_suffix(":80").unwrap_or(host);
+    Some(format!("http://{host}"))
+}
+
+fn redirect(reply: Reply, headers: &HeaderMap, message: &str) -> Response {
+    let (status, location) = match reply {
+        Reply::Legacy => (
+            StatusCode::MOVED_PERMANENTLY,
+            format!(
+                "{}/?message={}",
+                server_url(headers).unwrap_or_default(),
+                quote(message)
+            ),
+        ),
+        Reply::Form => (
+            StatusCode::SEE_OTHER,
+            format!("./?message={}", quote(message)),
+        ),
+    };
+    let mut resp = error_response(status);
+    let h = resp.headers_mut();
+    no_cache(h);
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        h.insert(header::LOCATION, v);
+    }
+    resp
+}
+
+/// Reads an urlencoded form body of at most [`MAX_FORM`] bytes.
+async fn read_form(body: Body) -> Result<bytes::Bytes, StatusCode> {
+    match http_body_util::Limited::new(body, MAX_FORM).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(StatusCode::PAYLOAD_TOO_LARGE),
+        Err(_) => Err(StatusCode::BAD_REQUEST),
+    }
+}
+
+/// The status page, and the actions posted to it or linked from Supervisor's old page.
+async fn index(owner: &Handle, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let is_post = parts.method == Method::POST;
+    let body = if is_post {
+        match read_form(body).await {
+            Ok(b) => b,
+            Err(status) => return error_response(status),
+        }
+    } else {
+        bytes::Bytes::new()
+    };
+    let params = Params::merged(parts.uri.query(), &body);
+    let Some(name) = params.non_empty("action") else {
+        return status_page(
+            owner,
+            params.get("message"),
+            params.get("filter").unwrap_or(""),
+        )
+        .await;
+    };
+    let action = match Action::parse(name, params.get("processname")) {
+        Ok(a) => a,
+        Err(e) => {
+            return problem(owner, StatusCode::BAD_REQUEST, "Bad request", e.to_string()).await;
+        }
+    };
+    let token = params.get(csrf::FIELD);
+    let headers = &parts.headers;
+    let reply = if !action.changes_state() {
+        if token.is_some() {
+            Reply::Form
+        } else {
+            Reply::Legacy
+        }
+    } else if is_post && token.is_some() {
+        if let Err(refusal) = csrf::check(headers, token) {
+            return refused(owner, refusal).await;
+        }
+        Reply::Form
+    } else if legacy_actions() && !csrf::is_cross_site(headers) {
+        Reply::Legacy
+    } else if is_post {
+        let refusal = csrf::check(headers, None)
+            .err()
+            .unwrap_or(Refusal::BadToken);
+        return refused(owner, refusal).await;
+    } else {
+        return confirm_page(owner, &action).await;
+    };
+    let message = actions::run(owner, &action).await;
+    redirect(reply, headers, &message)
+}
+
+async fn refused(owner: &Handle, refusal: Refusal) -> Response {
+    problem(
+        owner,
+        StatusCode::FORBIDDEN,
+        "Request refused",
+        format!("Nothing was changed: {refusal}."),
+    )
+    .await
+}
+
+async fn confirm_page(owner: &Handle, action: &Action) -> Response {
+    let page = ConfirmPage {
+        chrome: Chrome::load(owner).await,
+        question: action.question(),
+        verb: action.verb(),
+        action: action.name(),
+        process: action.process(),
+        token: csrf::token(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+async fn status_page(owner: &Handle, message: Option<&str>, filter: &str) -> Response {
+    let view = ProcsView::load(owner, filter).await;
+    let procs = match view.render() {
+        Ok(html) => html,
+        Err(e) => {
+            daemon_log::log(
+                daemon_log::Level::Error,
+                &format!("Web interface error: {e}"),
+            );
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    };
+    let page = StatusPage {
+        chrome: Chrome::load(owner).await,
+        message,
+        filter,
+        token: csrf::token(),
+        procs,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// Resolves a namespec naming one process (`group:name`, or `name` for `name:name`).
+fn find_proc(s: &Supervisor, namespec: &str) -> Option<ProcId> {
+    let (group, name) = namespec.split_once(':').unwrap_or((namespec, namespec));
+    if name.is_empty() || name == "*" {
+        return None;
+    }
+    s.find(group, name)
+}
+
+/// Why a process's log file cannot be shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum LogLookup {
+    /// The daemon is shutting down.
+    Gone,
+    /// No such process.
+    NoProcess,
+    /// The process has no log file for that channel.
+    NoLog,
+}
+
+/// The log file of `namespec`'s `channel` (0 stdout, 1 stderr).
+async fn log_path(owner: &Handle, namespec: &str, channel: usize) -> Result<PathBuf, LogLookup> {
+    let ns = namespec.to_string();
+    owner
+        .call(move |s| {
+            let id = find_proc(s, &ns).ok_or(LogLookup::NoProcess)?;
+            s.procs[&id].log_paths[channel]
+                .clone()
+                .ok_or(LogLookup::NoLog)
+        })
+        .await
+        .map_err(|_| LogLookup::Gone)?
+}
+
+/// `stdout`/`stderr` → channel index; anything else is no channel.
+fn channel_index(name: &str) -> Option<usize> {
+    match name {
+        "stdout" => Some(0),
+        "stderr" => Some(1),
+        _ => None,
+    }
+}
+
+/// The `Last-Modified` value for a file (HTTP date of its mtime).
+fn last_modified(path: &std::path::Path) -> Option<HeaderValue> {
+    let mtime = std::fs::metadata(path).ok()?.modified().ok()?;
+    let ts = jiff::Timestamp::try_from(mtime).ok()?;
+    let text = ts.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    HeaderValue::from_str(&text).ok()
+}
+
+/// A `200 text/plain` streaming response following `follower`.
+fn stream(follower: Follower, path: &std::path::Path) -> Response {
+    let mut resp = Response::new(follower.into_body());
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain;charset=utf-8"),
+    );
+    if let Some(v) = last_modified(path) {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    // Tells a reverse proxy (nginx) not to buffer the endless body.
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    resp
+}
+
+/// `tail.html`: the last `max(1024, limit)` bytes of a log (quirk Q52), with Supervisor's
+/// messages for what cannot be shown.
+async fn tail_page(owner: &Handle, params: &Params) -> Response {
+    let channel = match params.get("channel") {
+        Some("stderr") => "stderr",
+        _ => "stdout",
+    };
+    let chrome = Chrome::load(owner).await;
+    let Some(namespec) = params.non_empty("processname") else {
+        let page = TailPage {
+            chrome,
+            title_name: "None".into(),
+            process: None,
+            channel,
+            text: "No process name found".into(),
+        };
+        return render(StatusCode::OK, &page);
+    };
+    let limit = params
+        .get("limit")
+        .and_then(|l| l.parse::<u64>().ok())
+        .unwrap_or(0)
+        .clamp(1024, MAX_TAIL);
+    let index = usize::from(channel == "stderr");
+    let mut follow = None;
+    let text = match log_path(owner, namespec, index).await {
+        Err(LogLookup::Gone) => "ERROR: unexpected rpc fault [6] SHUTDOWN_STATE".to_string(),
+        Err(LogLookup::NoProcess) => {
+            format!("ERROR: unexpected rpc fault [10] BAD_NAME: {namespec}")
+        }
+        Err(LogLookup::NoLog) => format!("No file for {namespec}"),
+        Ok(path) if !path.exists() => format!("No file for {namespec}"),
+        Ok(path) => match follow::read_tail(&path, limit) {
+            Ok((data, size)) => {
+                follow = Some(format!(
+                    "ui/follow?processname={}&channel={channel}&offset={size}",
+                    form::quote_strict(namespec)
+                ));
+                String::from_utf8_lossy(&data).into_owned()
+            }
+            Err(e) => format!("ERROR: unexpected rpc fault [30] FAILED: {e}"),
+        },
+    };
+    let page = TailPage {
+        chrome,
+        title_name: namespec.to_string(),
+        process: Some(TailLinks {
+            quoted: form::quote_strict(namespec),
+            limit,
+            follow,
+        }),
+        channel,
+        text,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// The process and channel named by `processname` and `channel` (default stdout).
+async fn requested_log(owner: &Handle, params: &Params) -> Result<PathBuf, Response> {
+    let not_found = || error_response(StatusCode::NOT_FOUND);
+    let namespec = params.non_empty("processname").ok_or_else(not_found)?;
+    let channel = channel_index(params.get("channel").unwrap_or("stdout")).ok_or_else(not_found)?;
+    log_path(owner, namespec, channel)
+        .await
+        .map_err(|_| not_found())
+}
+
+/// `ui/follow`: the log from `offset` on (from its current end without one), following it; a
+/// file that does not exist yet is waited for (a process that has never run).
+async fn follow_stream(owner: &Handle, params: &Params) -> Response {
+    let path = match requested_log(owner, params).await {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
+    let follower = match params.get("offset").and_then(|o| o.parse::<u64>().ok()) {
+        Some(offset) => Follower::from_offset(path.clone(), offset),
+        // No offset: only what is written from now on.
+        None => Follower::from_tail(path.clone(), 0)
+            .unwrap_or_else(|_| Follower::from_offset(path.clone(), 0)),
+    };
+    stream(follower, &path)
+}
+
+/// A file name safe for `Content-Disposition`: the namespec and channel, other bytes as `_`.
+fn download_name(namespec: &str, channel: &str) -> String {
+    let clean: String = format!("{namespec}-{channel}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{clean}.log")
+}
+
+/// `ui/download`: the whole current log file, as an attachment. The file is sent up to the size
+/// it had when the request came, in chunks, without blocking the daemon on one big read.
+async fn download(owner: &Handle, params: &Params) -> Response {
+    let path = match requested_log(owner, params).await {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
+    let Ok(file) = follow::open_regular(&path) else {
+        return error_response(StatusCode::NOT_FOUND);
+    };
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let chunks = futures_util::stream::unfold((file, size), |(mut file, left)| async move {
+        use std::io::Read;
+        if left == 0 {
+            return None;
+        }
+        let mut buf = vec![0; left.min(256 * 1024) as usize];
+        match file.read(&mut buf) {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((
+                    Ok::<_, std::io::Error>(bytes::Bytes::from(buf)),
+                    (file, left - n as u64),
+                ))
+            }
+            Err(e) => Some((Err(e), (file, 0))),
+        }
+    });
+    let mut resp = Response::new(Body::from_stream(chunks));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain;charset=utf-8"),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    let namespec = params.get("processname").unwrap_or_default();
+    let channel = params.get("channel").unwrap_or("stdout");
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}\"",
+        download_name(namespec, channel)
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    no_cache(h);
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_follow_supervisors_matching() {
+        assert_eq!(route("/"), Some(Route::Status));
+        assert_eq!(route("/index.html"), Some(Route::Status));
+        assert_eq!(route("//index.html"), Some(Route::Status));
+        assert_eq!(route("/tail.html"), Some(Route::Tail));
+        assert_eq!(route("/ok.html"), Some(Route::Ok));
+        assert_eq!(route("/logtail/foo/stderr"), None);
+        assert_eq!(route("/ui/static/app.css"), Some(Route::Asset("app.css")));
+        assert_eq!(route("/ui/static/nope.css"), None);
+        assert_eq!(route("/RPC2"), None);
+        assert_eq!(route("/index.htm"), None);
+        assert!(handles("/ui/procs"));
+    }
+
+    #[test]
+    fn server_url_drops_port_80() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("example.com:80"));
+        assert_eq!(server_url(&h).as_deref(), Some("http://example.com"));
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:9001"));
+        assert_eq!(server_url(&h).as_deref(), Some("http://127.0.0.1:9001"));
+        assert_eq!(server_url(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn download_names_are_header_safe() {
+        assert_eq!(download_name("g:p", "stdout"), "g_p-stdout.log");
+        assert_eq!(download_name("a\"b\r\n", "stderr"), "a_b__-stderr.log");
+    }
+}
