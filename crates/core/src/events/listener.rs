@@ -113,11 +113,16 @@ impl Listener {
     }
 
     /// Feeds output read from the listener's stdout; `name` is the process name used in log
-    /// messages. Returns the event the listener rejected (or broke the protocol on), to be put
-    /// back at the head of the pool's buffer.
-    pub fn feed(&mut self, name: &str, data: &[u8], logs: &mut Vec<Log>) -> Option<Queued> {
+    /// messages. `rejected` receives, as soon as it happens, the event the listener rejected
+    /// (or broke the protocol on), to be put back at the head of the pool's buffer.
+    pub fn feed(
+        &mut self,
+        name: &str,
+        data: &[u8],
+        logs: &mut Vec<Log>,
+        rejected: &mut dyn FnMut(Queued, &mut Vec<Log>),
+    ) {
         self.buffer.extend_from_slice(data);
-        let mut rejected = None;
         // Python recurses while bytes remain; this loop returns where it would stop.
         while !self.buffer.is_empty() {
             match self.state {
@@ -165,7 +170,9 @@ impl Listener {
                                 ));
                                 self.change(name, ListenerState::Unknown, logs);
                                 self.buffer.clear();
-                                rejected = self.event.take();
+                                if let Some(event) = self.event.take() {
+                                    rejected(event, logs);
+                                }
                                 break;
                             }
                         }
@@ -178,7 +185,7 @@ impl Listener {
                             let result = std::mem::take(&mut self.result);
                             self.result_len = None;
                             if let Some(event) = self.handle_result(name, &result, logs) {
-                                rejected = Some(event);
+                                rejected(event, logs);
                             }
                             self.event = None;
                         }
@@ -186,7 +193,6 @@ impl Listener {
                 },
             }
         }
-        rejected
     }
 
     /// The default result handler (`supervisor.dispatchers:default_handler`): `OK` accepts the

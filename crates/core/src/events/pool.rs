@@ -69,13 +69,57 @@ struct Slot {
     protocol: Listener,
 }
 
+/// A pool's bounded FIFO of events waiting for a listener.
+#[derive(Debug, Clone)]
+struct Buffer {
+    /// The pool's name, for log messages.
+    pool: String,
+    size: usize,
+    queue: VecDeque<Queued>,
+}
+
+impl Buffer {
+    /// Python's `_acceptEvent(event, head=True)` for an event coming back.
+    fn rebuffer(&mut self, queued: Queued, logs: &mut Vec<Log>) {
+        logs.push(Log::new(
+            LogLevel::Debug,
+            format!(
+                "rebuffering event {} for pool {} (buf size={}, max={})",
+                queued.serial,
+                self.pool,
+                self.queue.len(),
+                self.size
+            ),
+        ));
+        self.insert(queued, true, logs);
+    }
+
+    fn insert(&mut self, queued: Queued, head: bool, logs: &mut Vec<Log>) {
+        if self.queue.len() >= self.size {
+            if let Some(discarded) = self.queue.pop_front() {
+                logs.push(Log::new(
+                    LogLevel::Error,
+                    format!(
+                        "pool {} event buffer overflowed, discarding event {}",
+                        self.pool, discarded.serial
+                    ),
+                ));
+            }
+        }
+        if head {
+            self.queue.push_front(queued);
+        } else {
+            self.queue.push_back(queued);
+        }
+    }
+}
+
 /// One `[eventlistener:x]` pool.
 #[derive(Debug, Clone)]
 pub struct Pool {
     name: String,
-    buffer_size: usize,
     subscription: Subscription,
-    buffer: VecDeque<Queued>,
+    buffer: Buffer,
     last_poolserial: i64,
     slots: Vec<Slot>,
 }
@@ -89,10 +133,13 @@ fn next_serial(last: &mut i64) -> i64 {
 impl Pool {
     fn new(spec: PoolSpec) -> Pool {
         Pool {
+            buffer: Buffer {
+                pool: spec.name.clone(),
+                size: spec.buffer_size,
+                queue: VecDeque::new(),
+            },
             name: spec.name,
-            buffer_size: spec.buffer_size,
             subscription: spec.subscription,
-            buffer: VecDeque::new(),
             last_poolserial: -1,
             slots: spec
                 .listeners
@@ -121,7 +168,7 @@ impl Pool {
 
     /// The buffered events, oldest first.
     pub fn buffered(&self) -> impl Iterator<Item = &Queued> {
-        self.buffer.iter()
+        self.buffer.queue.iter()
     }
 
     /// A listener's protocol state, if it belongs to this pool.
@@ -136,7 +183,7 @@ impl Pool {
     /// Python's `_acceptEvent` for an event this pool has not seen: next poolserial, append.
     fn accept_new(&mut self, event: Arc<Event>, serial: i64, logs: &mut Vec<Log>) {
         let poolserial = next_serial(&mut self.last_poolserial);
-        self.insert(
+        self.buffer.insert(
             Queued {
                 event,
                 serial,
@@ -145,40 +192,6 @@ impl Pool {
             false,
             logs,
         );
-    }
-
-    /// Python's `_acceptEvent(event, head=True)` for an event coming back.
-    fn rebuffer(&mut self, queued: Queued, logs: &mut Vec<Log>) {
-        logs.push(Log::new(
-            LogLevel::Debug,
-            format!(
-                "rebuffering event {} for pool {} (buf size={}, max={})",
-                queued.serial,
-                self.name,
-                self.buffer.len(),
-                self.buffer_size
-            ),
-        ));
-        self.insert(queued, true, logs);
-    }
-
-    fn insert(&mut self, queued: Queued, head: bool, logs: &mut Vec<Log>) {
-        if self.buffer.len() >= self.buffer_size {
-            if let Some(discarded) = self.buffer.pop_front() {
-                logs.push(Log::new(
-                    LogLevel::Error,
-                    format!(
-                        "pool {} event buffer overflowed, discarding event {}",
-                        self.name, discarded.serial
-                    ),
-                ));
-            }
-        }
-        if head {
-            self.buffer.push_front(queued);
-        } else {
-            self.buffer.push_back(queued);
-        }
     }
 
     fn dispatch_capable(&self) -> bool {
@@ -196,9 +209,9 @@ impl Pool {
         if !self.dispatch_capable() {
             return;
         }
-        while let Some(queued) = self.buffer.pop_front() {
+        while let Some(queued) = self.buffer.queue.pop_front() {
             if let Err(queued) = self.dispatch_one(queued, identifier, write, logs) {
-                self.rebuffer(queued, logs);
+                self.buffer.rebuffer(queued, logs);
                 break;
             }
         }
@@ -355,7 +368,7 @@ impl Hub {
         let mut logs = Vec::new();
         if let Some((pool, i)) = self.find(id) {
             if let Some(stray) = pool.slots[i].protocol.reset() {
-                pool.rebuffer(stray, &mut logs);
+                pool.buffer.rebuffer(stray, &mut logs);
             }
         }
         logs
@@ -376,7 +389,7 @@ impl Hub {
         if let Some((pool, i)) = self.find(id) {
             pool.slots[i].running = false;
             if let Some(event) = pool.slots[i].protocol.died() {
-                pool.rebuffer(event, &mut logs);
+                pool.buffer.rebuffer(event, &mut logs);
             }
         }
         logs
@@ -388,10 +401,13 @@ impl Hub {
         let mut logs = Vec::new();
         if let Some((pool, i)) = self.find(id) {
             let slot = &mut pool.slots[i];
-            let name = slot.name.clone();
-            if let Some(rejected) = slot.protocol.feed(&name, data, &mut logs) {
-                pool.rebuffer(rejected, &mut logs);
-            }
+            let buffer = &mut pool.buffer;
+            // A rejected event is rebuffered at once, before the rest of the output is parsed,
+            // which is the order of Python's log lines.
+            slot.protocol
+                .feed(&slot.name, data, &mut logs, &mut |event, logs| {
+                    buffer.rebuffer(event, logs);
+                });
         }
         logs
     }

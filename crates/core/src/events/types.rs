@@ -238,7 +238,7 @@ impl Subscription {
         let mut bits = 0u32;
         for wanted in types {
             for t in EventType::ALL {
-                if t.is_a(wanted) {
+                if t.is_a(wanted) && !t.is_abstract() {
                     bits |= 1 << t.index();
                 }
             }
