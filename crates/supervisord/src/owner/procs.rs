@@ -129,9 +129,31 @@ pub fn level_of(level: LogLevel) -> Level {
 
 impl Supervisor {
     /// Feeds `event` to a process's state machine at the current time and performs the outcome.
+    ///
+    /// An explicit stop that leaves the process STOPPING logs `waiting for NAME to stop`, as
+    /// Supervisor's `stopProcess` does while it waits (Python repeats it every 2 seconds from
+    /// its polling loop; without a loop tick we say it once, when the wait begins).
     pub fn handle(&mut self, id: ProcId, event: Event) -> Result<(), supervisor_core::Refusal> {
         let now = self.now();
-        self.handle_at(id, event, now)
+        let is_stop = event == Event::Stop;
+        let result = self.handle_at(id, event, now);
+        if is_stop && result.is_ok() {
+            self.stop_report(id);
+        }
+        result
+    }
+
+    /// Logs `waiting for NAME to stop` if the process is STOPPING (at most every 2 seconds).
+    pub fn stop_report(&mut self, id: ProcId) {
+        let now = self.now();
+        let Some(proc) = self.procs.get_mut(&id) else {
+            return;
+        };
+        if let Some(Action::Log { level, message }) =
+            proc.machine.stop_report(&proc.policy, now.mono)
+        {
+            self.log(level_of(level), &message);
+        }
     }
 
     fn handle_at(

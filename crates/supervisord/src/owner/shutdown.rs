@@ -36,16 +36,8 @@ impl Supervisor {
 
     /// Advances the ordered stop; returns how the loop ends once everything is stopped.
     pub(super) fn progress_shutdown(&mut self) -> Option<RunEnd> {
-        loop {
-            let plan = self.shutdown.as_ref()?;
-            let Some(name) = plan.remaining.last().cloned() else {
-                return Some(match self.restart_with.take() {
-                    Some(config) if self.mood == SupervisorState::Restarting => {
-                        RunEnd::Restart(config)
-                    }
-                    _ => RunEnd::Shutdown,
-                });
-            };
+        // Stop groups from the highest priority number down, until one is still stopping.
+        while let Some(name) = self.shutdown.as_ref()?.remaining.last().cloned() {
             let members = self
                 .group(&name)
                 .map(|g| g.members.clone())
@@ -64,32 +56,46 @@ impl Supervisor {
             for (_, _, id) in &order {
                 let _ = self.handle(*id, Event::StopAll);
             }
-            let unstopped: Vec<String> = members
+            let stopped = members
                 .iter()
                 .filter_map(|id| self.procs.get(id))
-                .filter(|p| !p.state().is_stopped())
-                .map(|p| p.config.name.clone())
-                .collect();
-            if unstopped.is_empty() {
-                if let Some(plan) = self.shutdown.as_mut() {
-                    plan.remaining.pop();
-                }
-                continue;
+                .all(|p| p.state().is_stopped());
+            if !stopped {
+                break;
             }
-            // Like Supervisor, say who we wait for at most every 3 seconds.
-            let now = Instant::now();
-            let plan = self.shutdown.as_mut()?;
-            if plan
-                .last_report
-                .is_none_or(|t| now.duration_since(t) >= REPORT_INTERVAL)
-            {
-                plan.last_report = Some(now);
-                self.log(
-                    Level::Info,
-                    &format!("waiting for {} to die", unstopped.join(", ")),
-                );
+            if let Some(plan) = self.shutdown.as_mut() {
+                plan.remaining.pop();
             }
-            return None;
         }
+        // Like Supervisor's shutdown_report: every process of every group not yet stopped, in
+        // group order, named at most every 3 seconds.
+        let unstopped: Vec<(String, &'static str)> = self
+            .all_procs()
+            .filter(|p| !p.state().is_stopped())
+            .map(|p| (p.config.name.clone(), p.state().name()))
+            .collect();
+        let plan = self.shutdown.as_mut()?;
+        if unstopped.is_empty() {
+            return Some(match self.restart_with.take() {
+                Some(config) if self.mood == SupervisorState::Restarting => RunEnd::Restart(config),
+                _ => RunEnd::Shutdown,
+            });
+        }
+        let now = Instant::now();
+        if plan
+            .last_report
+            .is_none_or(|t| now.duration_since(t) > REPORT_INTERVAL)
+        {
+            plan.last_report = Some(now);
+            let names: Vec<&str> = unstopped.iter().map(|(n, _)| n.as_str()).collect();
+            self.log(
+                Level::Info,
+                &format!("waiting for {} to die", names.join(", ")),
+            );
+            for (name, state) in &unstopped {
+                self.log(Level::Blather, &format!("{name} state: {state}"));
+            }
+        }
+        None
     }
 }

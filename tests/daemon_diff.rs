@@ -1,0 +1,204 @@
+//! Differential test: the same programs under Python's supervisord 4.3.0 and ours, comparing
+//! what a user can observe: final states, exit statuses and `spawnerr`s, the child log files,
+//! and the daemon log's messages (without timestamps and pids), process by process.
+//!
+//! The scenarios avoid Python's polling artefacts (Q1–Q3 of spec §9.1), which we fix on
+//! purpose: programs that fail early take 0.3 s to do so and have `startsecs=2`, so Python's
+//! one-second loop still judges them "too quick"; programs that are meant to survive startsecs
+//! outlive it by more than a poll interval.
+
+mod daemon_support;
+
+use std::collections::BTreeMap;
+
+use daemon_support::{wait_until, TestDaemon, PY, TIMEOUT};
+
+/// The scenario's programs; `{dir}` is replaced by the daemon's directory.
+const PROGRAMS: &str = r#"
+[program:ok_exit]
+command=sh -c 'echo hello; sleep 2.5; exit 0'
+startsecs=1
+autorestart=false
+
+[program:bad_exit]
+command=sh -c 'echo to-stderr >&2; sleep 2.5; exit 3'
+startsecs=1
+autorestart=false
+
+[program:quick]
+command=sh -c 'echo oops >&2; sleep 0.3; exit 1'
+startsecs=2
+startretries=1
+
+[program:missing]
+command=/nonexistent/e2e-cmd
+startretries=0
+
+[program:killed]
+command=sh -c 'sleep 2.5; kill -9 $$'
+startsecs=1
+autorestart=false
+
+[program:manual]
+command=sleep 1000
+autostart=false
+
+[program:stubborn]
+command=PY -c "import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(1000)"
+startsecs=1
+stopwaitsecs=1
+
+[program:nodir]
+command=sleep 1000
+directory=/nonexistent-e2e-dir
+startsecs=2
+startretries=0
+
+[program:printer]
+command=sh -c 'printf "a\000b\377c\nline two\n"; exec sleep 1000'
+startsecs=1
+redirect_stderr=true
+
+[program:sleeper]
+command=sleep 1000
+startsecs=1
+priority=50
+"#;
+
+/// The states everything settles in.
+const SETTLED: &[(&str, &str)] = &[
+    ("ok_exit", "EXITED"),
+    ("bad_exit", "EXITED"),
+    ("quick", "FATAL"),
+    ("missing", "FATAL"),
+    ("killed", "EXITED"),
+    ("manual", "STOPPED"),
+    ("stubborn", "STOPPED"),
+    ("nodir", "FATAL"),
+    ("printer", "RUNNING"),
+    ("sleeper", "RUNNING"),
+];
+
+/// What one implementation showed.
+#[derive(Debug, PartialEq)]
+struct Observed {
+    /// name → (statename, exitstatus, spawnerr)
+    infos: BTreeMap<String, (String, i64, String)>,
+    /// "name stdout|stderr" → log file bytes
+    files: BTreeMap<String, Vec<u8>>,
+    /// name → the daemon log's messages about it, in order
+    per_process: BTreeMap<String, Vec<String>>,
+    /// Messages about no process, in order.
+    global: Vec<String>,
+}
+
+/// Replaces the pid in `pid 1234`, `with pid 1234` and `'x' (1234)` with `PID`.
+fn redact_pids(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find(|c: char| c.is_ascii_digit()) {
+        let (before, from) = rest.split_at(i);
+        let end = from
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(from.len());
+        out.push_str(before);
+        let is_pid =
+            before.ends_with("pid ") || (before.ends_with("' (") && from[end..].starts_with(')'));
+        out.push_str(if is_pid { "PID" } else { &from[..end] });
+        rest = &from[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Which process a message is about, if any.
+fn subject(msg: &str) -> Option<&'static str> {
+    SETTLED.iter().map(|(n, _)| *n).find(|n| {
+        msg.contains(&format!("'{n}'"))
+            || msg.contains(&format!(": {n} "))
+            || msg.contains(&format!("for {n} "))
+            || msg.contains(&format!(" {n} to "))
+    })
+}
+
+fn run(python: bool) -> Observed {
+    let programs = PROGRAMS.replace("command=PY", &format!("command={PY}"));
+    let builder = TestDaemon::builder(&programs).loglevel("info");
+    let mut d = if python {
+        builder.python().start()
+    } else {
+        builder.start()
+    };
+    // Stop `stubborn` once it runs and ignores SIGTERM: SIGKILL after stopwaitsecs.
+    let stubborn = d.wait_state("stubborn", "RUNNING");
+    wait_until(TIMEOUT, "stubborn to be ready", || {
+        std::fs::read_to_string(&stubborn.stdout_logfile).is_ok_and(|s| s.contains("ready"))
+    });
+    d.stop("stubborn").unwrap();
+    for (name, state) in SETTLED {
+        d.wait_state(name, state);
+    }
+    let mut infos = BTreeMap::new();
+    let mut files = BTreeMap::new();
+    for info in d.all_info() {
+        for (channel, path) in [
+            ("stdout", &info.stdout_logfile),
+            ("stderr", &info.stderr_logfile),
+        ] {
+            if !path.is_empty() {
+                files.insert(
+                    format!("{} {channel}", info.name),
+                    std::fs::read(path).unwrap_or_default(),
+                );
+            }
+        }
+        infos.insert(info.name, (info.state, info.exitstatus, info.spawnerr));
+    }
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit().code(), Some(0));
+    let mut per_process: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut global = Vec::new();
+    let mut reported_waiting = false;
+    for msg in d.log_messages() {
+        let msg = redact_pids(&msg);
+        // Python repeats "waiting for ... to die" every 3 s while its shutdown spends a loop
+        // iteration (about a second) on each group (Q3, fixed here): only the first report is
+        // comparable.
+        if msg.starts_with("INFO waiting for ") && msg.ends_with(" to die") {
+            if reported_waiting {
+                continue;
+            }
+            reported_waiting = true;
+        }
+        match subject(&msg) {
+            Some(name) => per_process.entry(name.to_string()).or_default().push(msg),
+            None => global.push(msg),
+        }
+    }
+    Observed {
+        infos,
+        files,
+        per_process,
+        global,
+    }
+}
+
+#[test]
+fn same_scenario_same_observations_as_python_supervisord() {
+    let python = std::thread::spawn(|| run(true));
+    let ours = run(false);
+    let python = python.join().unwrap();
+
+    assert_eq!(ours.infos, python.infos);
+    assert_eq!(ours.files, python.files);
+    for (name, _) in SETTLED {
+        assert_eq!(
+            ours.per_process.get(*name),
+            python.per_process.get(*name),
+            "daemon log lines about {name}"
+        );
+    }
+    // Python names each process in "waiting for ... to die"; the lists are compared above.
+    // Deliberate difference: nothing else. Python logs the same startup and shutdown lines.
+    assert_eq!(ours.global, python.global);
+}
