@@ -171,7 +171,9 @@ impl Daemon {
 
     /// Waits for the daemon to exit by itself.
     pub fn wait_exit(&mut self) {
-        wait_until("the daemon to exit", Duration::from_secs(30), || !self.alive());
+        wait_until("the daemon to exit", Duration::from_secs(30), || {
+            !self.alive()
+        });
     }
 }
 
@@ -245,7 +247,10 @@ pub fn read_response(stream: &mut impl Read) -> RawResponse {
     let mut byte = [0u8; 1];
     while !buf.ends_with(b"\r\n\r\n") {
         match stream.read(&mut byte) {
-            Ok(0) => panic!("connection closed in the head: {:?}", String::from_utf8_lossy(&buf)),
+            Ok(0) => panic!(
+                "connection closed in the head: {:?}",
+                String::from_utf8_lossy(&buf)
+            ),
             Ok(_) => buf.push(byte[0]),
             Err(e) => panic!("read failed: {e}"),
         }

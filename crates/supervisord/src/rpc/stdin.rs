@@ -110,7 +110,7 @@ mod tests {
         let reader = std::thread::spawn(move || {
             let mut f = std::fs::File::from(r);
             nix::fcntl::fcntl(
-                std::os::fd::AsRawFd::as_raw_fd(&f),
+                &f,
                 nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::empty()),
             )
             .unwrap();
