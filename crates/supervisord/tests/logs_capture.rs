@@ -7,7 +7,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use supervisord::logs::{
-    spawn_capture, CaptureConfig, CaptureNotice, Channel, LogFile, LogOp, OutputProcessor,
+    spawn_capture, spawn_listener_capture, CaptureConfig, CaptureNotice, Channel, LogFile, LogOp,
+    OutputProcessor,
 };
 use tokio::sync::mpsc;
 
@@ -323,4 +324,28 @@ async fn rotation_happens_while_capturing() {
         "{sizes:?}"
     );
     assert!(!dir.path().join("rot.log.3").exists());
+}
+
+#[tokio::test]
+async fn listener_stdout_reaches_the_protocol_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("listener.log");
+    let (fd, writer) = pipe_with_writer(b"READY\nRESULT 2\nOK".to_vec());
+    let (sink, mut rx) = notices();
+    let (ptx, mut prx) = mpsc::unbounded_channel::<Vec<u8>>();
+    spawn_listener_capture(
+        fd,
+        config(Some(LogFile::open(&path, 0, 0).unwrap())),
+        sink,
+        Box::new(move |chunk: &[u8]| drop(ptx.send(chunk.to_vec()))),
+    )
+    .unwrap();
+    until_finished(&mut rx).await;
+    writer.join().unwrap();
+    let mut raw = Vec::new();
+    while let Ok(chunk) = prx.try_recv() {
+        raw.extend(chunk);
+    }
+    assert_eq!(raw, b"READY\nRESULT 2\nOK");
+    assert_eq!(std::fs::read(&path).unwrap(), b"READY\nRESULT 2\nOK");
 }

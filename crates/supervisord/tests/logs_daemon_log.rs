@@ -215,6 +215,24 @@ fn daemon_log_behaviour() {
             "DEBG 'cat' stderr emitted a comm event",
         ]
     );
+
+    // An event listener's stdout is echoed as a bytes repr, like Python's listener dispatcher.
+    let listener = CaptureConfig {
+        process_name: "listener".into(),
+        channel: Channel::Stdout,
+        logfile: None,
+        syslog: false,
+        strip_ansi: false,
+        capture_maxbytes: 0,
+        events_enabled: false,
+    };
+    let mut p = OutputProcessor::new_listener(listener, Box::new(drop), Box::new(|_: &[u8]| {}));
+    p.feed(b"READY\n");
+    let text = std::fs::read_to_string(&debug).unwrap();
+    assert!(
+        text.ends_with(" DEBG 'listener' stdout output:\nb'READY\\n'\n"),
+        "{text:?}"
+    );
     daemon_log::uninstall();
 }
 

@@ -131,6 +131,10 @@ pub enum CaptureNotice {
 /// The owner's callback for [`CaptureNotice`]s.
 pub type NoticeSink = Box<dyn FnMut(CaptureNotice) + Send>;
 
+/// The event-listener protocol reader: receives every chunk of a listener's stdout, raw
+/// (before `strip_ansi`), right after it was logged.
+pub type ProtocolSink = Box<dyn FnMut(&[u8]) + Send>;
+
 /// A byte buffer that keeps only the last `max` bytes written (Supervisor's `BoundIO`, exact).
 #[derive(Debug, Default)]
 struct BoundBuffer {
@@ -180,6 +184,8 @@ pub struct OutputProcessor {
     /// splice(2) failed in a way that will not change (e.g. the file system lacks support).
     splice_unsupported: bool,
     notices: NoticeSink,
+    /// Set for an event listener's stdout (Supervisor's `PEventListenerDispatcher`).
+    protocol: Option<ProtocolSink>,
 }
 
 impl std::fmt::Debug for OutputProcessor {
@@ -220,7 +226,30 @@ impl OutputProcessor {
             finished: false,
             splice_unsupported: false,
             notices,
+            protocol: None,
         }
+    }
+
+    /// Builds the processor of an event listener's stdout: each chunk is echoed to the main log
+    /// at debug as a bytes repr (`'NAME' stdout output:\nb'READY\n'`), written to the log file
+    /// (after `strip_ansi`), then handed raw to `protocol`. Capture mode, events and syslog do
+    /// not apply to this channel.
+    pub fn new_listener(
+        config: CaptureConfig,
+        notices: NoticeSink,
+        protocol: ProtocolSink,
+    ) -> OutputProcessor {
+        let mut processor = OutputProcessor::new(
+            CaptureConfig {
+                syslog: false,
+                capture_maxbytes: 0,
+                events_enabled: false,
+                ..config
+            },
+            notices,
+        );
+        processor.protocol = Some(protocol);
+        processor
     }
 
     /// The log file's path, if the channel has one.
@@ -241,12 +270,38 @@ impl OutputProcessor {
     /// Handles one chunk read from the pipe.
     pub fn feed(&mut self, chunk: &[u8]) {
         self.report.bytes_read += chunk.len() as u64;
+        if self.protocol.is_some() {
+            self.feed_listener(chunk);
+            return;
+        }
         if !self.capture_enabled {
             self.emit(chunk);
             return;
         }
         self.held.extend_from_slice(chunk);
         self.process_held(false);
+    }
+
+    /// Python's `PEventListenerDispatcher.handle_read_event` for one non-empty chunk.
+    fn feed_listener(&mut self, chunk: &[u8]) {
+        if chunk.is_empty() {
+            return;
+        }
+        crate::log_debug!(
+            "{} {} output:\n{}",
+            repr_str(&self.process_name),
+            self.channel.name(),
+            repr_bytes(chunk)
+        );
+        let logged = if self.strip_ansi {
+            strip_ansi(chunk)
+        } else {
+            std::borrow::Cow::Borrowed(chunk)
+        };
+        self.write_log(&logged);
+        if let Some(protocol) = self.protocol.as_mut() {
+            protocol(chunk);
+        }
     }
 
     /// Whether the next bytes may skip user space: they go only to a regular log file, with no
@@ -260,6 +315,7 @@ impl OutputProcessor {
             && !self.failing
             && !self.finished
             && !self.splice_unsupported
+            && self.protocol.is_none()
             && self.logfile.as_ref().is_some_and(LogFile::can_splice)
             && !daemon_log::enabled(Level::Debug)
     }
@@ -507,12 +563,29 @@ pub fn spawn_capture(
     config: CaptureConfig,
     notices: NoticeSink,
 ) -> io::Result<CaptureHandle> {
+    start(pipe, OutputProcessor::new(config, notices))
+}
+
+/// Like [`spawn_capture`], for an event listener's stdout: see [`OutputProcessor::new_listener`].
+pub fn spawn_listener_capture(
+    pipe: OwnedFd,
+    config: CaptureConfig,
+    notices: NoticeSink,
+    protocol: ProtocolSink,
+) -> io::Result<CaptureHandle> {
+    start(
+        pipe,
+        OutputProcessor::new_listener(config, notices, protocol),
+    )
+}
+
+fn start(pipe: OwnedFd, processor: OutputProcessor) -> io::Result<CaptureHandle> {
     set_nonblocking(&pipe)?;
     // SAFETY: an `OwnedFd` is open and owned by the `AsyncFd` until it is dropped, so the
     // descriptor stays valid and unchanged for the registration's whole life.
     let fd = unsafe { AsyncFd::register(pipe) }?;
     let shared = Arc::new(Shared {
-        processor: Mutex::new(OutputProcessor::new(config, notices)),
+        processor: Mutex::new(processor),
         close: Notify::new(),
     });
     let task = tokio::spawn(run(fd, Arc::clone(&shared)));
@@ -754,6 +827,45 @@ mod tests {
         let (mut p, rx) = processor(64, false);
         p.feed(b"<!--XSUPERVISOR:BEGIN-->a<!--XSUPERVISOR:END--><!--XSUPERVISOR:BEGIN-->b<!--XSUPERVISOR:END-->");
         assert_eq!(drain(&rx), vec!["comm:a", "comm:b"]);
+    }
+
+    #[test]
+    fn listener_chunks_go_raw_to_the_protocol_reader_and_stripped_to_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("listener.log");
+        let (tx, rx) = mpsc::channel();
+        let config = CaptureConfig {
+            process_name: "listener".into(),
+            channel: Channel::Stdout,
+            logfile: Some(LogFile::open(&path, 0, 0).unwrap()),
+            syslog: true,
+            strip_ansi: true,
+            capture_maxbytes: 10,
+            events_enabled: true,
+        };
+        let (ptx, prx) = mpsc::channel();
+        let mut p = OutputProcessor::new_listener(
+            config,
+            Box::new(move |n| tx.send(n).unwrap()),
+            Box::new(move |chunk: &[u8]| ptx.send(chunk.to_vec()).unwrap()),
+        );
+        p.feed(b"\x1b[1mREADY\n");
+        p.feed(b"RESULT 2\nOK<!--XSUPERVISOR:BEGIN-->");
+        let raw: Vec<Vec<u8>> = prx.try_iter().collect();
+        assert_eq!(
+            raw,
+            vec![
+                b"\x1b[1mREADY\n".to_vec(),
+                b"RESULT 2\nOK<!--XSUPERVISOR:BEGIN-->".to_vec()
+            ]
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"READY\nRESULT 2\nOK<!--XSUPERVISOR:BEGIN-->"
+        );
+        // No events and no capture mode for a listener's stdout.
+        assert!(drain(&rx).is_empty());
+        assert!(!p.is_capturing());
     }
 
     #[test]

@@ -19,8 +19,8 @@ pub mod tail;
 
 pub use autolog::{clear_auto_child_logs, create_auto_log, is_auto_log_name};
 pub use capture::{
-    spawn_capture, CaptureConfig, CaptureHandle, CaptureNotice, CaptureReport, Channel, NoticeSink,
-    OutputProcessor,
+    spawn_capture, spawn_listener_capture, CaptureConfig, CaptureHandle, CaptureNotice,
+    CaptureReport, Channel, NoticeSink, OutputProcessor, ProtocolSink,
 };
 pub use daemon_log::{ClearLogError, DaemonLog, DaemonLogConfig, Level, LogTarget};
 pub use logfile::{LogFile, LogFileError, LogOp, Spliced};
