@@ -122,6 +122,7 @@ pub struct Builder {
     loglevel: String,
     capture_stdout: bool,
     wait_ready: bool,
+    foreground: bool,
     dir: Option<tempfile::TempDir>,
 }
 
@@ -160,6 +161,13 @@ impl Builder {
     /// Reads the daemon's stdout through a pipe (see [`TestDaemon::stdout`]).
     pub fn capture_stdout(mut self) -> Self {
         self.capture_stdout = true;
+        self
+    }
+
+    /// Leaves out `-n`: the daemon forks into the background unless the config says
+    /// `nodaemon=true` ([`TestDaemon::pid`] is then the parent that exits).
+    pub fn daemonize(mut self) -> Self {
+        self.foreground = false;
         self
     }
 
@@ -202,7 +210,10 @@ impl Builder {
             }
             None => Command::new(&self.bin),
         };
-        cmd.arg("-n").arg("-c").arg(&conf).args(&self.args);
+        if self.foreground {
+            cmd.arg("-n");
+        }
+        cmd.arg("-c").arg(&conf).args(&self.args);
         cmd.stdin(Stdio::null())
             .stderr(std::fs::File::create(d.join("stderr.txt")).unwrap());
         if self.capture_stdout {
@@ -338,6 +349,7 @@ impl TestDaemon {
             loglevel: "debug".to_string(),
             capture_stdout: false,
             wait_ready: true,
+            foreground: true,
             dir: None,
         }
     }
