@@ -1,0 +1,120 @@
+//! The event system's I/O: the [`EventBus`] the owner holds, around `supervisor_core::events`.
+//!
+//! # Theory of operation
+//!
+//! All event logic (subscriptions, payloads, serials, buffers, the listener protocol, dispatch)
+//! is pure and lives in [`supervisor_core::events::Hub`]. This module connects it to the daemon:
+//!
+//! - **Hooks.** The owner calls one `Supervisor::events_*` method at each point where Supervisor
+//!   emits an event or a listener changes ([`hooks`]): a state change, a capture notice, a group
+//!   added or removed, supervisord starting or stopping, `sendRemoteCommEvent`. Each hook
+//!   publishes what it must, logs what the hub asks, and dispatches.
+//! - **Listener stdout** is read by the usual log capture with `events_enabled` forced on
+//!   ([`EventBus::capture_config`]), so the protocol bytes reach the bus as
+//!   [`CaptureNotice::LogEvent`](crate::logs::CaptureNotice::LogEvent) chunks, are still written
+//!   raw to the listener's `stdout_logfile` (as Supervisor does), and never become
+//!   `PROCESS_LOG` events.
+//! - **Listener stdin** is written without ever blocking the owner ([`stdin`]): what the pipe
+//!   does not take at once is finished by a short-lived task waiting for writability.
+//! - **TICKs** come from a task that sleeps until the next boundary of a subscribed period and
+//!   then runs a job on the owner ([`ticks`]). It exists only while some pool subscribes to a
+//!   TICK type, so a daemon without such listeners never wakes up for them.
+//!
+//! Python's `GlobalSerial` survives a reload (the module stays loaded), so the last serial is
+//! kept in a process-wide cell when a bus is dropped and picked up by the next one.
+
+mod hooks;
+mod stdin;
+mod ticks;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use supervisor_core::events::{Hub, TickClock};
+use supervisor_core::LogLevel;
+
+use crate::logs::{daemon_log, CaptureConfig, Channel, Level};
+use crate::owner::{Handle, ProcId};
+
+use stdin::StdinWriter;
+
+/// The last global serial of a dropped bus (a reload), continued by the next one.
+static LAST_SERIAL: AtomicI64 = AtomicI64::new(-1);
+
+/// The owner's event state: the pure hub plus the pipes and timer around it.
+pub struct EventBus {
+    hub: Hub,
+    clock: TickClock,
+    handle: Handle,
+    ticks: ticks::TickTimer,
+    stdin: HashMap<ProcId, StdinWriter>,
+}
+
+impl std::fmt::Debug for EventBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventBus")
+            .field("hub", &self.hub)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventBus {
+    /// A bus with no pools; `handle` lets the TICK timer run jobs on the owner.
+    pub fn new(handle: Handle) -> EventBus {
+        EventBus {
+            hub: Hub::new(LAST_SERIAL.load(Ordering::Relaxed)),
+            clock: TickClock::new(),
+            handle,
+            ticks: ticks::TickTimer::default(),
+            stdin: HashMap::new(),
+        }
+    }
+
+    /// The pure event state (pools, buffers, listener states), for inspection.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// Whether process `id` is an event listener.
+    pub fn is_listener(&self, id: ProcId) -> bool {
+        self.hub.is_listener(id)
+    }
+
+    /// How to capture a channel of process `id`: a listener's stdout carries the protocol, so
+    /// every chunk must reach the bus (events on), and Supervisor's listener dispatcher has no
+    /// capture mode and no syslog; the raw bytes still go to `stdout_logfile`.
+    pub fn capture_config(&self, id: ProcId, mut config: CaptureConfig) -> CaptureConfig {
+        if config.channel == Channel::Stdout && self.is_listener(id) {
+            config.events_enabled = true;
+            config.capture_maxbytes = 0;
+            config.syslog = false;
+        }
+        config
+    }
+}
+
+impl Drop for EventBus {
+    fn drop(&mut self) {
+        LAST_SERIAL.store(self.hub.last_serial(), Ordering::Relaxed);
+    }
+}
+
+/// Writes the hub's log lines to the daemon log.
+fn write_logs(logs: Vec<supervisor_core::events::Log>) {
+    for line in logs {
+        daemon_log::log(level_of(line.level), &line.message);
+    }
+}
+
+fn level_of(level: LogLevel) -> Level {
+    match level {
+        LogLevel::Critical => Level::Critical,
+        LogLevel::Error => Level::Error,
+        LogLevel::Warn => Level::Warn,
+        LogLevel::Info => Level::Info,
+        LogLevel::Debug => Level::Debug,
+        LogLevel::Trace => Level::Trace,
+        LogLevel::Blather => Level::Blather,
+    }
+}
