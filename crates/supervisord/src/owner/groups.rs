@@ -56,6 +56,7 @@ impl Supervisor {
                 members: members.clone(),
             },
         );
+        self.events_group_added(pos);
         for id in members {
             self.tick(id);
         }
@@ -99,6 +100,7 @@ impl Supervisor {
             return false;
         }
         let group = self.groups.remove(pos);
+        self.events_group_removed(&group);
         self.remove_fcgi_socket(name);
         for id in group.members {
             self.procs.remove(&id);

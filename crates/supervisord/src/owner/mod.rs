@@ -121,6 +121,8 @@ pub struct Supervisor {
     restart_with: Option<Box<Config>>,
     /// Config loaded by the last `reloadConfig`, used by `addProcessGroup`.
     pub pending_config: Option<Config>,
+    /// Event listener pools, serials and the TICK timer.
+    pub events: crate::events::EventBus,
     /// How configs are reloaded (HUP, `restart`, `reloadConfig`).
     pub reloader: Box<dyn Fn() -> Result<Config, String> + Send>,
 }
@@ -286,6 +288,7 @@ pub fn new(
         shutdown: None,
         restart_with: None,
         pending_config: None,
+        events: crate::events::EventBus::new(Handle { tx: job_tx.clone() }),
         reloader,
     };
     (
@@ -314,6 +317,7 @@ pub async fn run(
     mut signals: Signals,
 ) -> RunEnd {
     sup.add_all_groups();
+    sup.events_supervisor_running();
     loop {
         let sleep: Pin<Box<dyn Future<Output = ()> + Send>> = match sup.next_deadline() {
             Some(at) => Box::pin(tokio::time::sleep_until(sup.instant_of(at).into())),

@@ -228,6 +228,7 @@ impl Supervisor {
     }
 
     fn on_state_change(&mut self, id: ProcId, change: StateChange) {
+        self.events_state_changed(id, change);
         // Close the stdin pipe once the process has stopped for good; a new spawn makes a new one.
         if matches!(
             change.to,
@@ -337,6 +338,7 @@ impl Supervisor {
                 capture_maxbytes: usize::try_from(cfg.capture_maxbytes).unwrap_or(0),
                 events_enabled: cfg.events_enabled,
             };
+            let capture = self.events.capture_config(id, capture);
             let notices = notices.clone();
             let sink = Box::new(move |n: CaptureNotice| {
                 let _ = notices.send((id, channel, n));
@@ -462,8 +464,8 @@ impl Supervisor {
                     ),
                 );
             }
-            // Events (PROCESS_LOG, PROCESS_COMMUNICATION) have no subscribers yet.
-            CaptureNotice::LogEvent(_) | CaptureNotice::Communication(_) => {}
+            CaptureNotice::LogEvent(data) => self.events_output(id, channel, data),
+            CaptureNotice::Communication(data) => self.events_communication(id, channel, data),
         }
     }
 

@@ -22,6 +22,7 @@ impl Supervisor {
         if self.shutdown.is_some() {
             return;
         }
+        self.events_supervisor_stopping();
         let remaining = self.groups.iter().map(|g| g.config.name.clone()).collect();
         self.shutdown = Some(StopPlan {
             remaining,
