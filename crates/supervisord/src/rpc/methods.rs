@@ -336,10 +336,13 @@ pub async fn call(owner: &Handle, method: &str, mut a: Args) -> RpcResult {
             .await
         }
         "sendRemoteCommEvent" => {
-            let _type = a.value()?;
-            let _data = a.value()?;
-            // Never refused for the mood (Supervisor skips `_update` here). The
-            // REMOTE_COMMUNICATION event reaches listeners once event pools exist (issue 6).
+            let kind = py_str(&a.value()?);
+            let data = py_str(&a.value()?);
+            // Never refused for the mood (Supervisor skips `_update` here).
+            owner
+                .call(move |s| s.events_remote(&kind, &data))
+                .await
+                .map_err(gone)?;
             Ok(true.into())
         }
         _ => Err(FaultCode::UnknownMethod.fault()),
