@@ -48,7 +48,7 @@ impl Resp {
 /// A supervisord on a temporary config.
 struct Daemon {
     /// Holds the config, logs and pid file until the test ends.
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     port: u16,
     child: Child,
 }
@@ -95,11 +95,7 @@ impl Daemon {
             cmd.env(k, v);
         }
         let child = cmd.spawn().unwrap();
-        let daemon = Daemon {
-            _dir: dir,
-            port,
-            child,
-        };
+        let daemon = Daemon { dir, port, child };
         wait_until("the daemon to answer", || {
             daemon
                 .try_request("GET", "/ok.html", &[], "")
@@ -614,4 +610,55 @@ fn status_page_with_500_programs_renders_in_under_200_ms() {
     }
     // Measured from the client, so this bounds the server's time from above.
     assert!(best < Duration::from_millis(200), "{best:?}");
+}
+
+#[test]
+fn the_live_log_stream_survives_rotation() {
+    // About 1 KiB of output every ~0.3 s: the 1 KiB log file rotates every few lines.
+    let d = Daemon::start(
+        "[program:rotor]\n\
+         command = /bin/sh -c 'i=0; while :; do i=$((i+1)); echo \"n=$i ..................................\"; sleep 0.03; done'\n\
+         startsecs = 0\n\
+         stdout_logfile = %(here)s/rotor.log\n\
+         stdout_logfile_maxbytes = 1KB\n\
+         stdout_logfile_backups = 3\n",
+    );
+    d.wait_state("rotor", "RUNNING");
+    let mut stream = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    write!(
+        stream,
+        "GET /ui/follow?processname=rotor HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\n\r\n",
+        basic(USER, PASSWORD)
+    )
+    .unwrap();
+    // Collect the numbers seen until the stream has crossed several rotations.
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let numbers = |got: &[u8]| -> Vec<u64> {
+        let text = String::from_utf8_lossy(got);
+        let mut lines: Vec<&str> = text.split('\n').collect();
+        // The last line may still be incomplete; chunk-size lines do not start with `n=`.
+        lines.pop();
+        lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("n=")?.split(' ').next()?.parse().ok())
+            .collect()
+    };
+    let deadline = Instant::now() + TIMEOUT;
+    while numbers(&got).len() < 120 {
+        assert!(Instant::now() < deadline, "too few lines in the stream");
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "stream closed");
+        got.extend_from_slice(&buf[..n]);
+    }
+    let seen = numbers(&got);
+    // Consecutive numbers: nothing lost or repeated across the rotations in between.
+    for pair in seen.windows(2) {
+        assert_eq!(pair[1], pair[0] + 1, "{seen:?}");
+    }
+    assert!(
+        d.dir.path().join("rotor.log.2").exists(),
+        "the log rotated at least twice"
+    );
 }

@@ -178,6 +178,8 @@
       });
     });
 
+    var interval = POLL_MS;
+
     function poll() {
       if (document.hidden) {
         window.setTimeout(poll, POLL_MS);
@@ -192,12 +194,14 @@
         .then(function (html) {
           if (started === generation) swap(html);
           setLive('Live \u00b7 ' + new Date().toLocaleTimeString());
+          // A long list (hundreds of programs) is fetched less often: 2 s plus 1 s per 100 kB.
+          interval = Math.min(10000, POLL_MS + Math.round(html.length / 100));
         })
         .catch(function () {
           setLive('Connection lost, retrying\u2026', true);
         })
         .then(function () {
-          window.setTimeout(poll, POLL_MS);
+          window.setTimeout(poll, interval);
         });
     }
 
