@@ -338,3 +338,32 @@ fn startsecs_zero_program_crash_is_restarted_with_a_new_pid() {
     assert!(alive(second.pid));
     d.wait_log("WARN exited: crashy (terminated by SIGKILL; not expected)");
 }
+
+#[test]
+fn stopsignal_by_name_and_number() {
+    let d = TestDaemon::start(
+        "[program:by_name]\ncommand=sleep 1000\nstartsecs=0\nstopsignal=INT\n\n\
+         [program:by_number]\ncommand=sleep 1000\nstartsecs=0\nstopsignal=1\n\n\
+         [program:quitter]\ncommand=sleep 1000\nstartsecs=0\nstopsignal=QUIT\nexitcodes=0\n",
+    );
+    for name in ["by_name", "by_number", "quitter"] {
+        d.wait_state(name, "RUNNING");
+        d.stop(name).unwrap();
+    }
+    let log = d.log();
+    assert!(log.contains("with signal SIGINT"), "{log}");
+    assert!(
+        log.contains("WARN stopped: by_name (terminated by SIGINT)"),
+        "{log}"
+    );
+    assert!(
+        log.contains("WARN stopped: by_number (terminated by SIGHUP)"),
+        "{log}"
+    );
+    // SIGQUIT makes sleep dump core where core dumps are enabled; either wording is Python's.
+    assert!(
+        log.contains("WARN stopped: quitter (terminated by SIGQUIT)")
+            || log.contains("WARN stopped: quitter (terminated by SIGQUIT (core dumped))"),
+        "{log}"
+    );
+}

@@ -288,3 +288,18 @@ fn the_main_log_rotates_with_logfile_maxbytes() {
     let rotated = std::fs::read_to_string(d.path().join("supervisord.log.1")).unwrap();
     assert!(rotated.contains("DEBG 'chatty' stdout output:\n0123456789"));
 }
+
+#[test]
+fn strip_ansi_removes_escape_sequences_from_child_logs() {
+    let d = TestDaemon::builder(
+        "[program:colors]\ncommand=printf '\\033[1;31mred\\033[0m plain\\n'\nstartsecs=0\n\
+         autorestart=false\nstdout_logfile=%(here)s/colors.log\n",
+    )
+    .supervisord("strip_ansi=true")
+    .start();
+    d.wait_state("colors", "EXITED");
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("colors.log")).unwrap(),
+        "red plain\n"
+    );
+}

@@ -103,7 +103,16 @@ fn shutdown_waits_for_a_slow_process_and_names_it() {
 
 #[test]
 fn sighup_reloads_a_valid_config() {
-    let d = TestDaemon::start("[program:old]\ncommand=sleep 1000\nstartsecs=0\n");
+    // An inet server too: its port must be free again when the reload binds it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let d = TestDaemon::start(&format!(
+        "[inet_http_server]\nport=127.0.0.1:{port}\n\n\
+         [program:old]\ncommand=sleep 1000\nstartsecs=0\n"
+    ));
     let before = d.wait_state("old", "RUNNING");
     let text = std::fs::read_to_string(&d.conf).unwrap();
     std::fs::write(
@@ -128,6 +137,9 @@ fn sighup_reloads_a_valid_config() {
     let log = d.log();
     assert!(log.contains("stopped: old (terminated by SIGTERM)"));
     assert_eq!(log.matches("supervisord started with pid").count(), 2);
+    wait_until(TIMEOUT, "the inet server to answer again", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
 }
 
 #[test]

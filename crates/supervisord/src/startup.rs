@@ -447,6 +447,9 @@ fn serve(
             let end = owner::run(sup, inputs, &mut reaper, signals).await;
             for (task, socket) in servers {
                 task.abort();
+                // The listener is closed only once the aborted task is dropped; a reload binds
+                // the same addresses again right after this.
+                let _ = task.await;
                 if let Some(path) = socket {
                     let _ = std::fs::remove_file(path);
                 }
