@@ -549,7 +549,19 @@ fn reread_add_and_remove_match_python() {
         }
         s
     };
-    compare(&ours, &python, steps(false), |d, s| d.drive(s));
+    let mut before = steps(false);
+    // Without a reread, a removed group can be added back from the running config.
+    before.extend([
+        (
+            call("supervisor.stopProcessGroup", json!(["gone"])),
+            Expect::Unordered,
+        ),
+        same(call("supervisor.removeProcessGroup", json!(["gone"]))),
+        same(call("supervisor.getProcessInfo", json!(["gone"]))),
+        same(call("supervisor.addProcessGroup", json!(["gone"]))),
+        same(wait_state("gone", "RUNNING")),
+    ]);
+    compare(&ours, &python, before, |d, s| d.drive(s));
     ours.rewrite(RELOAD_AFTER);
     python.rewrite(RELOAD_AFTER);
     let mut after = steps(true);

@@ -124,7 +124,13 @@ pub async fn call(owner: &Handle, method: &str, mut a: Args) -> RpcResult {
                 if s.group(&name).is_some() {
                     return Err(fault(FaultCode::AlreadyAdded, &name));
                 }
-                let config = s.pending_group(&name).ok_or_else(|| bad_name(&name))?;
+                // The latest config read: the reread one, else the running one (so a group
+                // removed without a reread can be added back, as with Supervisor).
+                let config = match &s.pending_config {
+                    Some(_) => s.pending_group(&name),
+                    None => s.config.group(&name).cloned(),
+                }
+                .ok_or_else(|| bad_name(&name))?;
                 s.add_group(config);
                 Ok(Value::from(true))
             })

@@ -51,10 +51,7 @@ pub async fn handle_http(owner: &Handle, body: Bytes) -> Response {
             return error_response(StatusCode::BAD_REQUEST);
         }
     };
-    daemon_log::log(
-        Level::Trace,
-        &format!("XML-RPC method called: {}()", call.name),
-    );
+    crate::daemon_log!(Level::Trace, "XML-RPC method called: {}()", call.name);
     let result = if call.name == "supervisor.getAllProcessInfo" && call.params.is_empty() {
         // The status poll of every client: encoded on the owner without a value tree.
         methods::all_process_info_xml(owner).await
@@ -64,14 +61,21 @@ pub async fn handle_http(owner: &Handle, body: Bytes) -> Response {
             .map(|v| encode_response(&v))
     };
     let (bytes, shutting_down) = match result {
-        Ok(bytes) => (bytes, false),
-        Err(fault) => {
-            daemon_log::log(
+        Ok(bytes) => {
+            crate::daemon_log!(
                 Level::Trace,
-                &format!(
-                    "XML-RPC method {}() returned fault: [{}] {}",
-                    call.name, fault.code, fault.string
-                ),
+                "XML-RPC method {}() returned successfully",
+                call.name
+            );
+            (bytes, false)
+        }
+        Err(fault) => {
+            crate::daemon_log!(
+                Level::Trace,
+                "XML-RPC method {}() returned fault: [{}] {}",
+                call.name,
+                fault.code,
+                fault.string
             );
             let shutting_down = fault.code == FaultCode::ShutdownState.code();
             (encode_fault(&fault), shutting_down)
