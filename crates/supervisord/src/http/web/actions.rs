@@ -119,6 +119,13 @@ pub fn ctime() -> String {
         .to_string()
 }
 
+/// Whether a message of [`run`] reports a failure.
+pub fn is_error(message: &str) -> bool {
+    message.starts_with("ERROR")
+        || message.starts_with("unexpected rpc fault")
+        || message.starts_with("No such process")
+}
+
 /// Supervisor's text for a fault it did not expect.
 fn unexpected(f: &Fault) -> String {
     format!("unexpected rpc fault [{}] {}", f.code, f.string)
@@ -236,6 +243,14 @@ mod tests {
             start_error(&f),
             format!("unexpected rpc fault [6] {}", f.string)
         );
+    }
+
+    #[test]
+    fn failures_are_recognised() {
+        assert!(is_error("ERROR: Process p: spawn error"));
+        assert!(is_error("unexpected rpc fault [70] NOT_RUNNING: p"));
+        assert!(is_error("No such process named p"));
+        assert!(!is_error("Process p started"));
     }
 
     #[test]

@@ -60,8 +60,7 @@ use follow::Follower;
 use form::{quote, Params};
 use pages::{Chrome, ConfirmPage, ProblemPage, ProcsView, StatusPage, TailLinks, TailPage};
 
-pub use actions::BadAction;
-pub use csrf::Refusal;
+use csrf::Refusal;
 
 /// The environment variable that lets Supervisor's state-changing GET links act at once.
 pub const LEGACY_ACTIONS_ENV: &str = "SUPERVISOR_WEB_LEGACY_ACTIONS";
@@ -364,6 +363,7 @@ async fn status_page(owner: &Handle, message: Option<&str>, filter: &str) -> Res
     let page = StatusPage {
         chrome: Chrome::load(owner).await,
         message,
+        message_is_error: message.is_some_and(actions::is_error),
         filter,
         token: csrf::token(),
         procs,

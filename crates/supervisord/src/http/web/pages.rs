@@ -37,6 +37,8 @@ pub struct StatusPage<'a> {
     pub chrome: Chrome,
     /// The message box (`?message=…`).
     pub message: Option<&'a str>,
+    /// Whether the message reports a failure (shown in the error style).
+    pub message_is_error: bool,
     /// The filter box's text.
     pub filter: &'a str,
     /// The form token.

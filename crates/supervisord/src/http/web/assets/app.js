@@ -163,7 +163,7 @@
           pending.delete(target);
           if (resp.ok && fresh) {
             var msg = doc.getElementById('message');
-            showMessage(msg ? msg.textContent : '', msg && /^ERROR|unexpected|No such/.test(msg.textContent));
+            showMessage(msg ? msg.textContent : '', !!msg && msg.classList.contains('error-msg'));
             swap(fresh.innerHTML);
           } else {
             var detail = doc.querySelector('.card p');
