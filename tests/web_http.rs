@@ -307,6 +307,8 @@ fn pages_have_supervisors_headers_and_ok_html() {
     assert_eq!(ok.header("Content-Type"), Some("text/plain"));
     assert_eq!(d.get("/nonexistent.html").status, 404);
     assert_eq!(d.request("PUT", "/tail.html", &[], "").status, 405);
+    let head = d.request("HEAD", "/ui/static/app.css", &[], "");
+    assert_eq!((head.status, head.body.as_str()), (200, ""));
 }
 
 #[test]

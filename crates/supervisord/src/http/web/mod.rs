@@ -23,7 +23,7 @@
 //! Supervisor's page acts on plain GET links, which any web site can make a logged-in browser
 //! follow (quirk Q51). Here:
 //!
-//! - our buttons POST a form carrying a token ([`csrf`]) and are refused when the browser says
+//! - our buttons POST a form carrying a token (see `csrf.rs`) and are refused when the browser says
 //!   the request comes from another site; they answer `303 See Other` to the status page;
 //! - a state-changing GET (an old link or bookmark) shows a confirmation page, unless the daemon
 //!   runs with `SUPERVISOR_WEB_LEGACY_ACTIONS=1`: then GETs and token-less POSTs act at once
@@ -112,11 +112,11 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
         return error_response(StatusCode::NOT_FOUND);
     };
     let method = req.method().clone();
+    // HEAD is answered like GET (hyper sends no body for it).
+    let read = method == Method::GET || method == Method::HEAD;
     match route {
-        Route::Status if method == Method::GET || method == Method::POST => {
-            index(&state.owner, req).await
-        }
-        _ if method != Method::GET => error_response(StatusCode::METHOD_NOT_ALLOWED),
+        Route::Status if read || method == Method::POST => index(&state.owner, req).await,
+        _ if !read => error_response(StatusCode::METHOD_NOT_ALLOWED),
         Route::Status => index(&state.owner, req).await,
         Route::Ok => ok(),
         Route::Tail => tail_page(&state.owner, &params_of(&req)).await,
