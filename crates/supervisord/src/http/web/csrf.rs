@@ -61,28 +61,33 @@ fn fill_random(buf: &mut [u8]) {
     }
 }
 
-/// Whether the browser marked the request as coming from another site (`Sec-Fetch-Site`, or an
-/// `Origin` that is not this server's).
+/// Whether the browser marked the request as coming from another site.
+///
+/// `Sec-Fetch-Site` is the browser's own verdict and is trusted when present: it stays right
+/// behind a reverse proxy that rewrites `Host`. Browsers without it are judged by `Origin`,
+/// which must name this server (`Host`, or `X-Forwarded-Host` set by a proxy).
 pub fn is_cross_site(headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
         // `none` is a bookmark or typed URL; `same-origin` is our own page.
-        if !matches!(site.as_bytes(), b"same-origin" | b"none") {
-            return true;
-        }
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
     }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let host = headers.get(header::HOST).map(|h| h.as_bytes());
-        let origin = origin.as_bytes();
-        let host_of_origin = origin
-            .strip_prefix(b"http://")
-            .or_else(|| origin.strip_prefix(b"https://"));
-        return match (host_of_origin, host) {
-            (Some(o), Some(h)) => !o.eq_ignore_ascii_case(h),
-            // `Origin: null` (sandboxed frames, file: pages) or no Host to compare with.
-            _ => true,
-        };
-    }
-    false
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let origin = origin.as_bytes();
+    let Some(origin_host) = origin
+        .strip_prefix(b"http://")
+        .or_else(|| origin.strip_prefix(b"https://"))
+    else {
+        // `Origin: null` (sandboxed frames, file: pages) or a scheme we do not serve.
+        return true;
+    };
+    let names_us = |name| {
+        headers
+            .get(name)
+            .is_some_and(|h| h.as_bytes().eq_ignore_ascii_case(origin_host))
+    };
+    !(names_us(header::HOST.as_str()) || names_us("x-forwarded-host"))
 }
 
 /// Checks a state-changing request that should come from one of our forms.
@@ -144,6 +149,23 @@ mod tests {
         assert_eq!(check(&null, Some(token())), Err(Refusal::CrossSite));
         let same_site = headers(&[("sec-fetch-site", "same-site")]);
         assert_eq!(check(&same_site, Some(token())), Err(Refusal::CrossSite));
+    }
+
+    #[test]
+    fn reverse_proxies_that_rewrite_host_still_work() {
+        // The browser's verdict wins over an Origin that no longer matches the rewritten Host.
+        let fetch_meta = headers(&[
+            ("host", "127.0.0.1:9001"),
+            ("origin", "https://ops.example.com"),
+            ("sec-fetch-site", "same-origin"),
+        ]);
+        assert_eq!(check(&fetch_meta, Some(token())), Ok(()));
+        let forwarded = headers(&[
+            ("host", "127.0.0.1:9001"),
+            ("x-forwarded-host", "ops.example.com"),
+            ("origin", "https://ops.example.com"),
+        ]);
+        assert_eq!(check(&forwarded, Some(token())), Ok(()));
     }
 
     #[test]
