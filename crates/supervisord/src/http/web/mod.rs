@@ -5,8 +5,8 @@
 //!
 //! Paths are matched after the auth check of [`crate::http`], so a listener with a username
 //! protects every page, stream and asset. Supervisor's `/logtail/…` and `/mainlogtail` streams
-//! are served by `crate::http` itself; the pages link to them. Every link the pages emit is relative, so the page also
-//! works behind a reverse proxy that mounts it under a prefix.
+//! are served by `crate::http` itself; the pages link to them. Every link the pages emit is
+//! relative, so the page also works behind a reverse proxy that mounts it under a prefix.
 //!
 //! | Path | What |
 //! |---|---|
@@ -23,8 +23,8 @@
 //! Supervisor's page acts on plain GET links, which any web site can make a logged-in browser
 //! follow (quirk Q51). Here:
 //!
-//! - our buttons POST a form carrying a token (see `csrf.rs`) and are refused when the browser says
-//!   the request comes from another site; they answer `303 See Other` to the status page;
+//! - our buttons POST a form carrying a token (see `csrf.rs`) and are refused when the browser
+//!   says the request comes from another site; they answer `303 See Other` to the status page;
 //! - a state-changing GET (an old link or bookmark) shows a confirmation page, unless the daemon
 //!   runs with `SUPERVISOR_WEB_LEGACY_ACTIONS=1`: then GETs and token-less POSTs act at once
 //!   and answer Supervisor's `301` with its messages, except for requests a browser marks as
@@ -32,7 +32,7 @@
 //! - `action=refresh` changes nothing and always works; an unknown action is `400` (Supervisor: 500).
 //!
 //! Without JavaScript everything works by full page loads. With it (`assets/app.js`), the list
-//! refreshes itself every two seconds, actions run in place, groups collapse, the filter box
+//! refreshes itself every two seconds (less often when it is long), actions run in place, groups collapse, the filter box
 //! filters as you type, and the tail page follows the log as it grows.
 
 mod actions;
