@@ -4,7 +4,8 @@
 //! reloading), inside the same owner job that does the work, so a call costs one round trip
 //! to the owner. Operations on several processes (`startProcessGroup`, `stopAllProcesses`, …)
 //! report like Python's `make_allfunc`: results known at once come first, in process order,
-//! then the ones that had to be waited for, in the order they finished.
+//! then the ones that had to be waited for, in the order they finished (those finishing within
+//! one of Python's 50 ms polls in process order).
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -575,15 +576,24 @@ fn finish_one(
     }
 }
 
+/// How far apart two waited-for results may settle and still be reported in process order:
+/// Python polls a pending `make_allfunc` no more often than every 50 ms (`killall.delay`), and
+/// every callback found done in one poll is reported in process order. Processes stopped
+/// together die within microseconds of each other, but their exits reach the owner in an order
+/// that depends on scheduling; without this window `stop grp:*` would list them at random.
+const SETTLE_WINDOW: f64 = 0.05;
+
 /// A multi-process start or stop in progress (Python's `make_allfunc`).
 struct Batch {
     op: Op,
     wait: bool,
     /// Process lists still to be issued, one after the other has settled.
     stages: VecDeque<Vec<ProcId>>,
-    /// Issued and waited for, in issue order.
-    pending: Vec<(ProcId, Member)>,
-    /// Status structs, in the order the results became known.
+    /// Issued and waited for: position in the stage, process, member.
+    pending: Vec<(usize, ProcId, Member)>,
+    /// Waited-for results of the current stage: settle time, position in the stage, struct.
+    settled: Vec<(f64, usize, Value)>,
+    /// Status structs, in the order they are reported.
     results: Vec<Value>,
 }
 
@@ -592,11 +602,11 @@ impl Batch {
     fn poll(&mut self, s: &mut Supervisor) -> bool {
         loop {
             let op = self.op;
-            let results = &mut self.results;
+            let settled = &mut self.settled;
             self.pending
-                .retain(|(id, m)| match progress(s, op, *id, &m.namespec) {
+                .retain(|(pos, id, m)| match progress(s, op, *id, &m.namespec) {
                     Some(r) => {
-                        results.push(status(m, &r));
+                        settled.push((settle_time(s, op, *id), *pos, status(m, &r)));
                         false
                     }
                     None => true,
@@ -604,10 +614,12 @@ impl Batch {
             if !self.pending.is_empty() {
                 return false;
             }
+            self.results
+                .extend(in_report_order(std::mem::take(&mut self.settled)));
             let Some(stage) = self.stages.pop_front() else {
                 return true;
             };
-            for id in stage {
+            for (pos, id) in stage.into_iter().enumerate() {
                 let Some(proc) = s.procs.get(&id) else {
                     continue;
                 };
@@ -619,11 +631,43 @@ impl Batch {
                 let member = Member::of(proc);
                 match begin(s, self.op, id, &member.namespec, self.wait) {
                     Began::Done(r) => self.results.push(status(&member, &r)),
-                    Began::Pending => self.pending.push((id, member)),
+                    Began::Pending => self.pending.push((pos, id, member)),
                 }
             }
         }
     }
+}
+
+/// When a waited-for process settled: a stop at its exit (the reap time, not when the owner
+/// got round to noticing), anything else now.
+fn settle_time(s: &Supervisor, op: Op, id: ProcId) -> f64 {
+    let exited = s.procs.get(&id).map_or(0.0, |p| p.machine.laststop());
+    if op == Op::Stop && exited > 0.0 {
+        exited
+    } else {
+        crate::owner::wall_now()
+    }
+}
+
+/// Orders waited-for results (settle time, position in the stage, result) as Python reports
+/// them: by settle time, except that results settling within [`SETTLE_WINDOW`] of the first of
+/// a run are one poll's worth, reported in process order.
+fn in_report_order<T>(mut settled: Vec<(f64, usize, T)>) -> Vec<T> {
+    settled.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut poll = 0usize;
+    let mut window_end = f64::NEG_INFINITY;
+    let mut keyed: Vec<(usize, usize, T)> = settled
+        .into_iter()
+        .map(|(at, pos, r)| {
+            if at >= window_end {
+                poll += 1;
+                window_end = at + SETTLE_WINDOW;
+            }
+            (poll, pos, r)
+        })
+        .collect();
+    keyed.sort_by_key(|k| (k.0, k.1));
+    keyed.into_iter().map(|k| k.2).collect()
 }
 
 fn run_batch(
@@ -638,6 +682,7 @@ fn run_batch(
         wait,
         stages: stages.into(),
         pending: Vec::new(),
+        settled: Vec::new(),
         results: Vec::new(),
     };
     let mut reply = Some(reply);
@@ -793,5 +838,36 @@ fn py_str(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Nil => "None".into(),
         other => other.type_name().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_report_order;
+
+    #[test]
+    fn results_settling_together_are_in_process_order() {
+        // Exits reached the owner as gc, ga, gb, within a few milliseconds.
+        let settled = vec![(10.003, 2, "gc"), (10.004, 0, "ga"), (10.010, 1, "gb")];
+        assert_eq!(in_report_order(settled), ["ga", "gb", "gc"]);
+    }
+
+    #[test]
+    fn results_settling_apart_are_in_settle_order() {
+        // gb ignored SIGTERM and was killed a second later; ga and gc died at once.
+        let settled = vec![(11.0, 1, "gb"), (10.01, 2, "gc"), (10.0, 0, "ga")];
+        assert_eq!(in_report_order(settled), ["ga", "gc", "gb"]);
+    }
+
+    #[test]
+    fn windows_start_at_the_first_result_of_a_run() {
+        // 0.00 opens a window up to 0.05; 0.06 opens the next one, which takes 0.09.
+        let settled = vec![
+            (0.09, 0, "a"),
+            (0.06, 3, "d"),
+            (0.0, 2, "c"),
+            (0.04, 1, "b"),
+        ];
+        assert_eq!(in_report_order(settled), ["b", "c", "a", "d"]);
     }
 }
