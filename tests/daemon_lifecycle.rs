@@ -367,3 +367,24 @@ fn stopsignal_by_name_and_number() {
         "{log}"
     );
 }
+
+#[test]
+fn signal_process_sends_any_signal_including_real_time_ones() {
+    let d =
+        TestDaemon::start("[program:target]\ncommand=sleep 1000\nstartsecs=0\nautorestart=false\n");
+    let info = d.wait_state("target", "RUNNING");
+    // 40 is SIGRTMIN+6 on Linux: sleep does not handle it, so it dies of it.
+    d.call(
+        "supervisor.signalProcess",
+        &[Value::from("target"), Value::from("40")],
+    );
+    let after = d.wait_state("target", "EXITED");
+    assert_eq!(after.exitstatus, -1);
+    assert!(!alive(info.pid));
+    let log = d.log();
+    assert!(
+        log.contains("WARN exited: target (terminated by signal 40; not expected)")
+            || log.contains("WARN exited: target (terminated by SIGRTMIN+6; not expected)"),
+        "{log}"
+    );
+}

@@ -5,8 +5,6 @@ use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
 use supervisor_config::model::{ChannelLog, ProcessConfig};
 use supervisor_config::types::AutoRestart as ConfigAutoRestart;
 use supervisor_core::{
@@ -19,6 +17,18 @@ use crate::logs::{
 };
 use crate::reaper::Reaped;
 use crate::spawn::{self, CommandLine, SpawnRequest, StdinSource};
+
+/// kill(2) with any signal number, real-time ones included (nix's `Signal` has no SIGRTMIN+n).
+fn send_signal(target: i32, signal: i32) -> Result<(), i32> {
+    // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+    if unsafe { libc::kill(target, signal) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINVAL))
+    }
+}
 
 /// How many recent child pids are remembered to attribute orphans to their process group.
 const RECENT_SPAWNS: usize = 1024;
@@ -204,10 +214,7 @@ impl Supervisor {
                     purpose,
                 } => {
                     let target = if to_group { -(pid as i32) } else { pid as i32 };
-                    let result = Signal::try_from(signal)
-                        .map_err(|e| e as i32)
-                        .and_then(|sig| kill(Pid::from_raw(target), sig).map_err(|e| e as i32));
-                    if let Err(errno) = result {
+                    if let Err(errno) = send_signal(target, signal) {
                         let detail = format!(
                             "[Errno {errno}] {}",
                             nix::errno::Errno::from_raw(errno).desc()
