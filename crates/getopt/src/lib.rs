@@ -196,7 +196,10 @@ mod tests {
         OptSpec::short('?', false),
     ];
 
-    fn parse(args: &[&str]) -> Result<(Vec<(String, Option<String>)>, Vec<String>), String> {
+    /// Options found (flag, value) and the remaining arguments, or getopt's message.
+    type Parsed = Result<(Vec<(String, Option<String>)>, Vec<String>), String>;
+
+    fn parse(args: &[&str]) -> Parsed {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         getopt(&args, TABLE)
             .map(|(f, rest)| (f.into_iter().map(|f| (f.flag, f.value)).collect(), rest))
