@@ -202,3 +202,70 @@ fn same_scenario_same_observations_as_python_supervisord() {
     // Deliberate difference: nothing else. Python logs the same startup and shutdown lines.
     assert_eq!(ours.global, python.global);
 }
+
+/// The reload scenario: two programs, SIGHUP with an unchanged config, then SIGTERM. Returns the
+/// daemon log's messages with pids redacted and the repeated shutdown reports dropped.
+fn run_reload(python: bool) -> Vec<String> {
+    // The second program comes from an included file: its "Included extra file" info line
+    // is logged at startup and again at the reload, after the running-as-root warning.
+    let dir = daemon_support::tempdir();
+    std::fs::write(
+        dir.path().join("extra.conf"),
+        "[program:second]\ncommand=sleep 1000\nstartsecs=1\npriority=2\n",
+    )
+    .unwrap();
+    let root = dir.path().display().to_string();
+    let programs = "[program:first]\ncommand=sleep 1000\nstartsecs=1\npriority=1\n\n\
+                    [include]\nfiles=extra.conf\n";
+    let builder = TestDaemon::builder(programs).loglevel("info").in_dir(dir);
+    let mut d = if python {
+        builder.python().start()
+    } else {
+        builder.start()
+    };
+    let before: Vec<i32> = ["first", "second"]
+        .iter()
+        .map(|n| d.wait_state(n, "RUNNING").pid)
+        .collect();
+    d.signal(libc::SIGHUP);
+    for (name, old) in ["first", "second"].iter().zip(&before) {
+        daemon_support::wait_for(TIMEOUT, "the restarted process", || {
+            d.try_info(name)
+                .filter(|i| i.state == "RUNNING" && i.pid != *old)
+        });
+    }
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit().code(), Some(0));
+    let mut last_waiting = String::new();
+    d.log_messages()
+        .iter()
+        .map(|m| redact_pids(m).replace(&root, "DIR"))
+        .filter(|m| {
+            // One report per stop phase: Python repeats it while it spends a second per group.
+            if m.starts_with("WARN received ") {
+                last_waiting.clear();
+            }
+            if m.starts_with("INFO waiting for ") {
+                if *m == last_waiting {
+                    return false;
+                }
+                last_waiting = m.clone();
+            }
+            true
+        })
+        .collect()
+}
+
+#[test]
+fn reload_and_shutdown_log_the_same_messages_as_python_supervisord() {
+    let python = std::thread::spawn(|| run_reload(true));
+    let ours = run_reload(false);
+    let python = python.join().unwrap();
+    assert_eq!(ours, python);
+    let included = "INFO Included extra file \"DIR/extra.conf\" during parsing";
+    assert_eq!(
+        ours.iter().filter(|m| *m == included).count(),
+        2,
+        "{ours:#?}"
+    );
+}

@@ -68,8 +68,8 @@ fn run(argv0: &str, args: &[String]) -> Result<i32, Usage> {
     }
     let loaded = loaded.map_err(|d| Usage(all_errors(&d)))?;
     let config = apply_command_line(loaded.config.clone(), &cl, &ctx.cwd).map_err(Usage)?;
-    queue_parse_messages(&loaded);
-    serve(config, &cl, path, ctx)
+    let messages = ParseMessages::of(&loaded);
+    serve(config, messages, &cl, path, ctx)
 }
 
 /// The config file: `-c`, or the first of Supervisor's search paths that exists.
@@ -206,13 +206,65 @@ fn apply_command_line(mut config: Config, cl: &CommandLine, cwd: &Path) -> Resul
     Ok(config)
 }
 
-/// Parse-time messages go to the log once it exists: warnings, then infos (spec §1.8).
-fn queue_parse_messages(loaded: &Loaded) {
-    for w in &loaded.warnings {
-        daemon_log::log(Level::Warn, &w.to_string());
+/// The messages of one config load, logged once the log exists (spec §1.8).
+#[derive(Debug, Clone, Default)]
+struct ParseMessages {
+    warnings: Vec<String>,
+    infos: Vec<String>,
+}
+
+impl ParseMessages {
+    fn of(loaded: &Loaded) -> ParseMessages {
+        ParseMessages {
+            warnings: loaded.warnings.iter().map(ToString::to_string).collect(),
+            infos: loaded.infos.clone(),
+        }
     }
-    for i in &loaded.infos {
+}
+
+/// Logs what Supervisor queues before its logger exists, in its order: criticals (running as
+/// root), the config's warnings, its infos, then the infos of setuid and rlimits.
+fn log_startup_messages(
+    privileges: &PrivilegeNotice,
+    parse: &ParseMessages,
+    rlimit_infos: &[String],
+) {
+    if let PrivilegeNotice::RunningAsRoot = privileges {
+        daemon_log::log(Level::Critical, RUNNING_AS_ROOT);
+    }
+    for w in &parse.warnings {
+        daemon_log::log(Level::Warn, w);
+    }
+    for i in &parse.infos {
         daemon_log::log(Level::Info, i);
+    }
+    if let PrivilegeNotice::SetUid(uid) = privileges {
+        daemon_log::log(Level::Info, &format!("Set uid to user {uid} succeeded"));
+    }
+    for i in rlimit_infos {
+        daemon_log::log(Level::Info, i);
+    }
+}
+
+const RUNNING_AS_ROOT: &str = "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.";
+
+/// What Supervisor's `set_uid_or_exit` reports (on every start, reloads included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PrivilegeNotice {
+    /// No `user`, and running as root.
+    RunningAsRoot,
+    /// Now (or already) running as this uid.
+    SetUid(u32),
+    /// No `user`, not root: nothing to say.
+    Nothing,
+}
+
+/// The notice for the current config and uid, when privileges are already what they must be.
+fn privilege_notice(config: &Config) -> PrivilegeNotice {
+    match config.supervisord.uid_gid {
+        Some((uid, _)) => PrivilegeNotice::SetUid(uid),
+        None if nix::unistd::geteuid().is_root() => PrivilegeNotice::RunningAsRoot,
+        None => PrivilegeNotice::Nothing,
     }
 }
 
@@ -290,22 +342,15 @@ fn open_log(config: &Config) -> Result<DaemonLog, Usage> {
 }
 
 /// Drops privileges to `[supervisord] user` (Supervisor's `drop_privileges`).
-fn drop_privileges(config: &Config) -> Result<(), Usage> {
+fn drop_privileges(config: &Config) -> Result<PrivilegeNotice, Usage> {
     let sd = &config.supervisord;
     let euid = nix::unistd::geteuid();
     let Some((uid, gid)) = sd.uid_gid else {
-        if euid.is_root() {
-            daemon_log::log(
-                Level::Critical,
-                "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.",
-            );
-        }
-        return Ok(());
+        return Ok(privilege_notice(config));
     };
     if euid.as_raw() == uid {
         // Already that user: nothing to do, and Supervisor reports success all the same.
-        daemon_log::log(Level::Info, &format!("Set uid to user {uid} succeeded"));
-        return Ok(());
+        return Ok(PrivilegeNotice::SetUid(uid));
     }
     if !euid.is_root() {
         return Err(Usage("Can't drop privilege as nonroot user".into()));
@@ -325,13 +370,13 @@ fn drop_privileges(config: &Config) -> Result<(), Usage> {
         .map_err(|_| Usage("Could not set group id of effective user".into()))?;
     nix::unistd::setuid(nix::unistd::Uid::from_raw(uid))
         .map_err(|_| Usage("Could not set user id of effective user".into()))?;
-    daemon_log::log(Level::Info, &format!("Set uid to user {uid} succeeded"));
-    Ok(())
+    Ok(PrivilegeNotice::SetUid(uid))
 }
 
 /// The startup sequence, the runtime, and the reload loop.
 fn serve(
     mut config: Config,
+    parse_messages: ParseMessages,
     cl: &CommandLine,
     path: PathBuf,
     ctx: LoadContext,
@@ -339,18 +384,17 @@ fn serve(
     // Bind first: a second supervisord on the same config must fail before touching any log
     // or AUTO file of the first (fix Q15).
     let mut opened = bind_servers(&config)?;
-    drop_privileges(&config)?;
+    let privileges = drop_privileges(&config).inspect_err(|_| remove_sockets(&opened))?;
     let sd = &config.supervisord;
-    match process_env::raise_rlimits(
+    let rlimit_infos = process_env::raise_rlimits(
         u64::try_from(sd.minfds).unwrap_or(0),
         u64::try_from(sd.minprocs).unwrap_or(0),
-    ) {
-        Ok(infos) => infos.iter().for_each(|i| daemon_log::log(Level::Info, i)),
-        Err(msg) => {
-            remove_sockets(&opened);
-            return Err(Usage(msg));
-        }
-    }
+    )
+    .map_err(|msg| {
+        remove_sockets(&opened);
+        Usage(msg)
+    })?;
+    log_startup_messages(&privileges, &parse_messages, &rlimit_infos);
     let log = open_log(&config).inspect_err(|_| remove_sockets(&opened))?;
     daemon_log::install(log);
     if !config.supervisord.nodaemon {
@@ -387,15 +431,21 @@ fn serve(
             }
         };
         let mut first = true;
+        // The parse messages of the config loaded last by the reloader (HUP, `restart`).
+        let reloaded_messages =
+            std::sync::Arc::new(std::sync::Mutex::new(ParseMessages::default()));
         loop {
             if !first {
-                // A reload: new logger, sockets and groups, as Supervisor re-runs its startup.
+                // A reload: new logger, sockets and groups, as Supervisor re-runs its startup
+                // (and with it the messages it queues before its logger exists).
                 match open_log(&config) {
                     Ok(log) => {
                         daemon_log::install(log);
                     }
                     Err(Usage(msg)) => daemon_log::log(Level::Error, &msg),
                 }
+                let parse = std::mem::take(&mut *reloaded_messages.lock().expect("not poisoned"));
+                log_startup_messages(&privilege_notice(&config), &parse, &[]);
                 match bind_servers(&config) {
                     Ok(o) => opened = o,
                     Err(Usage(msg)) => {
@@ -416,10 +466,15 @@ fn serve(
             let reload_path = path.clone();
             let reload_ctx = ctx.clone();
             let reload_cl = reload_cl.clone();
+            let stash = std::sync::Arc::clone(&reloaded_messages);
             let reloader = Box::new(move || {
-                load(&reload_path, &reload_ctx, &RealHost)
-                    .map_err(|d| all_errors(&d))
-                    .and_then(|l| apply_command_line(l.config, &reload_cl, &reload_ctx.cwd))
+                let loaded =
+                    load(&reload_path, &reload_ctx, &RealHost).map_err(|d| all_errors(&d))?;
+                let config =
+                    apply_command_line(loaded.config.clone(), &reload_cl, &reload_ctx.cwd)?;
+                // Logged if this config is the one a restart runs with.
+                *stash.lock().expect("not poisoned") = ParseMessages::of(&loaded);
+                Ok(config)
             });
             let (sup, handle, inputs) = owner::new(config.clone(), daemon_ctx.clone(), reloader);
             let servers = start_http(std::mem::take(&mut opened), &handle);
