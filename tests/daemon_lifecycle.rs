@@ -388,3 +388,42 @@ fn signal_process_sends_any_signal_including_real_time_ones() {
         "{log}"
     );
 }
+
+#[test]
+fn a_program_that_detaches_into_its_own_session_is_explained_too() {
+    let dir = daemon_support::tempdir();
+    let pidfile = dir.path().join("detached.pid");
+    // Like a classic daemon: the survivor leaves the process group (setsid) and is re-parented
+    // to supervisord, the child subreaper.
+    let cmd = script(
+        dir.path(),
+        "detacher.sh",
+        &format!(
+            "setsid sleep 1000 &\necho $! > {}\nexit 0",
+            pidfile.display()
+        ),
+    );
+    let d = TestDaemon::builder(&format!(
+        "[program:detacher]\ncommand={}\nstartsecs=1\nstartretries=0\n",
+        cmd.display()
+    ))
+    .in_dir(dir)
+    .start();
+    let info = d.wait_state("detacher", "FATAL");
+    let bg: i32 = wait_for(TIMEOUT, "the pid file", || {
+        std::fs::read_to_string(d.path().join("detached.pid"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    });
+    d.track(bg);
+    // It leads its own session and process group.
+    assert_eq!(pgid_of(bg), Some(bg));
+    assert!(
+        info.spawnerr
+            .contains(&format!("left 1 process running (pid {bg})")),
+        "{}",
+        info.spawnerr
+    );
+}
