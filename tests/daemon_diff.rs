@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use daemon_support::{wait_until, TestDaemon, PY, TIMEOUT};
 
-/// The scenario's programs; `{dir}` is replaced by the daemon's directory.
+/// The scenario's programs; `PY` and `PORT` are filled in per run.
 const PROGRAMS: &str = r#"
 [program:ok_exit]
 command=sh -c 'echo hello; sleep 2.5; exit 0'
@@ -63,6 +63,11 @@ redirect_stderr=true
 command=sleep 1000
 startsecs=1
 priority=50
+
+[fcgi-program:zweb]
+command=sleep 1000
+socket=tcp://127.0.0.1:PORT
+startsecs=1
 "#;
 
 /// The states everything settles in.
@@ -77,6 +82,7 @@ const SETTLED: &[(&str, &str)] = &[
     ("nodir", "FATAL"),
     ("printer", "RUNNING"),
     ("sleeper", "RUNNING"),
+    ("zweb", "RUNNING"),
 ];
 
 /// What one implementation showed.
@@ -122,7 +128,14 @@ fn subject(msg: &str) -> Option<&'static str> {
 }
 
 fn run(python: bool) -> Observed {
-    let programs = PROGRAMS.replace("command=PY", &format!("command={PY}"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let programs = PROGRAMS
+        .replace("command=PY", &format!("command={PY}"))
+        .replace("PORT", &port.to_string());
     let builder = TestDaemon::builder(&programs).loglevel("info");
     let mut d = if python {
         builder.python().start()
@@ -160,7 +173,7 @@ fn run(python: bool) -> Observed {
     let mut global = Vec::new();
     let mut reported_waiting = false;
     for msg in d.log_messages() {
-        let msg = redact_pids(&msg);
+        let msg = redact_pids(&msg).replace(&format!(":{port}"), ":PORT");
         // Python repeats "waiting for ... to die" every 3 s while its shutdown spends a loop
         // iteration (about a second) on each group (Q3, fixed here): only the first report is
         // comparable.

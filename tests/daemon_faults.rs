@@ -259,13 +259,14 @@ fn fcgi_sockets_are_shared_as_fd_0_and_closed_with_the_last_process() {
     }
     names.sort();
     assert_eq!(names, ["web_0", "web_1"]);
+    // Created and closed once when the group is added (Supervisor's early check), then
+    // created for the first process and shared by the second.
+    let creating = format!("INFO Creating socket unix://{}", sock.display());
+    let closing = format!("INFO Closing socket unix://{}", sock.display());
     let log = d.log();
-    assert_eq!(
-        log.matches(&format!("INFO Creating socket unix://{}", sock.display()))
-            .count(),
-        1,
-        "{log}"
-    );
+    assert_eq!(log.matches(&creating).count(), 2, "{log}");
+    assert_eq!(log.matches(&closing).count(), 1, "{log}");
+    assert!(log.find(&closing) < log.find("RPC interface 'supervisor' initialized"));
     // stdin is the socket, so there is no stdin pipe to write to.
     assert!(d
         .try_call(
@@ -276,14 +277,14 @@ fn fcgi_sockets_are_shared_as_fd_0_and_closed_with_the_last_process() {
     // The socket stays open while one process holds it; it closes with the last one.
     d.stop("web:web_0").unwrap();
     assert!(sock.exists());
-    assert!(!d.log().contains("Closing socket"));
+    assert_eq!(d.log().matches(&closing).count(), 1);
     d.stop("web:web_1").unwrap();
-    d.wait_log(&format!("INFO Closing socket unix://{}", sock.display()));
+    d.wait_log_count(&closing, 2);
     assert!(!sock.exists());
     // A new start creates it again.
     d.call("supervisor.startProcess", &[Value::from("web:web_0")]);
     wait_until(TIMEOUT, "the socket file", || sock.exists());
-    assert_eq!(d.log().matches("INFO Creating socket").count(), 2);
+    assert_eq!(d.log().matches(&creating).count(), 3);
 }
 
 #[test]
@@ -320,10 +321,12 @@ fn an_fcgi_tcp_socket_and_a_socket_that_cannot_be_created() {
     assert_eq!(answer, "tcp ok");
     assert!(alive(info.pid));
     let bad = d.wait_state("nodir", "FATAL");
-    assert!(
-        bad.spawnerr
-            .starts_with("Could not create FastCGI socket unix:///nonexistent-e2e/x.sock: "),
-        "{}",
-        bad.spawnerr
-    );
+    let problem = "Could not create FastCGI socket unix:///nonexistent-e2e/x.sock: ";
+    assert!(bad.spawnerr.starts_with(problem), "{}", bad.spawnerr);
+    // Already reported when the group was added, before the HTTP servers started.
+    let log = d.log();
+    let early = log
+        .find(&format!("ERRO {problem}"))
+        .expect("logged at startup");
+    assert!(early < log.find("RPC interface 'supervisor' initialized").unwrap());
 }

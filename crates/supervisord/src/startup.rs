@@ -476,7 +476,10 @@ fn serve(
                 *stash.lock().expect("not poisoned") = ParseMessages::of(&loaded);
                 Ok(config)
             });
-            let (sup, handle, inputs) = owner::new(config.clone(), daemon_ctx.clone(), reloader);
+            let (mut sup, handle, inputs) =
+                owner::new(config.clone(), daemon_ctx.clone(), reloader);
+            // Supervisor creates the groups (AUTO logs, FastCGI sockets) before it serves HTTP.
+            sup.add_all_groups();
             let servers = start_http(std::mem::take(&mut opened), &handle);
             let pidfile = config.supervisord.pidfile.clone();
             match process_env::write_pidfile(&pidfile) {

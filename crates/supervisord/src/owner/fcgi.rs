@@ -3,7 +3,8 @@
 //! Each FastCGI group shares one listening socket, handed to every process of the group as its
 //! fd 0. Like Supervisor's reference-counted `SocketManager`, the socket is created on first use
 //! (the first spawn of a process of the group), shared while any process of the group holds it,
-//! and closed when the last one has exited. A unix socket file is replaced if it exists, gets
+//! and closed when the last one has exited. When the group is added, the socket is also created
+//! and closed once, so a bad address shows in the log at startup (Supervisor does the same). A unix socket file is replaced if it exists, gets
 //! `socket_owner` and `socket_mode`, and is removed when the socket is closed.
 
 use std::collections::HashSet;
@@ -87,8 +88,24 @@ fn create(config: &FcgiSocket) -> io::Result<OwnedFd> {
 }
 
 impl Supervisor {
-    /// Registers the socket of a FastCGI group (nothing is created yet).
+    /// Registers the socket of a FastCGI group. Like Supervisor, it is created once right away
+    /// to report a bad address early, and closed again until a process needs it.
     pub(super) fn add_fcgi_socket(&mut self, group: &str, config: FcgiSocket) {
+        let url = config.url.to_string();
+        match create(&config) {
+            Ok(fd) => {
+                self.log(Level::Info, &format!("Creating socket {url}"));
+                drop(fd);
+                if let SocketUrl::Unix(path) = &config.url {
+                    let _ = std::fs::remove_file(path);
+                }
+                self.log(Level::Info, &format!("Closing socket {url}"));
+            }
+            Err(e) => self.log(
+                Level::Error,
+                &format!("Could not create FastCGI socket {url}: {e}"),
+            ),
+        }
         self.fcgi_sockets
             .insert(group.to_string(), SharedSocket::new(config));
     }

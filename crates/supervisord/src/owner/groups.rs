@@ -18,17 +18,39 @@ pub struct Group {
 }
 
 impl Supervisor {
-    /// Creates every configured group (in start order) and lets autostart happen.
-    pub(super) fn add_all_groups(&mut self) {
+    /// Creates every configured group in start order, as Supervisor does before it opens its
+    /// HTTP servers: AUTO log files, FastCGI socket checks, `PROCESS_GROUP_ADDED` events.
+    /// Nothing is started yet: [`run`](super::run) lets autostart happen.
+    pub fn add_all_groups(&mut self) {
         let mut configs = self.config.groups.clone();
         configs.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
         for group in configs {
-            self.add_group(group);
+            self.create_group(group);
         }
     }
 
-    /// Instantiates a group: processes start STOPPED, and autostart ones are started.
+    /// Lets every process of every group autostart (the first pass of Supervisor's loop).
+    pub(super) fn autostart_all(&mut self) {
+        let ids: Vec<ProcId> = self
+            .groups
+            .iter()
+            .flat_map(|g| g.members.iter().copied())
+            .collect();
+        for id in ids {
+            self.tick(id);
+        }
+    }
+
+    /// Instantiates a group at run time (`addProcessGroup`): processes start STOPPED, and
+    /// autostart ones are started.
     pub fn add_group(&mut self, config: GroupConfig) {
+        for id in self.create_group(config) {
+            self.tick(id);
+        }
+    }
+
+    /// Instantiates a group without starting anything; returns its processes.
+    fn create_group(&mut self, config: GroupConfig) -> Vec<ProcId> {
         if let GroupKind::FastCgi(socket) = &config.kind {
             self.add_fcgi_socket(&config.name, socket.clone());
         }
@@ -57,9 +79,7 @@ impl Supervisor {
             },
         );
         self.events_group_added(pos);
-        for id in members {
-            self.tick(id);
-        }
+        members
     }
 
     fn resolve_log(&self, p: &ProcessConfig, log: &ChildLog, channel: &str) -> Option<PathBuf> {

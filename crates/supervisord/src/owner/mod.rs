@@ -307,7 +307,8 @@ pub struct Inputs {
     notices: mpsc::UnboundedReceiver<(ProcId, Channel, CaptureNotice)>,
 }
 
-/// Runs the owner until shutdown or reload. Must run inside the runtime (it spawns captures).
+/// Runs the owner until shutdown or reload. Must run inside the runtime (it spawns captures),
+/// after [`Supervisor::add_all_groups`].
 ///
 /// The reaper is borrowed: it outlives reloads, as the process's only `waitpid` caller.
 pub async fn run(
@@ -316,8 +317,10 @@ pub async fn run(
     reaper: &mut Reaper,
     mut signals: Signals,
 ) -> RunEnd {
-    sup.add_all_groups();
+    // The groups exist already (startup creates them before serving HTTP, as Supervisor does);
+    // announce RUNNING, then the loop's first pass starts the autostart programs.
     sup.events_supervisor_running();
+    sup.autostart_all();
     loop {
         let sleep: Pin<Box<dyn Future<Output = ()> + Send>> = match sup.next_deadline() {
             Some(at) => Box::pin(tokio::time::sleep_until(sup.instant_of(at).into())),
