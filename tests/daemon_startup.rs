@@ -196,3 +196,22 @@ fn minfds_above_the_hard_limit_is_refused_with_supervisors_message() {
         }
     }
 }
+
+#[test]
+fn a_stale_socket_file_is_replaced() {
+    let dir = daemon_support::tempdir();
+    let sock = dir.path().join("s.sock");
+    // What a daemon killed with SIGKILL leaves behind: a socket file nobody listens on.
+    drop(std::os::unix::net::UnixListener::bind(&sock).unwrap());
+    assert!(sock.exists());
+    let d = TestDaemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
+        .in_dir(dir)
+        .start();
+    d.wait_state("web", "RUNNING");
+    assert!(
+        d.stderr()
+            .contains(&format!("Unlinking stale socket {}", sock.display())),
+        "{}",
+        d.stderr()
+    );
+}
