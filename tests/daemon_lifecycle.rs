@@ -427,3 +427,41 @@ fn a_program_that_detaches_into_its_own_session_is_explained_too() {
         info.spawnerr
     );
 }
+
+#[test]
+fn stop_while_starting_and_start_again_from_exited() {
+    let d = TestDaemon::start(
+        "[program:slowstart]\ncommand=sleep 1000\nstartsecs=30\n\n\
+         [program:oneshot]\ncommand=sh -c 'sleep 0.2'\nstartsecs=0\nautorestart=false\n",
+    );
+    let starting = d.wait_state("slowstart", "STARTING");
+    d.stop("slowstart").unwrap();
+    let stopped = d.info("slowstart");
+    assert_eq!(stopped.state, "STOPPED");
+    assert!(!alive(starting.pid));
+    // EXITED is left by an explicit start.
+    let exited = d.wait_state("oneshot", "EXITED");
+    assert_eq!(exited.exitstatus, 0);
+    d.start_nowait("oneshot").unwrap();
+    d.wait_log_count("spawned: 'oneshot'", 2);
+    d.wait_log_count("INFO exited: oneshot (exit status 0; expected)", 2);
+}
+
+#[test]
+fn shutdown_turns_a_backing_off_process_fatal_without_waiting() {
+    let mut d = TestDaemon::start(
+        "[program:flapping]\ncommand=sh -c 'exit 1'\nstartsecs=5\nstartretries=100\n\n\
+         [program:steady]\ncommand=sleep 1000\nstartsecs=0\n",
+    );
+    d.wait_state("flapping", "BACKOFF");
+    d.wait_state("steady", "RUNNING");
+    d.signal(libc::SIGTERM);
+    let t = Instant::now();
+    assert_eq!(d.wait_exit().code(), Some(0));
+    // The next retry would have been a second or more away: nobody waited for it.
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    let log = d.log();
+    // Supervisor's stop_all gives up on it silently (Q7): no "gave up" line.
+    assert!(!log.contains("gave up: flapping"), "{log}");
+    assert!(log.contains("stopped: steady"), "{log}");
+}
