@@ -180,7 +180,6 @@ fn main() {
     if std::env::var_os(AS_CTL).is_some() {
         std::process::exit(supervisorctl::main_entry());
     }
-    let d = Daemon::start();
     type Test = (&'static str, fn(&Daemon));
     let tests: [Test; 3] = [
         (
@@ -193,7 +192,33 @@ fn main() {
         ),
         ("ctrl_c_at_the_prompt_exits", ctrl_c_at_the_prompt_exits),
     ];
-    for (name, test) in tests {
+    // Speak enough of libtest's command line for cargo test and cargo nextest: `--list` names
+    // the tests, a positional filter (with `--exact` from nextest) selects them.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        // Only ignored tests were asked for: there are none.
+        if !args.iter().any(|a| a == "--ignored") {
+            for (name, _) in &tests {
+                println!("{name}: test");
+            }
+        }
+        return;
+    }
+    let exact = args.iter().any(|a| a == "--exact");
+    let filter = args.iter().find(|a| !a.starts_with('-'));
+    let selected: Vec<&Test> = tests
+        .iter()
+        .filter(|(name, _)| match filter {
+            None => true,
+            Some(f) if exact => name == f,
+            Some(f) => name.contains(f.as_str()),
+        })
+        .collect();
+    if selected.is_empty() {
+        return;
+    }
+    let d = Daemon::start();
+    for (name, test) in selected {
         test(&d);
         println!("test {name} ... ok");
     }
