@@ -15,6 +15,10 @@
 //! Ordering guarantees: exits are handled before deadlines and jobs that are ready at the same
 //! time (the loop is `biased`), so "exited too quickly" is judged from the real exit time; a job
 //! sees the effects of every job sent before it by the same handle.
+//!
+//! Startup follows Supervisor: [`Supervisor::add_all_groups`] creates the groups (AUTO log files,
+//! FastCGI socket checks) before the HTTP servers start; [`run`] then lets autostart happen.
+//! Shutdown and reload stop the groups one at a time (`shutdown.rs`).
 
 mod fcgi;
 mod groups;
@@ -223,9 +227,10 @@ impl Supervisor {
     }
 
     fn reopen_logs(&mut self) {
-        daemon_log::with_installed(|log| {
-            let _ = log.reopen();
-        });
+        if let Some(Err(e)) = daemon_log::with_installed(|log| log.reopen()) {
+            // Written if the file can be opened again by the time of this line; else dropped.
+            self.log(Level::Error, &format!("cannot reopen the log: {e}"));
+        }
         self.log(Level::Info, "supervisord logreopen");
         for proc in self.procs.values() {
             for capture in proc.captures.iter().flatten() {
