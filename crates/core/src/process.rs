@@ -47,6 +47,10 @@
 //! - With `stopwaitsecs=0`, SIGKILL follows the stop signal 1 ns later and then repeats every
 //!   second (Python: in the same loop iteration, then on every iteration).
 //! - [`Event::Exited::survivors`] lets the daemon explain the "daemonizing program" trap.
+//! - Python restarts an EXITED process on its next loop iteration, about once a second when
+//!   idle; here the restart is immediate, except for a program that keeps dying within a second
+//!   of every start (possible with `startsecs=0`): after 100 such exits in a row its automatic
+//!   restarts are paced to one a second (one WARN says so), instead of a tight fork loop.
 
 use std::time::Duration;
 
@@ -65,6 +69,16 @@ pub const EXITED_TOO_QUICKLY: &str = "Exited too quickly (process log may have d
 /// The shortest interval between repeated SIGKILLs: with `stopwaitsecs=0` Python re-sends
 /// SIGKILL on every loop iteration (about once a second); a zero interval would spin.
 const MIN_KILL_REPEAT: Duration = Duration::from_secs(1);
+
+/// A run shorter than this counts as a rapid exit; restarts of a process that keeps exiting
+/// rapidly are paced to one per this interval (about Python's loop period).
+const RESTART_PACE: Duration = Duration::from_secs(1);
+
+/// How many rapid exits in a row are restarted at once before restarts are paced. A crash is
+/// normally followed by an immediate restart; only a program that dies on every start (with
+/// `startsecs=0`, where that is not a start failure) would otherwise be restarted in a tight
+/// loop, hundreds of times a second.
+const RAPID_EXIT_BURST: u32 = 100;
 
 /// How often `waiting for NAME to stop` may be logged.
 const STOP_REPORT_INTERVAL: Duration = Duration::from_secs(2);
@@ -268,6 +282,9 @@ pub struct Process {
     last_exit_expected: bool,
     spawnerr: Option<String>,
     last_stop_report: Option<Mono>,
+    /// Consecutive exits after runs shorter than [`RESTART_PACE`] (reset by a longer run or an
+    /// explicit start).
+    rapid_exits: u32,
 }
 
 /// The working set of one `handle` call.
@@ -393,6 +410,9 @@ impl Process {
                 self.delay
             }
             ProcessState::Stopping if self.killing => self.delay,
+            ProcessState::Exited if mood.allows_spawn() && self.should_restart(policy) => {
+                self.delay
+            }
             _ => None,
         }
     }
@@ -494,6 +514,7 @@ impl Process {
                 Ok(())
             }
             ProcessState::Stopped | ProcessState::Exited | ProcessState::Fatal => {
+                self.rapid_exits = 0;
                 self.spawn(step);
                 Ok(())
             }
@@ -628,7 +649,18 @@ impl Process {
             // An exit on its own after startsecs: RUNNING -> EXITED. If the RUNNING deadline
             // had not been handled yet, both transitions happen here (no `success:` line, as
             // in Python's finish()).
-            self.delay = None;
+            let ran = self
+                .started_at
+                .map_or(Duration::MAX, |t| step.now.mono.saturating_since(t));
+            self.rapid_exits = if ran < RESTART_PACE {
+                self.rapid_exits.saturating_add(1)
+            } else {
+                0
+            };
+            // Past the burst, an automatic restart waits until a second after the last start.
+            self.delay = (self.rapid_exits > RAPID_EXIT_BURST)
+                .then(|| self.started_at.map(|t| t + RESTART_PACE))
+                .flatten();
             self.backoff = 0;
             self.exitstatus = Some(es);
             self.last_exit_expected = expected;
@@ -645,6 +677,13 @@ impl Process {
                     LogLevel::Warn,
                     format!("exited: {name} ({how}; not expected)"),
                 );
+            }
+            if self.rapid_exits == RAPID_EXIT_BURST + 1 && self.should_restart(policy) {
+                let msg = format!(
+                    "{name} exited {RAPID_EXIT_BURST} times in a row less than a second after \
+                     starting; restarting it at most once a second"
+                );
+                step.log(LogLevel::Warn, msg);
             }
         } else {
             // UNKNOWN (signalling failed earlier): there is no automatic way out of it, but
@@ -716,7 +755,11 @@ impl Process {
                 {
                     self.spawn(step);
                 }
-                ProcessState::Exited if step.mood.allows_spawn() && self.should_restart(policy) => {
+                ProcessState::Exited
+                    if step.mood.allows_spawn()
+                        && self.should_restart(policy)
+                        && self.delay.is_none_or(|d| now >= d) =>
+                {
                     self.spawn(step);
                 }
                 ProcessState::Backoff if self.backoff > policy.startretries => {

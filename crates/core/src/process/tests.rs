@@ -604,6 +604,73 @@ fn exit_from_running_resets_the_backoff_counter() {
     assert_eq!(h.p.backoff(), 0);
 }
 
+// ---- restart pacing for programs that die on every start -------------------------------------
+
+#[test]
+fn a_program_that_dies_on_every_start_is_restarted_at_once_then_paced() {
+    let mut h = H::with(|p| {
+        p.startsecs = 0;
+        p.autorestart = AutoRestart::Always;
+    });
+    let mut pid = 100;
+    // Each run lasts 2 ms: RUNNING at once (startsecs=0), then an exit that is restarted.
+    let _ = h.spawn_ok(pid);
+    let mut t = 0;
+    for n in 1..=101u32 {
+        t += 2;
+        let out = h.at(t).exit(WaitStatus::Exited(0));
+        if n <= 100 {
+            assert_eq!(spawns(&out), 1, "exit {n} is restarted at once");
+            assert_eq!(out.deadline, None);
+            pid += 1;
+            let _ = h.ev(Event::Spawned { pid });
+        } else {
+            // The 101st rapid exit: paced to one second after the last start, and said once.
+            assert_eq!(spawns(&out), 0);
+            assert_eq!(h.p.state(), Exited);
+            assert_eq!(out.deadline, Some(Mono::from_millis(t - 2 + 1000)));
+            assert_eq!(
+                logs(&out)[1],
+                l(
+                    Warn,
+                    "web exited 100 times in a row less than a second after starting; \
+                     restarting it at most once a second"
+                )
+            );
+        }
+    }
+    // Not before the deadline; at it, the restart happens.
+    assert_eq!(spawns(&h.at(t + 500).tick()), 0);
+    let restart_at = t - 2 + 1000;
+    assert_eq!(spawns(&h.at(restart_at).tick()), 1);
+    let _ = h.ev(Event::Spawned { pid: pid + 1 });
+    // A run of a second or more ends the streak: the next exit is restarted at once.
+    let out = h.at(restart_at + 1500).exit(WaitStatus::Exited(0));
+    assert_eq!(spawns(&out), 1);
+}
+
+#[test]
+fn an_explicit_start_is_never_paced() {
+    let mut h = H::with(|p| {
+        p.startsecs = 0;
+        p.autorestart = AutoRestart::Always;
+    });
+    let mut pid = 100;
+    let _ = h.spawn_ok(pid);
+    let mut t = 0;
+    for _ in 0..101 {
+        t += 2;
+        let out = h.at(t).exit(WaitStatus::Exited(0));
+        if spawns(&out) == 1 {
+            pid += 1;
+            let _ = h.ev(Event::Spawned { pid });
+        }
+    }
+    assert_eq!(h.p.state(), Exited);
+    let out = h.at(t + 1).ev(Event::Start);
+    assert_eq!(spawns(&out), 1);
+}
+
 // ---- EXITED -> STARTING (autorestart) --------------------------------------------------------
 
 #[test]
