@@ -465,3 +465,22 @@ fn shutdown_turns_a_backing_off_process_fatal_without_waiting() {
     assert!(!log.contains("gave up: flapping"), "{log}");
     assert!(log.contains("stopped: steady"), "{log}");
 }
+
+#[test]
+fn a_program_dying_on_every_start_is_not_restarted_in_a_tight_loop() {
+    let d = TestDaemon::builder("[program:spin]\ncommand=true\nstartsecs=0\nautorestart=true\n")
+        .loglevel("info")
+        .start();
+    // Immediate restarts first (a crash is restarted at once), then one per second.
+    let log = d.wait_log(
+        "WARN spin exited 100 times in a row less than a second after starting; restarting it \
+         at most once a second",
+    );
+    let before = log.matches("spawned: 'spin'").count();
+    assert!(before >= 101, "{before}");
+    let log = d.wait_log_count("spawned: 'spin'", before + 2);
+    let spawns = times_of(&log, "spawned: 'spin'");
+    let paced = spawns[before] - spawns[before - 1];
+    let next = spawns[before + 1] - spawns[before];
+    assert!(paced >= 0.9 && next >= 0.9, "{paced} {next}");
+}
