@@ -123,6 +123,9 @@ impl Supervisor {
         self.events_group_removed(&group);
         self.remove_fcgi_socket(name);
         for id in group.members {
+            if let Some(at) = self.procs.get(&id).and_then(|p| p.deadline) {
+                self.deadlines.remove(&(at, id));
+            }
             self.procs.remove(&id);
         }
         true

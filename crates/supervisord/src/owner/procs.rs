@@ -198,7 +198,11 @@ impl Supervisor {
 
     fn perform(&mut self, id: ProcId, outcome: Outcome) {
         if let Some(proc) = self.procs.get_mut(&id) {
-            proc.deadline = outcome.deadline;
+            // The new deadline replaces the old one; dropping the old entry keeps the set as
+            // small as the number of processes waiting for something.
+            if let Some(old) = std::mem::replace(&mut proc.deadline, outcome.deadline) {
+                self.deadlines.remove(&(old, id));
+            }
             if let Some(at) = outcome.deadline {
                 self.deadlines.insert((at, id));
             }
