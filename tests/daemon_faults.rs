@@ -94,12 +94,24 @@ fn a_bad_directory_is_reported_by_the_child() {
 fn user_switches_the_childs_identity_when_root() {
     let d = TestDaemon::start("[program:asnobody]\ncommand=sleep 1000\nstartsecs=0\nuser=nobody\n");
     let info = d.wait_state("asnobody", "RUNNING");
+    // RUNNING comes right after the fork (startsecs=0); the identity changes just before exec.
+    wait_until(TIMEOUT, "the exec of sleep", || {
+        std::fs::read_to_string(format!("/proc/{}/comm", info.pid)).is_ok_and(|c| c == "sleep\n")
+    });
     let status = std::fs::read_to_string(format!("/proc/{}/status", info.pid)).unwrap();
     let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
     assert_eq!(
         uid_line.split_whitespace().nth(1).unwrap(),
         "65534",
         "{uid_line}"
+    );
+    // The primary group, and the supplementary groups are the user's (not root's).
+    let gid_line = status.lines().find(|l| l.starts_with("Gid:")).unwrap();
+    assert_eq!(gid_line.split_whitespace().nth(1).unwrap(), "65534");
+    let groups_line = status.lines().find(|l| l.starts_with("Groups:")).unwrap();
+    assert!(
+        !groups_line.split_whitespace().skip(1).any(|g| g == "0"),
+        "{groups_line}"
     );
 }
 

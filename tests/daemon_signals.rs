@@ -311,3 +311,44 @@ fn as_pid_1_it_reaps_orphans_and_shuts_down() {
         .log()
         .contains("stopped: orphaner (terminated by SIGTERM)"));
 }
+
+#[test]
+fn sighup_during_shutdown_is_ignored_and_said_so() {
+    let mut d = TestDaemon::start(&format!(
+        "[program:slow]\ncommand={} -c \"import signal,time,sys; \
+         signal.signal(signal.SIGTERM, lambda *a: (time.sleep(0.5), sys.exit(0))); \
+         print('ready', flush=True); time.sleep(1000)\"\nstartsecs=0\nstopwaitsecs=10\n",
+        daemon_support::PY
+    ));
+    let info = d.wait_state("slow", "RUNNING");
+    wait_until(TIMEOUT, "the program to be ready", || {
+        std::fs::read_to_string(&info.stdout_logfile).is_ok_and(|s| s.contains("ready"))
+    });
+    d.signal(libc::SIGTERM);
+    d.wait_log("waiting for slow to die");
+    d.signal(libc::SIGHUP);
+    assert_eq!(d.wait_exit().code(), Some(0));
+    let log = d.log();
+    assert!(
+        log.contains("WARN ignored SIGHUP indicating restart request (shutdown in progress)"),
+        "{log}"
+    );
+    assert_eq!(log.matches("supervisord started with pid").count(), 1);
+}
+
+#[test]
+fn rpc_restart_with_an_invalid_config_is_a_fault_and_changes_nothing() {
+    let d = TestDaemon::start("[program:keep]\ncommand=sleep 1000\nstartsecs=0\n");
+    let before = d.wait_state("keep", "RUNNING");
+    let text = std::fs::read_to_string(&d.conf).unwrap();
+    std::fs::write(&d.conf, format!("{text}\n[program:broken]\n")).unwrap();
+    match d.try_call("supervisor.restart", &[]) {
+        Err(daemon_support::CallError::Fault(92, s)) => {
+            assert!(s.starts_with("CANT_REREAD: "), "{s}");
+            assert!(s.contains("broken"), "{s}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(d.info("keep").pid, before.pid);
+    d.wait_log("ERRO not reloading");
+}
