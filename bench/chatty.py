@@ -309,9 +309,10 @@ class ChattyDaemon:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def daemon_rep(impl, tools: Tools, children: int, lines: int, rotate: bool, keep: bool = False) -> dict:
+def daemon_rep(impl, tools: Tools, children: int, lines: int, rotate: bool, keep: bool = False,
+               tmp_parent=None) -> dict:
     """One fresh daemon: release the gate, time until every log is complete and all EXITED."""
-    d = ChattyDaemon(impl, tools, children, lines, rotate)
+    d = ChattyDaemon(impl, tools, children, lines, rotate, tmp_parent)
     try:
         d.start()
         pids = d.wait_all_running()
@@ -343,9 +344,9 @@ def daemon_rep(impl, tools: Tools, children: int, lines: int, rotate: bool, keep
         d.stop(keep)
 
 
-def limit_rep(tools: Tools, children: int, lines: int) -> dict:
+def limit_rep(tools: Tools, children: int, lines: int, tmp_parent=None) -> dict:
     """The same gated generators, each piped into its own `cat > file`."""
-    tmp = tempfile.mkdtemp(prefix="sbc-limit-")
+    tmp = tempfile.mkdtemp(prefix="sbc-limit-", dir=tmp_parent)
     gate = Gate(tmp)
     gens, cats, outs = [], [], []
     try:
@@ -388,7 +389,7 @@ def limit_rep(tools: Tools, children: int, lines: int) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(impls, reps: int, children: int, lines: int, log, keep: bool = False) -> dict:
+def run(impls, reps: int, children: int, lines: int, log, keep: bool = False, tmp_parent=None) -> dict:
     """reps rounds; each round runs the limit and, per mode, every implementation once, in an order
     that alternates between rounds. Returns {"limit": [...], label: {"norotate": [...], ...}}."""
     tools = Tools()
@@ -401,7 +402,7 @@ def run(impls, reps: int, children: int, lines: int, log, keep: bool = False) ->
     for r in range(reps):
         order = list(impls) if r % 2 == 0 else list(reversed(impls))
         log(f"chatty: round {r + 1}/{reps}: cat limit")
-        out["limit"].append(limit_rep(tools, children, lines))
+        out["limit"].append(limit_rep(tools, children, lines, tmp_parent))
         for rotate in (False, True):
             for impl in order:
                 if impl.label in out["errors"]:
@@ -409,7 +410,8 @@ def run(impls, reps: int, children: int, lines: int, log, keep: bool = False) ->
                 mode = "rotate" if rotate else "norotate"
                 log(f"chatty: round {r + 1}/{reps}: {impl.label} {mode}")
                 try:
-                    out[impl.label][mode].append(daemon_rep(impl, tools, children, lines, rotate, keep))
+                    out[impl.label][mode].append(
+                        daemon_rep(impl, tools, children, lines, rotate, keep, tmp_parent))
                 except BenchError as e:
                     out["errors"][impl.label] = str(e)
                     log(f"chatty: {impl.label} FAILED: {e}")

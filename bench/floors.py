@@ -60,8 +60,8 @@ def spawn_processes(n: int, sleep: str) -> float:
             os.close(fd)
 
 
-def run(reps: int, n: int, log) -> dict:
-    """reps measurements of each floor for n programs."""
+def run(reps: int, n: int, log, tmp_parent=None) -> dict:
+    """reps measurements of each floor for n programs (files created under tmp_parent)."""
     sleep = os.path.realpath(shutil.which("sleep") or "/bin/sleep")
     # Three pipe ends stay open per child while the n children run.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -70,6 +70,6 @@ def run(reps: int, n: int, log) -> dict:
     out = {"n": n, "create_files_s": [], "spawn_s": []}
     for r in range(reps):
         log(f"floors: round {r + 1}/{reps}")
-        out["create_files_s"].append(create_files(2 * n))
+        out["create_files_s"].append(create_files(2 * n, tmp_parent))
         out["spawn_s"].append(spawn_processes(n, sleep))
     return out

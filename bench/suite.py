@@ -25,6 +25,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -286,6 +287,19 @@ def machine():
             "python": platform.python_version()}
 
 
+def fs_of(path):
+    """`DIR (FSTYPE)` for the mount that holds path, from /proc/self/mounts."""
+    path = os.path.realpath(path)
+    best, fstype = "", "?"
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            parts = line.split()
+            mnt = parts[1]
+            if (path == mnt or path.startswith(mnt.rstrip("/") + "/")) and len(mnt) >= len(best):
+                best, fstype = mnt, parts[2]
+    return f"{path} ({fstype})"
+
+
 def git_describe():
     try:
         head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -304,7 +318,8 @@ def render(rows, meta):
         f"Run of {meta['date']} ({meta['mode']} mode, {meta['elapsed_min']:.0f} min), commit {meta['commit']}, "
         f"on {m['nproc']} × {m['cpu']}, {m['mem_gib']} GiB RAM, Linux {m['kernel']}. Load average "
         f"{meta['load_start']} at the start and {meta['load_end']} at the end; the whole machine was "
-        f"{meta['busy_pct']:.0f}% busy during the run (shared with other builds). Launches alternate "
+        f"{meta['busy_pct']:.0f}% busy during the run (shared with other builds). Temp files on "
+        f"{meta['tmp_fs']}. Launches alternate "
         "between the implementations; medians and p95s are over launches, or over calls for latencies.",
         "",
         f"| scenario | metric | unit | {OURS} median | p95 | {PY} median | p95 | gain | target | met |",
@@ -373,6 +388,8 @@ def parse_args(argv):
     p.add_argument("--out-dir", help="default bench/results/<UTC time>")
     p.add_argument("--readme", action="store_true", help="write the table into README.md between the markers")
     p.add_argument("--keep-temp", action="store_true")
+    p.add_argument("--tmpdir", help="parent of the daemons' temp dirs (configs, sockets, logs) and of the "
+                   "floors' files, e.g. /dev/shm to take the disk out of the picture; default: $TMPDIR or /tmp")
     return p.parse_args(argv)
 
 
@@ -409,6 +426,8 @@ def main(argv=None):
         cmd += [x for s in HARNESS_SCENARIOS for x in ("--scenario", s)] + params
         if a.keep_temp:
             cmd.append("--keep-temp")
+        if a.tmpdir:
+            cmd += ["--tmpdir", a.tmpdir]
         cmd += a.harness_arg
         log("shared harness: " + " ".join(cmd[2:]))
         rc = subprocess.run(cmd).returncode
@@ -422,7 +441,7 @@ def main(argv=None):
             for name, sc in res.get("scenarios", {}).items():
                 if "error" in sc:
                     errors.append(f"{label} {name}: {sc['error']}")
-        floor = floors.run(2 if a.quick else 3, 1000, log)
+        floor = floors.run(2 if a.quick else 3, 1000, log, a.tmpdir)
         with open(os.path.join(out_dir, "floors.json"), "w") as f:
             json.dump(floor, f, indent=1)
         rows += harness_rows(py_res, ours_res, floor)
@@ -431,7 +450,7 @@ def main(argv=None):
         cfg = dict(CHATTY_QUICK if a.quick else CHATTY_FULL)
         if a.reps:
             cfg["reps"] = a.reps
-        res = chatty.run([py, ours], cfg["reps"], cfg["children"], cfg["lines"], log, a.keep_temp)
+        res = chatty.run([py, ours], cfg["reps"], cfg["children"], cfg["lines"], log, a.keep_temp, a.tmpdir)
         with open(os.path.join(out_dir, "chatty.json"), "w") as f:
             json.dump(res, f, indent=1)
         errors += [f"{k} chatty: {v}" for k, v in res["errors"].items()]
@@ -448,6 +467,7 @@ def main(argv=None):
         "load_end": loadavg(),
         "busy_pct": 100 * (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]),
         "errors": errors,
+        "tmp_fs": fs_of(a.tmpdir or tempfile.gettempdir()),
     }
     table = render(rows, meta)
     with open(os.path.join(out_dir, "table.md"), "w") as f:
