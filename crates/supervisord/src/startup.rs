@@ -476,12 +476,12 @@ fn serve(
                 *stash.lock().expect("not poisoned") = ParseMessages::of(&loaded);
                 Ok(config)
             });
-            let (mut sup, handle, inputs) =
-                owner::new(config.clone(), daemon_ctx.clone(), reloader);
+            let pidfile = config.supervisord.pidfile.clone();
+            // The owner keeps the only copy of the config; a reload brings the next one back.
+            let (mut sup, handle, inputs) = owner::new(config, daemon_ctx.clone(), reloader);
             // Supervisor creates the groups (AUTO logs, FastCGI sockets) before it serves HTTP.
             sup.add_all_groups();
             let servers = start_http(std::mem::take(&mut opened), &handle);
-            let pidfile = config.supervisord.pidfile.clone();
             match process_env::write_pidfile(&pidfile) {
                 Ok(()) => daemon_log::log(
                     Level::Info,
