@@ -289,3 +289,22 @@ fn strip_ansi_removes_escape_sequences_from_child_logs() {
         "red plain\n"
     );
 }
+
+#[test]
+fn the_main_log_can_go_to_dev_stdout() {
+    // The container idiom: the daemon's own log on its stdout (a pipe here), with the default
+    // logfile_maxbytes (rotation never applies to a non-regular file).
+    let d = TestDaemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
+        .args(&["-l", "/dev/stdout", "-s"])
+        .capture_stdout()
+        .start();
+    d.wait_state("web", "RUNNING");
+    wait_until(TIMEOUT, "the log lines on stdout", || {
+        let out = String::from_utf8_lossy(&d.stdout()).into_owned();
+        out.contains("INFO supervisord started with pid") && out.contains("INFO spawned: 'web'")
+    });
+    let out = String::from_utf8_lossy(&d.stdout()).into_owned();
+    // `-s` (silent) keeps the foreground echo off, so each record appears once.
+    assert_eq!(out.matches("INFO spawned: 'web'").count(), 1, "{out}");
+    assert!(!d.path().join("supervisord.log").exists());
+}
