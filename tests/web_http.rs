@@ -60,10 +60,11 @@ fn basic(user: &str, password: &str) -> String {
 
 impl Daemon {
     fn start(programs: &str) -> Daemon {
-        Daemon::start_with_env(programs, &[])
+        Daemon::start_with(programs, "")
     }
 
-    fn start_with_env(programs: &str, env: &[(&str, &str)]) -> Daemon {
+    /// Starts a daemon whose `[inet_http_server]` also holds `inet_extra` lines.
+    fn start_with(programs: &str, inet_extra: &str) -> Daemon {
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -75,7 +76,7 @@ impl Daemon {
         std::fs::write(
             &conf,
             format!(
-                "[inet_http_server]\nport = 127.0.0.1:{port}\nusername = {USER}\npassword = {PASSWORD}\n\n\
+                "[inet_http_server]\nport = 127.0.0.1:{port}\nusername = {USER}\npassword = {PASSWORD}\n{inet_extra}\n\
                  [supervisord]\nlogfile = {d}/supervisord.log\npidfile = {d}/supervisord.pid\n\
                  childlogdir = {d}\nidentifier = web-test\n\n\
                  [rpcinterface:supervisor]\n\
@@ -88,12 +89,8 @@ impl Daemon {
         cmd.args(["-n", "-c"])
             .arg(&conf)
             .current_dir(dir.path())
-            .env_remove("SUPERVISOR_WEB_LEGACY_ACTIONS")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
         let child = cmd.spawn().unwrap();
         let daemon = Daemon { dir, port, child };
         wait_until("the daemon to answer", || {
@@ -431,9 +428,9 @@ fn legacy_get_actions_ask_for_confirmation_by_default() {
 
 #[test]
 fn legacy_get_actions_act_with_supervisors_messages_when_opted_in() {
-    let d = Daemon::start_with_env(
+    let d = Daemon::start_with(
         &format!("{SLEEPER}[program:other]\ncommand = /bin/sleep 1000\nstartsecs = 0\n"),
-        &[("SUPERVISOR_WEB_LEGACY_ACTIONS", "1")],
+        "legacy_web_actions = true\n",
     );
     d.wait_state("other", "RUNNING");
     let base = format!("http://127.0.0.1:{}/?message=", d.port);

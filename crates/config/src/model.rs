@@ -136,6 +136,15 @@ impl ServerConfig {
             ServerConfig::Inet(i) => i.auth.as_ref(),
         }
     }
+
+    /// Whether the web page may act on Supervisor's state-changing GET links
+    /// (`legacy_web_actions = true`).
+    pub fn legacy_web_actions(&self) -> bool {
+        match self {
+            ServerConfig::Unix(u) => u.legacy_web_actions,
+            ServerConfig::Inet(i) => i.legacy_web_actions,
+        }
+    }
 }
 
 /// Username and password of an HTTP server (`password` may be `{SHA}<hex>`).
@@ -162,6 +171,9 @@ pub struct UnixServer {
     pub chown: (i64, i64),
     /// `username`/`password`.
     pub auth: Option<Credentials>,
+    /// `legacy_web_actions` (ours): let the web page act on Supervisor's GET links
+    /// (`index.html?processname=x&action=stop`) without confirmation.
+    pub legacy_web_actions: bool,
 }
 
 /// `[inet_http_server]` (spec §1.5.3).
@@ -177,6 +189,8 @@ pub struct InetServer {
     pub port: u16,
     /// `username`/`password`.
     pub auth: Option<Credentials>,
+    /// `legacy_web_actions` (ours): see [`UnixServer::legacy_web_actions`].
+    pub legacy_web_actions: bool,
 }
 
 /// The `[supervisorctl]` section (spec §1.5.4), as supervisorctl reads it.

@@ -179,3 +179,39 @@ fn serverurl_falls_back_to_the_last_inet_server() {
     let v = json("[supervisord]\n[inet_http_server]\nport=9001\n");
     assert_eq!(v["serverurl"], "http://localhost:9001");
 }
+
+/// `legacy_web_actions` (ours; Python ignores it): off by default, a boolean, on either server.
+#[test]
+fn legacy_web_actions_option() {
+    use supervisor_config::model::ServerConfig;
+    let legacy = |text: &str| -> Vec<bool> {
+        ok(&format!("[supervisord]\n{text}\n"))
+            .config
+            .server_configs
+            .iter()
+            .map(ServerConfig::legacy_web_actions)
+            .collect()
+    };
+    assert_eq!(
+        legacy("[inet_http_server]\nport=9001\n[unix_http_server]\nfile=/tmp/s"),
+        vec![false, false]
+    );
+    assert_eq!(
+        legacy("[inet_http_server]\nport=9001\nlegacy_web_actions=true"),
+        vec![true]
+    );
+    assert_eq!(
+        legacy("[unix_http_server]\nfile=/tmp/s\nlegacy_web_actions = yes"),
+        vec![true]
+    );
+    // Known, so no "unknown option" warning; not part of the JSON Python's oracle compares.
+    let loaded = ok("[supervisord]\n[inet_http_server]\nport=9001\nlegacy_web_actions=on");
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let errs = errors("[supervisord]\n[inet_http_server]\nport=9001\nlegacy_web_actions=maybe");
+    assert_eq!(
+        messages(&errs),
+        vec!["not a valid boolean value: 'maybe'".to_string()]
+    );
+    assert_eq!(errs[0].option.as_deref(), Some("legacy_web_actions"));
+    assert_eq!(errs[0].line, Some(4));
+}

@@ -69,6 +69,21 @@ fn credentials(cx: &mut Ctx<'_>, section: &str, names: &Names) -> Result<Option<
     }
 }
 
+/// `legacy_web_actions` (ours, default false): Python ignores the option, so configs stay portable.
+fn legacy_web_actions(
+    cx: &mut Ctx<'_>,
+    section: &str,
+    names: &crate::sections::Names,
+) -> Option<bool> {
+    match cx.get(section, "legacy_web_actions", None, Some(names)) {
+        Ok(Some(found)) => cx
+            .convert(section, "legacy_web_actions", &found, types::boolean)
+            .ok(),
+        Ok(None) => Some(false),
+        Err(_) => None,
+    }
+}
+
 fn inet(cx: &mut Ctx<'_>, section: &str) -> Option<InetServer> {
     let names = cx.names(&[]);
     let auth = credentials(cx, section, &names);
@@ -85,12 +100,14 @@ fn inet(cx: &mut Ctx<'_>, section: &str) -> Option<InetServer> {
     let (host, port) = cx
         .convert(section, "port", &port, types::inet_address)
         .ok()?;
+    let legacy_web_actions = legacy_web_actions(cx, section, &names)?;
     Some(InetServer {
         name: server_name(section),
         section: section.to_string(),
         host,
         port,
         auth: auth.ok()?,
+        legacy_web_actions,
     })
 }
 
@@ -135,6 +152,7 @@ fn unix(cx: &mut Ctx<'_>, section: &str) -> Option<UnixServer> {
         Ok(None) => Some(0o700),
         Err(_) => None,
     };
+    let legacy_web_actions = legacy_web_actions(cx, section, &names)?;
     Some(UnixServer {
         name: server_name(section),
         section: section.to_string(),
@@ -142,5 +160,6 @@ fn unix(cx: &mut Ctx<'_>, section: &str) -> Option<UnixServer> {
         chmod: chmod?,
         chown: chown?,
         auth: auth.ok()?,
+        legacy_web_actions,
     })
 }

@@ -64,9 +64,16 @@ const SUPERVISORD: &[&str] = &[
     "identifier",
 ];
 /// Options of `[unix_http_server]`.
-const UNIX_HTTP_SERVER: &[&str] = &["file", "chmod", "chown", "username", "password"];
+const UNIX_HTTP_SERVER: &[&str] = &[
+    "file",
+    "chmod",
+    "chown",
+    "username",
+    "password",
+    "legacy_web_actions",
+];
 /// Options of `[inet_http_server]`.
-const INET_HTTP_SERVER: &[&str] = &["port", "username", "password"];
+const INET_HTTP_SERVER: &[&str] = &["port", "username", "password", "legacy_web_actions"];
 /// Options of `[supervisorctl]`.
 const SUPERVISORCTL: &[&str] = &[
     "serverurl",

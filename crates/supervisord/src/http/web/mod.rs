@@ -25,9 +25,9 @@
 //!
 //! - our buttons POST a form carrying a token (see `csrf.rs`) and are refused when the browser
 //!   says the request comes from another site; they answer `303 See Other` to the status page;
-//! - a state-changing GET (an old link or bookmark) shows a confirmation page, unless the daemon
-//!   runs with `SUPERVISOR_WEB_LEGACY_ACTIONS=1`: then GETs and token-less POSTs act at once
-//!   and answer Supervisor's `301` with its messages, except for requests a browser marks as
+//! - a state-changing GET (an old link or bookmark) shows a confirmation page, unless the config
+//!   has `legacy_web_actions = true` in an HTTP server section: then GETs and token-less POSTs act
+//!   at once and answer Supervisor's `301` with its messages, except for requests a browser marks as
 //!   cross-site, which still get the confirmation page (or `403` for a POST);
 //! - `action=refresh` changes nothing and always works; an unknown action is `400` (Supervisor: 500).
 //!
@@ -43,7 +43,6 @@ mod form;
 mod pages;
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use askama::Template;
 use axum::body::Body;
@@ -61,9 +60,6 @@ use form::{quote, Params};
 use pages::{Chrome, ConfirmPage, ProblemPage, ProcsView, StatusPage, TailLinks, TailPage};
 
 use csrf::Refusal;
-
-/// The environment variable that lets Supervisor's state-changing GET links act at once.
-pub const LEGACY_ACTIONS_ENV: &str = "SUPERVISOR_WEB_LEGACY_ACTIONS";
 
 /// The largest form body we read (our forms send a few dozen bytes).
 const MAX_FORM: usize = 64 * 1024;
@@ -134,17 +130,20 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
     }
 }
 
-/// Whether the daemon was started with [`LEGACY_ACTIONS_ENV`] set to a true value.
-pub fn legacy_actions() -> bool {
-    static LEGACY: OnceLock<bool> = OnceLock::new();
-    *LEGACY.get_or_init(|| {
-        std::env::var(LEGACY_ACTIONS_ENV).is_ok_and(|v| {
-            matches!(
-                v.trim().to_ascii_lowercase().as_str(),
-                "1" | "true" | "yes" | "on"
-            )
+/// Whether Supervisor's state-changing GET links (`index.html?processname=x&action=stop`) may act
+/// at once: only when an HTTP server section of the running config says
+/// `legacy_web_actions = true` (an option Python ignores, so the config stays portable). Otherwise
+/// they show a confirmation page, because any other site could trigger them.
+pub async fn legacy_actions(owner: &Handle) -> bool {
+    owner
+        .call(|s| {
+            s.config
+                .server_configs
+                .iter()
+                .any(|c| c.legacy_web_actions())
         })
-    })
+        .await
+        .unwrap_or(false)
 }
 
 fn params_of(req: &Request) -> Params {
@@ -312,7 +311,7 @@ async fn index(owner: &Handle, req: Request) -> Response {
             return refused(owner, refusal).await;
         }
         Reply::Form
-    } else if legacy_actions() && !csrf::is_cross_site(headers) {
+    } else if !csrf::is_cross_site(headers) && legacy_actions(owner).await {
         Reply::Legacy
     } else if is_post {
         let refusal = csrf::check(headers, None)
