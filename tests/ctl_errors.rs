@@ -1,14 +1,17 @@
 //! Golden tests: our supervisorctl against Python's when things go wrong: no daemon, a refused
 //! port, an unknown scheme, a server without the supervisor namespace or of another API
-//! version, HTTP errors, and a daemon shutting down.
+//! version, HTTP errors, and a daemon shutting down (against Python's supervisord and ours).
 
+#[macro_use]
 mod ctl_support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
 
-use ctl_support::{free_port, same, same_with_input, Daemon};
+use ctl_support::{free_port, same, same_with_input, Daemon, DaemonKind};
+
+both_daemons!(namespace_not_recognized, shutdown_and_reload);
 
 #[test]
 fn no_daemon_on_unix_socket() {
@@ -68,13 +71,43 @@ fn unknown_scheme_and_unresolvable_host() {
     );
 }
 
-#[test]
-fn namespace_not_recognized() {
-    let d = Daemon::start_with("[program:x]\ncommand=sleep 1000\nstartsecs=0\n", false);
+/// A config without `[rpcinterface:supervisor]`: Python's daemon has no `supervisor.*`
+/// namespace, ours always serves it (docs/differences.md); either way both clients agree.
+fn namespace_not_recognized(kind: DaemonKind) {
+    let d = Daemon::start_with(
+        kind,
+        "[program:x]\ncommand=sleep 1000\nstartsecs=0\n",
+        false,
+    );
     let c = d.conf.display().to_string();
-    assert_eq!(same(&["-c", &c, "version"], d.dir.path()).code, 3);
-    assert_eq!(same(&["-c", &c, "status"], d.dir.path()).code, 4);
-    assert_eq!(same(&["-c", &c, "avail"], d.dir.path()).code, 1);
+    let version = same(&["-c", &c, "version"], d.dir.path());
+    let status = same(&["-c", &c, "status"], d.dir.path());
+    let avail = same(&["-c", &c, "avail"], d.dir.path());
+    match kind {
+        DaemonKind::Python => {
+            assert_eq!(version.code, 3);
+            assert!(
+                version.stdout.starts_with(
+                    "Sorry, supervisord responded but did not recognize the supervisor namespace"
+                ),
+                "{version:?}"
+            );
+            assert_eq!(status.code, 4);
+            assert_eq!(avail.code, 1);
+        }
+        DaemonKind::Ours => {
+            assert_eq!((version.stdout.as_str(), version.code), ("4.3.0\n", 0));
+            assert_eq!(status.code, 0, "{status:?}");
+            assert!(status.stdout.starts_with("x  "), "{status:?}");
+            assert_eq!(
+                (avail.stdout.as_str(), avail.code),
+                (
+                    "x                                in use    auto      999:999\n",
+                    0
+                )
+            );
+        }
+    }
 }
 
 /// A one-thread HTTP server answering every request with `status` and `body`.
@@ -155,12 +188,11 @@ fn faults_and_http_errors_from_the_server() {
     same(&["-s", &url, "avail"], dir.path());
 }
 
-#[test]
-fn shutdown_and_reload() {
+fn shutdown_and_reload(kind: DaemonKind) {
     let programs = "[program:x]\ncommand=sleep 1000\nstartsecs=0\n";
     let mut results = Vec::new();
     for prog in [ctl_support::PYTHON, ctl_support::OURS] {
-        let mut d = Daemon::start(programs);
+        let mut d = Daemon::start(kind, programs);
         d.wait_state("x:x", "RUNNING");
         let c = d.conf.display().to_string();
         let cwd: std::path::PathBuf = d.dir.path().to_path_buf();

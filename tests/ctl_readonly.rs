@@ -1,12 +1,29 @@
 //! Golden tests: our supervisorctl against Python's for commands that leave the daemon as it
-//! is (status, pid, avail, tail, help, version, argument errors), on one shared daemon.
+//! is (status, pid, avail, tail, help, version, argument errors), on one shared daemon of each
+//! kind (Python's supervisord and ours).
 
+#[macro_use]
 mod ctl_support;
 
 use std::path::Path;
 use std::sync::OnceLock;
 
-use ctl_support::{same, same_with_input, Daemon, PASSWORD, PYTHON, USER};
+use ctl_support::{same, same_with_input, Daemon, DaemonKind, PASSWORD, PYTHON, USER};
+
+both_daemons!(
+    status_all_and_by_name,
+    status_bad_names,
+    status_over_http_with_auth,
+    wrong_password_prints_one_message,
+    pid_version_avail,
+    tail_and_maintail,
+    help_texts,
+    argument_errors,
+    unknown_commands,
+    open_switches_servers,
+    piped_shell_session,
+    custom_prompt_from_config,
+);
 
 const PROGRAMS: &str = "\
 [program:sleeper]
@@ -58,10 +75,11 @@ redirect_stderr=true
 startsecs=0
 ";
 
-fn daemon() -> &'static Daemon {
-    static D: OnceLock<Daemon> = OnceLock::new();
-    D.get_or_init(|| {
-        let d = Daemon::start(PROGRAMS);
+/// The daemon of `kind`, shared by the tests of this file (none changes process states).
+fn daemon(kind: DaemonKind) -> &'static Daemon {
+    static D: [OnceLock<Daemon>; 2] = [OnceLock::new(), OnceLock::new()];
+    D[kind.index()].get_or_init(|| {
+        let d = Daemon::start(kind, PROGRAMS);
         for (p, s) in [
             ("sleeper:sleeper", "RUNNING"),
             ("grp:ga", "RUNNING"),
@@ -93,68 +111,65 @@ fn daemon() -> &'static Daemon {
     })
 }
 
-fn conf() -> String {
-    daemon().conf.display().to_string()
+fn conf(kind: DaemonKind) -> String {
+    daemon(kind).conf.display().to_string()
 }
 
-fn cwd() -> &'static Path {
-    daemon().dir.path()
+fn cwd(kind: DaemonKind) -> &'static Path {
+    daemon(kind).dir.path()
 }
 
 /// Runs `line` (split on spaces) with `-c CONF` in both and compares.
 #[track_caller]
-fn check(line: &str) -> ctl_support::Run {
-    let c = conf();
+fn check(kind: DaemonKind, line: &str) -> ctl_support::Run {
+    let c = conf(kind);
     let mut args = vec!["-c", c.as_str()];
     args.extend(line.split(' ').filter(|w| !w.is_empty()));
-    same(&args, cwd())
+    same(&args, cwd(kind))
 }
 
 /// Runs `lines` through the shell (stdin not a terminal) in both and compares: many commands for
 /// the price of one Python start-up. Exit statuses are not visible this way (always 0).
 #[track_caller]
-fn check_batch(lines: &[&str]) -> ctl_support::Run {
-    let c = conf();
+fn check_batch(kind: DaemonKind, lines: &[&str]) -> ctl_support::Run {
+    let c = conf(kind);
     let mut input = lines.join("\n");
     input.push('\n');
-    same_with_input(&["-c", c.as_str()], &input, cwd())
+    same_with_input(&["-c", c.as_str()], &input, cwd(kind))
 }
 
-#[test]
-fn status_all_and_by_name() {
-    let r = check("status");
+fn status_all_and_by_name(kind: DaemonKind) {
+    let r = check(kind, "status");
     assert_eq!(r.code, 3);
     assert!(r
         .stdout
         .contains("a_program_with_a_very_long_name_xyz   STOPPED"));
     assert!(r.stdout.contains("ünïcödé"));
-    check("status all");
-    assert_eq!(check("status sleeper").code, 0);
-    check("status grp:*");
-    check("status grp:");
-    check("status grp:ga sleeper");
-    check("status sleeper grp:ga");
-    check("status np:*");
-    check("status ünïcödé");
-    assert_eq!(check("status exit0").code, 3);
+    check(kind, "status all");
+    assert_eq!(check(kind, "status sleeper").code, 0);
+    check(kind, "status grp:*");
+    check(kind, "status grp:");
+    check(kind, "status grp:ga sleeper");
+    check(kind, "status sleeper grp:ga");
+    check(kind, "status np:*");
+    check(kind, "status ünïcödé");
+    assert_eq!(check(kind, "status exit0").code, 3);
 }
 
-#[test]
-fn status_bad_names() {
-    assert_eq!(check("status nosuch").code, 4);
-    check("status nog:*");
-    check("status grp:nosuch");
-    check("status grp");
-    check("status nosuch sleeper");
-    assert_eq!(check("status nosuch exit0").code, 3);
+fn status_bad_names(kind: DaemonKind) {
+    assert_eq!(check(kind, "status nosuch").code, 4);
+    check(kind, "status nog:*");
+    check(kind, "status grp:nosuch");
+    check(kind, "status grp");
+    check(kind, "status nosuch sleeper");
+    assert_eq!(check(kind, "status nosuch exit0").code, 3);
 }
 
-#[test]
-fn status_over_http_with_auth() {
-    let url = daemon().http_url();
+fn status_over_http_with_auth(kind: DaemonKind) {
+    let url = daemon(kind).http_url();
     same(
         &["-s", &url, "-u", USER, "-p", PASSWORD, "status", "sleeper"],
-        cwd(),
+        cwd(kind),
     );
     same(
         &[
@@ -166,19 +181,18 @@ fn status_over_http_with_auth() {
             PASSWORD,
             "pid",
         ],
-        cwd(),
+        cwd(kind),
     );
 }
 
-#[test]
-fn wrong_password_prints_one_message() {
-    let url = daemon().http_url();
+fn wrong_password_prints_one_message(kind: DaemonKind) {
+    let url = daemon(kind).http_url();
     for args in [
         vec!["-s", url.as_str(), "-u", USER, "-p", "wrong", "status"],
         vec!["-s", url.as_str(), "status"],
         vec!["-s", url.as_str(), "-u", USER, "-p", "wrong", "stop", "all"],
     ] {
-        let (py, ours) = ctl_support::both(&args, "", cwd());
+        let (py, ours) = ctl_support::both(&args, "", cwd(kind));
         // Python runs the command a second time and adds a traceback line (quirk Q44).
         assert_eq!(
             py.stdout,
@@ -190,55 +204,55 @@ fn wrong_password_prints_one_message() {
     }
 }
 
-#[test]
-fn pid_version_avail() {
-    check("pid");
-    check("pid all");
-    check("pid sleeper");
-    check("pid grp:ga np:np_1");
-    assert_eq!(check("pid nosuch").code, 1);
-    assert_eq!(check("pid exit0").code, 7);
-    check("pid nosuch exit0");
-    check("version");
-    check("avail");
+fn pid_version_avail(kind: DaemonKind) {
+    check(kind, "pid");
+    check(kind, "pid all");
+    check(kind, "pid sleeper");
+    check(kind, "pid grp:ga np:np_1");
+    assert_eq!(check(kind, "pid nosuch").code, 1);
+    assert_eq!(check(kind, "pid exit0").code, 7);
+    check(kind, "pid nosuch exit0");
+    check(kind, "version");
+    check(kind, "avail");
 }
 
-#[test]
-fn tail_and_maintail() {
-    check_batch(&[
-        "tail echoer",
-        "tail echoer stderr",
-        "tail echoer STDERR",
-        "tail -3 echoer",
-        "tail -3 echoer stdout",
-        "tail echoer ignored stderr",
-        "tail redirected",
-        "tail redirected stderr",
-        "tail nosuch",
-        "tail grp:*",
-        "tail",
-        "tail -5",
-        "tail a b c d",
-        "tail echoer bogus",
-        "tail -x echoer",
-        "tail - echoer",
-        "tail -f nosuch",
-        "tail -f redirected stderr",
-        "maintail x",
-        "maintail -x",
-        "maintail -f x",
-        "maintail a b",
-        "maintail -0",
-    ]);
-    assert_eq!(check("tail echoer").code, 0);
-    assert_eq!(check("tail nosuch").code, 1);
-    assert_eq!(check("tail echoer bogus").code, 1);
-    assert_eq!(check("tail -f nosuch").code, 0);
-    assert_eq!(check("maintail a b").code, 1);
+fn tail_and_maintail(kind: DaemonKind) {
+    check_batch(
+        kind,
+        &[
+            "tail echoer",
+            "tail echoer stderr",
+            "tail echoer STDERR",
+            "tail -3 echoer",
+            "tail -3 echoer stdout",
+            "tail echoer ignored stderr",
+            "tail redirected",
+            "tail redirected stderr",
+            "tail nosuch",
+            "tail grp:*",
+            "tail",
+            "tail -5",
+            "tail a b c d",
+            "tail echoer bogus",
+            "tail -x echoer",
+            "tail - echoer",
+            "tail -f nosuch",
+            "tail -f redirected stderr",
+            "maintail x",
+            "maintail -x",
+            "maintail -f x",
+            "maintail a b",
+            "maintail -0",
+        ],
+    );
+    assert_eq!(check(kind, "tail echoer").code, 0);
+    assert_eq!(check(kind, "tail nosuch").code, 1);
+    assert_eq!(check(kind, "tail echoer bogus").code, 1);
+    assert_eq!(check(kind, "tail -f nosuch").code, 0);
+    assert_eq!(check(kind, "maintail a b").code, 1);
 }
 
-#[test]
-fn help_texts() {
+fn help_texts(kind: DaemonKind) {
     let mut lines = vec!["help".to_string(), "?status".to_string()];
     for topic in [
         "help", "add", "avail", "clear", "exit", "fg", "maintail", "open", "pid", "quit", "reload",
@@ -248,99 +262,100 @@ fn help_texts() {
         lines.push(format!("help {topic}"));
     }
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-    check_batch(&lines);
-    check("help");
-    check("help status");
+    check_batch(kind, &lines);
+    check(kind, "help");
+    check(kind, "help status");
 }
 
-#[test]
-fn argument_errors() {
-    check_batch(&[
-        "start",
-        "stop",
-        "restart",
-        "signal",
-        "signal HUP",
-        "clear",
-        "avail x",
-        "reread x",
-        "version x",
-        "shutdown x",
-        "reload x",
-        "fg",
-        "fg a b",
-        "fg nosuch",
-        "fg exit0",
-        "fg grp:*",
-        "open",
-        "open foo",
-        "open ftp://x",
-        "add",
-        "remove",
-    ]);
-    assert_eq!(check("start").code, 2);
-    assert_eq!(check("stop").code, 1);
-    assert_eq!(check("signal HUP").code, 1);
-    assert_eq!(check("version x").code, 1);
-    assert_eq!(check("fg exit0").code, 1);
-    assert_eq!(check("open foo").code, 1);
-    assert_eq!(check("add").code, 0);
+fn argument_errors(kind: DaemonKind) {
+    check_batch(
+        kind,
+        &[
+            "start",
+            "stop",
+            "restart",
+            "signal",
+            "signal HUP",
+            "clear",
+            "avail x",
+            "reread x",
+            "version x",
+            "shutdown x",
+            "reload x",
+            "fg",
+            "fg a b",
+            "fg nosuch",
+            "fg exit0",
+            "fg grp:*",
+            "open",
+            "open foo",
+            "open ftp://x",
+            "add",
+            "remove",
+        ],
+    );
+    assert_eq!(check(kind, "start").code, 2);
+    assert_eq!(check(kind, "stop").code, 1);
+    assert_eq!(check(kind, "signal HUP").code, 1);
+    assert_eq!(check(kind, "version x").code, 1);
+    assert_eq!(check(kind, "fg exit0").code, 1);
+    assert_eq!(check(kind, "open foo").code, 1);
+    assert_eq!(check(kind, "add").code, 0);
 }
 
-#[test]
-fn unknown_commands() {
-    check_batch(&[
-        "foo", "foo-bar", "!ls", "-x", "status2", "Status", "  ", "EOF", "version",
-    ]);
-    let c = conf();
+fn unknown_commands(kind: DaemonKind) {
+    check_batch(
+        kind,
+        &[
+            "foo", "foo-bar", "!ls", "-x", "status2", "Status", "  ", "EOF", "version",
+        ],
+    );
+    let c = conf(kind);
     for line in ["foo-bar", "EOF", ""] {
-        same(&["-c", &c, line], cwd());
+        same(&["-c", &c, line], cwd(kind));
     }
 }
 
-#[test]
-fn open_switches_servers() {
-    let c = conf();
-    let url = daemon().unix_url();
-    same(&["-c", &c, "open", &url], cwd());
+fn open_switches_servers(kind: DaemonKind) {
+    let c = conf(kind);
+    let url = daemon(kind).unix_url();
+    same(&["-c", &c, "open", &url], cwd(kind));
     same(
         &["-c", &c, "open", "unix:///nonexistent/ctl-test.sock"],
-        cwd(),
+        cwd(kind),
     );
 }
 
-#[test]
-fn piped_shell_session() {
-    let c = conf();
+fn piped_shell_session(kind: DaemonKind) {
+    let c = conf(kind);
     let r = same_with_input(
         &["-c", &c],
         "version\n\nstatus grp:*\nfoo\nhelp quit\npid nosuch\n",
-        cwd(),
+        cwd(kind),
     );
     assert_eq!(r.code, 0);
     assert!(r.stdout.starts_with("a_program_with_a_very_long_name_xyz"));
     assert!(r.stdout.ends_with("supervisor> \n"));
-    same_with_input(&["-c", &c, "-i"], "version\nquit\nversion\n", cwd());
-    same_with_input(&["-c", &c], "version", cwd());
-    same_with_input(&["-c", &c], "exit\n", cwd());
-    same_with_input(&["-c", &c, "-i", "version"], "", cwd());
+    same_with_input(&["-c", &c, "-i"], "version\nquit\nversion\n", cwd(kind));
+    same_with_input(&["-c", &c], "version", cwd(kind));
+    same_with_input(&["-c", &c], "exit\n", cwd(kind));
+    same_with_input(&["-c", &c, "-i", "version"], "", cwd(kind));
 }
 
-#[test]
-fn custom_prompt_from_config() {
+fn custom_prompt_from_config(kind: DaemonKind) {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("ctl.conf");
     std::fs::write(
         &conf,
         format!(
             "[supervisorctl]\nserverurl={}\nprompt=%(ENV_CTL_TEST_PROMPT)s\n",
-            daemon().unix_url()
+            daemon(kind).unix_url()
         ),
     )
     .unwrap();
     std::env::set_var("CTL_TEST_PROMPT", "mine");
     let c = conf.display().to_string();
-    let r = same_with_input(&["-c", &c], "version\n", cwd());
+    let r = same_with_input(&["-c", &c], "version\n", cwd(kind));
     assert!(r.stdout.contains("mine> "));
 }
 

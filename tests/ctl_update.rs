@@ -1,10 +1,14 @@
 //! Golden tests: our supervisorctl against Python's for the configuration commands (reread,
 //! update, add, remove, avail) after the config file changes. Before each run, the daemon is
 //! brought back to the original config (Python's `update`), then the new config is written.
+//! Both tests run against Python's supervisord and against ours.
 
+#[macro_use]
 mod ctl_support;
 
-use ctl_support::{run_prog, same_after_reset, Daemon, PYTHON};
+use ctl_support::{run_prog, same_after_reset, Daemon, DaemonKind, PYTHON};
+
+both_daemons!(reread_update_add_remove, reread_with_a_broken_config);
 
 const BEFORE: &str = "\
 [program:keep]
@@ -47,9 +51,8 @@ command=sleep 1000
 autostart=false
 ";
 
-#[test]
-fn reread_update_add_remove() {
-    let d = Daemon::start(BEFORE);
+fn reread_update_add_remove(kind: DaemonKind) {
+    let d = Daemon::start(kind, BEFORE);
     d.wait_state("keep:keep", "RUNNING");
     d.wait_state("gone:gone", "RUNNING");
     d.wait_state("changes:changes", "RUNNING");
@@ -99,9 +102,8 @@ fn reread_update_add_remove() {
     run("remove idle", &stop_idle);
 }
 
-#[test]
-fn reread_with_a_broken_config() {
-    let d = Daemon::start("[program:x]\ncommand=sleep 1000\nstartsecs=0\n");
+fn reread_with_a_broken_config(kind: DaemonKind) {
+    let d = Daemon::start(kind, "[program:x]\ncommand=sleep 1000\nstartsecs=0\n");
     let c = d.conf.display().to_string();
     d.rewrite_programs("[program:x]\ncommand=sleep 1000\nstartsecs=notanumber\n");
     let r = same_after_reset(&["-c", &c, "reread"], d.dir.path(), || ());

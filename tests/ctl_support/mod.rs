@@ -1,12 +1,14 @@
 //! Shared harness of the supervisorctl golden tests (`tests/ctl_*.rs`).
 //!
-//! Each test file starts one daemon on a temporary config (a UNIX socket plus an inet server
+//! Each test file starts a daemon on a temporary config (a UNIX socket plus an inet server
 //! with Basic auth), then runs **our** supervisorctl and **Python's** against it with the same
 //! arguments and compares stdout, stderr and exit status after normalising what legitimately
 //! differs between two runs (pids' uptimes, program paths, Python traceback locations).
 //!
-//! The daemon is Python's `supervisord` unless `SUPERVISORD_BIN` names another binary taking the
-//! same options (ours).
+//! Every test that needs a daemon runs twice, once against Python's `supervisord` and once
+//! against ours ([`DaemonKind`], [`both_daemons!`]): the clients must agree on either server.
+//! `tests/compat_ctl_daemons.rs` uses the same harness the other way round: one client
+//! (Python's), two daemons.
 
 #![allow(dead_code)]
 
@@ -22,19 +24,59 @@ use supervisorctl::rpc::{Client, ProcessInfo};
 pub const OURS: &str = env!("CARGO_BIN_EXE_supervisorctl");
 /// Python's supervisorctl.
 pub const PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/supervisorctl");
-/// Python's supervisord (the default daemon).
+/// Python's supervisord.
 pub const PYTHON_SUPERVISORD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/supervisord");
+/// Our supervisord.
+pub const OURS_SUPERVISORD: &str = env!("CARGO_BIN_EXE_supervisord");
 
 /// The inet server's credentials.
 pub const USER: &str = "user";
 /// The inet server's password.
 pub const PASSWORD: &str = "123";
 
-/// The daemon binary under test.
-pub fn daemon_bin() -> PathBuf {
-    std::env::var_os("SUPERVISORD_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(PYTHON_SUPERVISORD))
+/// Which supervisord a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DaemonKind {
+    /// Python's supervisord 4.3.0, the reference.
+    Python,
+    /// Ours.
+    Ours,
+}
+
+impl DaemonKind {
+    /// Both, the reference first.
+    pub const BOTH: [DaemonKind; 2] = [DaemonKind::Python, DaemonKind::Ours];
+
+    /// The daemon's binary.
+    pub fn bin(self) -> &'static str {
+        match self {
+            DaemonKind::Python => PYTHON_SUPERVISORD,
+            DaemonKind::Ours => OURS_SUPERVISORD,
+        }
+    }
+
+    /// 0 for Python's, 1 for ours: an index into per-daemon statics.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// For each named function `fn NAME(kind: DaemonKind)`, defines the tests `NAME::python` and
+/// `NAME::ours`, which call it with Python's daemon and with ours.
+macro_rules! both_daemons {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn python() {
+                super::$name($crate::ctl_support::DaemonKind::Python)
+            }
+
+            #[test]
+            fn ours() {
+                super::$name($crate::ctl_support::DaemonKind::Ours)
+            }
+        }
+    )*};
 }
 
 /// A free TCP port on 127.0.0.1.
@@ -65,6 +107,8 @@ pub struct Daemon {
     pub conf: PathBuf,
     /// The inet server's port.
     pub port: u16,
+    /// Which supervisord runs.
+    pub kind: DaemonKind,
     child: Option<Child>,
 }
 
@@ -88,18 +132,18 @@ pub fn base_config(dir: &Path, port: u16, with_rpcinterface: bool) -> String {
 
 impl Daemon {
     /// Writes the config (base + `programs`) and starts the daemon, waiting until it answers.
-    pub fn start(programs: &str) -> Daemon {
-        Daemon::start_with(programs, true)
+    pub fn start(kind: DaemonKind, programs: &str) -> Daemon {
+        Daemon::start_with(kind, programs, true)
     }
 
     /// Like [`Daemon::start`], optionally without the `[rpcinterface:supervisor]` section.
-    pub fn start_with(programs: &str, with_rpcinterface: bool) -> Daemon {
+    pub fn start_with(kind: DaemonKind, programs: &str, with_rpcinterface: bool) -> Daemon {
         let dir = tempfile::Builder::new().prefix("ctl").tempdir().unwrap();
         let port = free_port();
         let conf = dir.path().join("supervisord.conf");
         let text = base_config(dir.path(), port, with_rpcinterface) + programs;
         std::fs::write(&conf, text).unwrap();
-        let child = Command::new(daemon_bin())
+        let child = Command::new(kind.bin())
             .arg("-n")
             .arg("-c")
             .arg(&conf)
@@ -108,10 +152,12 @@ impl Daemon {
             .stderr(Stdio::null())
             .spawn()
             .expect("start supervisord");
+        register(child.id());
         let d = Daemon {
             dir,
             conf,
             port,
+            kind,
             child: Some(child),
         };
         let sock = d.dir.path().join("s.sock");
@@ -163,7 +209,13 @@ impl Daemon {
     /// Whether the daemon process is still running.
     pub fn alive(&mut self) -> bool {
         match &mut self.child {
-            Some(c) => matches!(c.try_wait(), Ok(None)),
+            Some(c) => {
+                let alive = matches!(c.try_wait(), Ok(None));
+                if !alive {
+                    unregister(c.id());
+                }
+                alive
+            }
             None => false,
         }
     }
@@ -176,18 +228,48 @@ impl Daemon {
     }
 }
 
+/// Pids of the daemons still running, for [`stop_leftovers`].
+static RUNNING: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+/// Records a started daemon; the first call arranges for [`stop_leftovers`] to run at exit.
+fn register(pid: u32) {
+    static AT_EXIT: std::sync::Once = std::sync::Once::new();
+    AT_EXIT.call_once(|| {
+        // SAFETY: registers a plain `extern "C"` function; it runs once, at process exit.
+        unsafe { libc::atexit(stop_leftovers) };
+    });
+    RUNNING.lock().unwrap_or_else(|e| e.into_inner()).push(pid);
+}
+
+/// Forgets a daemon that has exited (its pid may be reused).
+fn unregister(pid: u32) {
+    RUNNING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|&p| p != pid);
+}
+
+/// Daemons shared through statics are never dropped: when the test process exits, SIGTERM
+/// them (supervisord then stops its children) instead of leaving them running forever.
+extern "C" fn stop_leftovers() {
+    let pids = std::mem::take(&mut *RUNNING.lock().unwrap_or_else(|e| e.into_inner()));
+    for pid in pids {
+        // SAFETY: kill(2) on a daemon this process started and has not reaped.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+    }
+}
+
 impl Drop for Daemon {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
+            unregister(c.id());
             if !matches!(c.try_wait(), Ok(None)) {
                 return;
             }
             // SIGTERM makes supervisord stop its children before exiting (SIGKILL would orphan
-            // them); std has no kill(2) with a signal number, so use kill(1).
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(c.id().to_string())
-                .status();
+            // them).
+            // SAFETY: kill(2) on our child, not reaped yet (try_wait said it is running).
+            unsafe { libc::kill(c.id() as libc::pid_t, libc::SIGTERM) };
             let deadline = Instant::now() + Duration::from_secs(15);
             loop {
                 if let Ok(Some(_)) = c.try_wait() {
@@ -340,4 +422,104 @@ pub fn same_after_reset(args: &[&str], cwd: &Path, mut reset: impl FnMut()) -> R
         "\nargs: {args:?}\n--- ours ---\n{ours:#?}\n--- python ---\n{py:#?}"
     );
     ours
+}
+
+/// Waits for `child` to exit within `timeout`; kills it and panics naming `what` otherwise.
+pub fn wait_child(child: &mut Child, what: &str, timeout: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not exit within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Python's supervisorctl has two endings for an interrupted `tail -f`/`maintail -f`: the
+/// usual one (Ctrl-C while waiting: an empty line) and, when the interrupt lands inside the
+/// asyncore handler that is printing data, `Cannot connect, error: <class 'KeyboardInterrupt'>`
+/// on stderr and no empty line. This maps the second to the first, so runs compare equal.
+pub fn settle_interrupt_race(mut run: Run) -> Run {
+    let marker = " Cannot connect, error: <class 'KeyboardInterrupt'> ()\n";
+    if run.stderr.ends_with(marker) {
+        let start = run.stderr[..run.stderr.len() - marker.len()]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        run.stderr.truncate(start);
+        run.stdout.push('\n');
+    }
+    run
+}
+
+/// Runs `prog` with `args` (stdin an open pipe, like a terminal nobody types into), waits until
+/// its stdout contains `needle`, presses Ctrl-C (SIGINT) and returns what it printed, normalised
+/// (and with Python's interrupt race settled, see [`settle_interrupt_race`]).
+/// Panics if the needle does not come within 20 s or the program outlives the interrupt by 10 s.
+pub fn interrupt_when(prog: &str, args: &[&str], cwd: &Path, needle: &str) -> Run {
+    use std::io::Read;
+    use std::sync::mpsc;
+    let mut child = Command::new(prog)
+        .args(args)
+        .current_dir(cwd)
+        .env("LANG", "C.UTF-8")
+        .env_remove("PYTHONIOENCODING")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {prog}: {e}"));
+    let stdin = child.stdin.take();
+    let mut stderr = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.read_to_end(&mut buf);
+        buf
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel::<Vec<u8>>();
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !String::from_utf8_lossy(&seen).contains(needle) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(chunk) => seen.extend(chunk),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "{prog} {args:?} never printed {needle:?}: {:?}",
+                    String::from_utf8_lossy(&seen)
+                );
+            }
+        }
+    }
+    // SAFETY: kill(2) on our own child's pid, which has not been reaped yet.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let status = wait_child(
+        &mut child,
+        &format!("{prog} {args:?} after SIGINT"),
+        Duration::from_secs(10),
+    );
+    drop(stdin);
+    out_reader.join().unwrap();
+    seen.extend(rx.try_iter().flatten());
+    let err = err_reader.join().unwrap();
+    settle_interrupt_race(Run {
+        stdout: normalise(&String::from_utf8_lossy(&seen), prog),
+        stderr: normalise(&String::from_utf8_lossy(&err), prog),
+        code: status.code().unwrap_or(-1),
+    })
 }
