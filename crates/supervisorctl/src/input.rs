@@ -69,6 +69,10 @@ impl StdinLines {
             // Read fd 0 directly: std's `Stdin` would buffer bytes `poll` cannot see.
             // SAFETY: fd 0 is open for the life of the process; ManuallyDrop never closes it.
             let mut fd0 = ManuallyDrop::new(unsafe { File::from_raw_fd(0) });
+            // Wait in poll with the Ctrl-C pipe, so a Ctrl-C just before the read is not missed.
+            if signals::wait_readable(fd0.as_fd()) == signals::Wait::Interrupted {
+                return Err(ReadError::Interrupted);
+            }
             match fd0.read(&mut chunk) {
                 Ok(0) => {
                     self.eof = true;

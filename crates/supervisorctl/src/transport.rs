@@ -133,6 +133,12 @@ pub enum Stream {
 
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // Block in `poll` together with the Ctrl-C pipe rather than in `read`, so a Ctrl-C that
+        // came just before this call is not missed (see `signals`); the callers turn
+        // `Interrupted` with the flag set into `TransportError::Interrupted`.
+        if signals::wait_readable(self.as_fd()) == signals::Wait::Interrupted {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
         match self {
             Stream::Unix(s) => s.read(buf),
             Stream::Tcp(s) => s.read(buf),
@@ -549,6 +555,10 @@ impl StreamingGet {
     pub fn next_piece(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
         if self.done {
             return Ok(None);
+        }
+        // Wait here rather than in `read`, so a Ctrl-C that came just before is not missed.
+        if !self.has_buffered() && signals::wait_readable(self.fd()) == signals::Wait::Interrupted {
+            return Err(TransportError::Interrupted);
         }
         if self.head.chunked {
             match read_chunk_size(&mut self.reader)? {

@@ -325,6 +325,10 @@ impl Controller {
                 for (_, s) in &streams {
                     fds.push(PollFd::new(s.fd(), PollFlags::POLLIN));
                 }
+                // Wakes the poll on a Ctrl-C that came before it (see `signals`).
+                if let Some(wake) = signals::wake_fd() {
+                    fds.push(PollFd::new(wake, PollFlags::POLLIN));
+                }
                 let buffered = streams.iter().any(|(_, s)| s.has_buffered());
                 let timeout = if buffered {
                     PollTimeout::ZERO
@@ -332,6 +336,7 @@ impl Controller {
                     PollTimeout::NONE
                 };
                 match poll(&mut fds, timeout) {
+                    Ok(_) if signals::interrupted() => return self.exit_foreground(),
                     Ok(_) => {}
                     Err(nix::errno::Errno::EINTR) => {
                         if signals::interrupted() {
