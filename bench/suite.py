@@ -384,7 +384,7 @@ def parse_args(argv):
     p.add_argument("--reps", type=int, help="launches per scenario and implementation (default 5, quick 2)")
     p.add_argument("--only", choices=["harness", "chatty"], help="run only one part")
     p.add_argument("--harness-arg", action="append", default=[],
-                   help="extra argument passed to run.py (repeatable), e.g. --harness-arg=--scenario=idle_rss")
+                   help="extra argument passed to run.py (repeatable), e.g. --harness-arg=--skip=idle_rss")
     p.add_argument("--out-dir", help="default bench/results/<UTC time>")
     p.add_argument("--readme", action="store_true", help="write the table into README.md between the markers")
     p.add_argument("--keep-temp", action="store_true")
