@@ -90,6 +90,8 @@ fn reap_into<E: Extend<Reaped>>(out: &mut E) {
 pub struct Reaper {
     sigchld: Signal,
     pending: VecDeque<Reaped>,
+    /// No `recv` has run yet: reap once without waiting for a signal.
+    fresh: bool,
 }
 
 impl Reaper {
@@ -103,6 +105,7 @@ impl Reaper {
         Ok(Reaper {
             sigchld,
             pending: VecDeque::new(),
+            fresh: true,
         })
     }
 
@@ -110,12 +113,15 @@ impl Reaper {
     ///
     /// Cancel-safe (usable in `tokio::select!`): a status is removed from the queue only in the
     /// same poll that returns it.
+    ///
+    /// `waitpid` is called only after a SIGCHLD (and once at the first call, for children that
+    /// exited before the handler existed): the owner re-creates this future on every loop turn,
+    /// and scanning the kernel's child list each time costs a lot with a thousand children.
     pub async fn recv(&mut self) -> Reaped {
-        loop {
-            if let Some(reaped) = self.pending.pop_front() {
-                return reaped;
-            }
+        if std::mem::take(&mut self.fresh) {
             reap_into(&mut self.pending);
+        }
+        loop {
             if let Some(reaped) = self.pending.pop_front() {
                 return reaped;
             }
@@ -124,6 +130,7 @@ impl Reaper {
             if self.sigchld.recv().await.is_none() {
                 std::future::pending::<()>().await;
             }
+            reap_into(&mut self.pending);
         }
     }
 
