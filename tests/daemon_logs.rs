@@ -308,3 +308,31 @@ fn the_main_log_can_go_to_dev_stdout() {
     assert_eq!(out.matches("INFO spawned: 'web'").count(), 1, "{out}");
     assert!(!d.path().join("supervisord.log").exists());
 }
+
+#[test]
+fn the_daemon_keeps_going_when_its_own_log_directory_vanishes() {
+    let dir = daemon_support::tempdir();
+    let sub = dir.path().join("mainlog");
+    std::fs::create_dir(&sub).unwrap();
+    let log = sub.join("d.log");
+    let d = TestDaemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
+        .args(&["-l", log.to_str().unwrap(), "-y", "2KB"])
+        .in_dir(dir)
+        .start();
+    let before = d.wait_state("web", "RUNNING");
+    std::fs::remove_dir_all(&sub).unwrap();
+    // Enough activity to make the log rotate into a directory that is gone.
+    for _ in 0..10 {
+        d.stop("web").unwrap();
+        d.call("supervisor.startProcess", &[Value::from("web")]);
+    }
+    let after = d.info("web");
+    assert_eq!(after.state, "RUNNING");
+    assert_ne!(after.pid, before.pid);
+    // Once the directory is back, a reopen (what logrotate's postrotate does) resumes logging.
+    std::fs::create_dir(&sub).unwrap();
+    d.signal(libc::SIGUSR2);
+    wait_until(TIMEOUT, "the log to be written again", || {
+        std::fs::read_to_string(&log).is_ok_and(|s| s.contains("supervisord logreopen"))
+    });
+}
