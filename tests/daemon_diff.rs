@@ -12,6 +12,7 @@ mod daemon_support;
 use std::collections::BTreeMap;
 
 use daemon_support::{wait_until, TestDaemon, PY, TIMEOUT};
+use supervisor_xmlrpc::Value;
 
 /// The scenario's programs; `PY` and `PORT` are filled in per run.
 const PROGRAMS: &str = r#"
@@ -281,4 +282,77 @@ fn reload_and_shutdown_log_the_same_messages_as_python_supervisord() {
         2,
         "{ours:#?}"
     );
+}
+
+/// Stops and signals through the API: a signal that kills, a group stop, a stop of a process in
+/// BACKOFF. Returns the settled process table and the messages per process.
+fn run_api(
+    python: bool,
+) -> (
+    BTreeMap<String, (String, i64, String)>,
+    BTreeMap<String, Vec<String>>,
+) {
+    let programs = "[program:victim]\ncommand=sleep 1000\nstartsecs=1\nautorestart=false\n\n\
+                    [program:pool]\ncommand=sleep 1000\nprocess_name=pool_%(process_num)d\n\
+                    numprocs=2\nstartsecs=1\n\n\
+                    [program:backoffer]\ncommand=sh -c 'sleep 0.3; exit 1'\nstartsecs=5\n\
+                    startretries=10\n";
+    let builder = TestDaemon::builder(programs).loglevel("info");
+    let mut d = if python {
+        builder.python().start()
+    } else {
+        builder.start()
+    };
+    for name in ["victim", "pool:pool_0", "pool:pool_1"] {
+        d.wait_state(name, "RUNNING");
+    }
+    d.call(
+        "supervisor.signalProcess",
+        &[Value::from("victim"), Value::from("HUP")],
+    );
+    d.wait_state("victim", "EXITED");
+    let results = d.call("supervisor.stopProcessGroup", &[Value::from("pool")]);
+    assert_eq!(results.as_array().map(|a| a.len()), Some(2));
+    d.wait_state("backoffer", "BACKOFF");
+    d.stop("backoffer").unwrap();
+    let mut infos = BTreeMap::new();
+    for info in d.all_info() {
+        infos.insert(
+            format!("{}:{}", info.group, info.name),
+            (info.state, info.exitstatus, info.spawnerr),
+        );
+    }
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit().code(), Some(0));
+    // `backoffer`'s number of attempts before the stop depends on Python's polling, so only its
+    // final state is compared.
+    let names = ["victim", "pool_0", "pool_1"];
+    let mut per_process: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for msg in d.log_messages() {
+        let msg = redact_pids(&msg);
+        // Python says "waiting for X to stop" only if X was not reaped yet when the RPC's wait
+        // began (in a group stop, the next process's stop often reaps the previous one first);
+        // we say it whenever a stop starts waiting.
+        if msg.ends_with(" to stop") {
+            continue;
+        }
+        let about = names.iter().find(|n| {
+            msg.contains(&format!("'{n}'"))
+                || msg.contains(&format!(": {n} "))
+                || msg.contains(&format!("for {n} "))
+        });
+        if let Some(n) = about {
+            per_process.entry(n.to_string()).or_default().push(msg);
+        }
+    }
+    (infos, per_process)
+}
+
+#[test]
+fn api_stops_and_signals_match_python_supervisord() {
+    let python = std::thread::spawn(|| run_api(true));
+    let ours = run_api(false);
+    let python = python.join().unwrap();
+    assert_eq!(ours.0, python.0);
+    assert_eq!(ours.1, python.1);
 }
