@@ -13,6 +13,8 @@ const REPORT_INTERVAL: Duration = Duration::from_secs(3);
 /// The groups still to stop, in start order (the last one is stopped first).
 pub(super) struct StopPlan {
     remaining: Vec<String>,
+    /// The group that has been sent its stop (the last of `remaining`, once signalled).
+    signalled: Option<String>,
     last_report: Option<Instant>,
 }
 
@@ -26,6 +28,7 @@ impl Supervisor {
         let remaining = self.groups.iter().map(|g| g.config.name.clone()).collect();
         self.shutdown = Some(StopPlan {
             remaining,
+            signalled: None,
             last_report: None,
         });
         // Processes waiting on backoff or restart must learn that spawning is over.
@@ -36,6 +39,10 @@ impl Supervisor {
     }
 
     /// Advances the ordered stop; returns how the loop ends once everything is stopped.
+    ///
+    /// Runs after every input of the owner loop, so it does little per call: each group is sent
+    /// its stop once (no spawns happen during a shutdown, so nothing in a stopped group starts
+    /// again), and the progress report is only built when it is due.
     pub(super) fn progress_shutdown(&mut self) -> Option<RunEnd> {
         // Stop groups from the highest priority number down, until one is still stopping.
         while let Some(name) = self.shutdown.as_ref()?.remaining.last().cloned() {
@@ -43,19 +50,22 @@ impl Supervisor {
                 .group(&name)
                 .map(|g| g.members.clone())
                 .unwrap_or_default();
-            // Stop in descending process priority (Python's stop_all order).
-            let mut order: Vec<_> = members
-                .iter()
-                .filter_map(|id| {
-                    self.procs
-                        .get(id)
-                        .map(|p| (p.config.priority, p.config.name.clone(), *id))
-                })
-                .collect();
-            order.sort();
-            order.reverse();
-            for (_, _, id) in &order {
-                let _ = self.handle(*id, Event::StopAll);
+            if self.shutdown.as_ref()?.signalled.as_deref() != Some(name.as_str()) {
+                // Stop in descending process priority (Python's stop_all order).
+                let mut order: Vec<_> = members
+                    .iter()
+                    .filter_map(|id| {
+                        self.procs
+                            .get(id)
+                            .map(|p| (p.config.priority, p.config.name.clone(), *id))
+                    })
+                    .collect();
+                order.sort();
+                order.reverse();
+                for (_, _, id) in &order {
+                    let _ = self.handle(*id, Event::StopAll);
+                }
+                self.shutdown.as_mut()?.signalled = Some(name);
             }
             let stopped = members
                 .iter()
@@ -64,38 +74,37 @@ impl Supervisor {
             if !stopped {
                 break;
             }
-            if let Some(plan) = self.shutdown.as_mut() {
-                plan.remaining.pop();
-            }
+            self.shutdown.as_mut()?.remaining.pop();
         }
-        // Like Supervisor's shutdown_report: every process of every group not yet stopped, in
-        // group order, named at most every 3 seconds.
-        let unstopped: Vec<(String, &'static str)> = self
-            .all_procs()
-            .filter(|p| !p.state().is_stopped())
-            .map(|p| (p.config.name.clone(), p.state().name()))
-            .collect();
-        let plan = self.shutdown.as_mut()?;
-        if unstopped.is_empty() {
+        if self.shutdown.as_ref()?.remaining.is_empty() {
             return Some(match self.restart_with.take() {
                 Some(config) if self.mood == SupervisorState::Restarting => RunEnd::Restart(config),
                 _ => RunEnd::Shutdown,
             });
         }
+        // Like Supervisor's shutdown_report: every process of every group not yet stopped, in
+        // group order, named at most every 3 seconds.
         let now = Instant::now();
+        let plan = self.shutdown.as_mut()?;
         if plan
             .last_report
-            .is_none_or(|t| now.duration_since(t) > REPORT_INTERVAL)
+            .is_some_and(|t| now.duration_since(t) <= REPORT_INTERVAL)
         {
-            plan.last_report = Some(now);
-            let names: Vec<&str> = unstopped.iter().map(|(n, _)| n.as_str()).collect();
-            self.log(
-                Level::Info,
-                &format!("waiting for {} to die", names.join(", ")),
-            );
-            for (name, state) in &unstopped {
-                self.log(Level::Blather, &format!("{name} state: {state}"));
-            }
+            return None;
+        }
+        plan.last_report = Some(now);
+        let unstopped: Vec<(String, &'static str)> = self
+            .all_procs()
+            .filter(|p| !p.state().is_stopped())
+            .map(|p| (p.config.name.clone(), p.state().name()))
+            .collect();
+        let names: Vec<&str> = unstopped.iter().map(|(n, _)| n.as_str()).collect();
+        self.log(
+            Level::Info,
+            &format!("waiting for {} to die", names.join(", ")),
+        );
+        for (name, state) in &unstopped {
+            self.log(Level::Blather, &format!("{name} state: {state}"));
         }
         None
     }
