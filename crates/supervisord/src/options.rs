@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use supervisor_config::host::Host;
+use supervisor_config::pystr::py_repr;
 use supervisor_config::types::{self, LogLevel};
 use supervisor_getopt::{getopt, OptSpec};
 
@@ -114,18 +115,9 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Invocation, UsageError>
     for f in found {
         let flag = f.flag.as_str();
         let raw = f.value.clone().unwrap_or_default();
-        let invalid = |msg: String| {
-            UsageError(format!(
-                "invalid value for {flag} {}: {msg}",
-                python_repr(&raw)
-            ))
-        };
-        let conflict = || {
-            UsageError(format!(
-                "conflicting command line option {}",
-                python_repr(flag)
-            ))
-        };
+        let invalid =
+            |msg: String| UsageError(format!("invalid value for {flag} {}: {msg}", py_repr(&raw)));
+        let conflict = || UsageError(format!("conflicting command line option {}", py_repr(flag)));
         let long = TABLE[f.index].long.unwrap_or("");
         match (TABLE[f.index].short, long) {
             (Some('h'), _) | (Some('?'), _) => return Ok(Invocation::Help),
@@ -213,37 +205,8 @@ fn set_flag(slot: &mut bool, conflict: impl Fn() -> UsageError) -> Result<(), Us
     Ok(())
 }
 
-/// Python's `repr()` of a str, as getopt/usage messages show values.
-pub fn python_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
 fn python_list_repr(items: &[String]) -> String {
-    let inner: Vec<String> = items.iter().map(|s| python_repr(s)).collect();
+    let inner: Vec<String> = items.iter().map(|s| py_repr(s)).collect();
     format!("[{}]", inner.join(", "))
 }
 
@@ -360,12 +323,5 @@ mod tests {
     fn check_flags() {
         let c = cl(&["--check", "--json", "-c", "f"]);
         assert!(c.check && c.json);
-    }
-
-    #[test]
-    fn repr_matches_python() {
-        assert_eq!(python_repr("abc"), "'abc'");
-        assert_eq!(python_repr("it's"), "\"it's\"");
-        assert_eq!(python_repr("a'b\"c"), "'a\\'b\"c'");
     }
 }
