@@ -134,6 +134,10 @@ fn check(loaded: &Result<Loaded, Diagnostics>, json: bool) -> i32 {
                 for e in &d.errors {
                     eprintln!("{e}");
                 }
+                // Typos found on the way (unknown options) often explain the errors.
+                for w in &d.warnings {
+                    eprintln!("{w}");
+                }
                 eprintln!(
                     "{} error(s); supervisord would refuse to start.",
                     d.errors.len()
