@@ -65,13 +65,21 @@ impl ExpandError {
             ),
             ExpandError::UnnamedSpecifier { index } => {
                 let spec: String = value.chars().skip(*index).take(2).collect();
+                // Our own message (Python silently formats the dictionary in): name the fix,
+                // and the names without the environment's, which would drown them.
+                let mut names: Vec<&str> = names
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|k| !k.starts_with("ENV_"))
+                    .collect();
+                names.push("ENV_<variable>");
                 format!(
                     "Format string {} for {} is badly formatted: {} at index {index} has no \
                      (name); write '%%' for a literal '%' or use a name. Available names: {}",
                     py_repr(value),
                     py_repr(where_),
                     py_repr(&spec),
-                    available()
+                    names.join(", ")
                 )
             }
         }
@@ -769,7 +777,7 @@ mod tests {
         assert_eq!(
             e.message("date +%s", "program:x.command", &n),
             "Format string 'date +%s' for 'program:x.command' is badly formatted: '%s' at index 6 \
-             has no (name); write '%%' for a literal '%' or use a name. Available names: ENV_HOME, here"
+             has no (name); write '%%' for a literal '%' or use a name. Available names: here, ENV_<variable>"
         );
     }
 
