@@ -10,7 +10,7 @@
 //! `tests/compat_ctl_daemons.rs` uses the same harness the other way round: one client
 //! (Python's), two daemons.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -424,6 +424,29 @@ pub fn same_after_reset(args: &[&str], cwd: &Path, mut reset: impl FnMut()) -> R
     ours
 }
 
+/// [`same_after_reset`] for commands that wait for several processes to stop: a daemon lists
+/// them as it finds them stopped, which Python's does in an order that varies on a loaded
+/// machine, so stdout is compared as a sorted list of lines (the client only prints what the
+/// daemon returned, in its order).
+#[track_caller]
+pub fn same_after_reset_unordered(args: &[&str], cwd: &Path, mut reset: impl FnMut()) -> Run {
+    let sorted = |mut r: Run| {
+        let mut lines: Vec<&str> = r.stdout.lines().collect();
+        lines.sort_unstable();
+        r.stdout = lines.iter().map(|l| format!("{l}\n")).collect();
+        r
+    };
+    reset();
+    let py = sorted(run_prog(PYTHON, args, "", cwd));
+    reset();
+    let ours = sorted(run_prog(OURS, args, "", cwd));
+    assert_eq!(
+        ours, py,
+        "\nargs: {args:?}\n--- ours ---\n{ours:#?}\n--- python ---\n{py:#?}"
+    );
+    ours
+}
+
 /// Waits for `child` to exit within `timeout`; kills it and panics naming `what` otherwise.
 pub fn wait_child(child: &mut Child, what: &str, timeout: Duration) -> std::process::ExitStatus {
     let deadline = Instant::now() + timeout;
@@ -456,70 +479,118 @@ pub fn settle_interrupt_race(mut run: Run) -> Run {
     run
 }
 
-/// Runs `prog` with `args` (stdin an open pipe, like a terminal nobody types into), waits until
-/// its stdout contains `needle`, presses Ctrl-C (SIGINT) and returns what it printed, normalised
-/// (and with Python's interrupt race settled, see [`settle_interrupt_race`]).
-/// Panics if the needle does not come within 20 s or the program outlives the interrupt by 10 s.
-pub fn interrupt_when(prog: &str, args: &[&str], cwd: &Path, needle: &str) -> Run {
-    use std::io::Read;
-    use std::sync::mpsc;
-    let mut child = Command::new(prog)
-        .args(args)
-        .current_dir(cwd)
-        .env("LANG", "C.UTF-8")
-        .env_remove("PYTHONIOENCODING")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("run {prog}: {e}"));
-    let stdin = child.stdin.take();
-    let mut stderr = child.stderr.take().unwrap();
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stderr.read_to_end(&mut buf);
-        buf
-    });
-    let mut stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel::<Vec<u8>>();
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
+/// A client running in the background, driven like a person at a terminal: type lines, watch
+/// the output, press Ctrl-C (for `tail -f`, `maintail -f` and `fg`).
+pub struct Session {
+    prog: String,
+    child: Child,
+    stdin: Option<std::process::ChildStdin>,
+    output: std::sync::mpsc::Receiver<Vec<u8>>,
+    seen: Vec<u8>,
+    readers: Vec<std::thread::JoinHandle<Vec<u8>>>,
+}
+
+impl Session {
+    /// Starts `prog` with `args` in `cwd`; stdin is a pipe that stays open until [`Session::finish`].
+    pub fn spawn(prog: &str, args: &[&str], cwd: &Path) -> Session {
+        use std::io::Read;
+        let mut child = Command::new(prog)
+            .args(args)
+            .current_dir(cwd)
+            .env("LANG", "C.UTF-8")
+            .env_remove("PYTHONIOENCODING")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("run {prog}: {e}"));
+        let stdin = child.stdin.take();
+        let mut stderr = child.stderr.take().unwrap();
+        let err_reader = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = stderr.read_to_end(&mut buf);
+            buf
+        });
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let out_reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
             }
+            Vec::new()
+        });
+        Session {
+            prog: format!("{prog} {args:?}"),
+            child,
+            stdin,
+            output: rx,
+            seen: Vec::new(),
+            readers: vec![out_reader, err_reader],
         }
-    });
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !String::from_utf8_lossy(&seen).contains(needle) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(chunk) => seen.extend(chunk),
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "{prog} {args:?} never printed {needle:?}: {:?}",
-                    String::from_utf8_lossy(&seen)
-                );
+    }
+
+    /// Types `input`.
+    pub fn write(&mut self, input: &str) {
+        if let Some(stdin) = &mut self.stdin {
+            let _ = stdin.write_all(input.as_bytes());
+        }
+    }
+
+    /// Waits until stdout contains `needle` (20 s at most; then kills the program and panics).
+    pub fn wait_for(&mut self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !String::from_utf8_lossy(&self.seen).contains(needle) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.output.recv_timeout(left) {
+                Ok(chunk) => self.seen.extend(chunk),
+                Err(_) => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    panic!(
+                        "{} never printed {needle:?}: {:?}",
+                        self.prog,
+                        String::from_utf8_lossy(&self.seen)
+                    );
+                }
             }
         }
     }
-    // SAFETY: kill(2) on our own child's pid, which has not been reaped yet.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
-    let status = wait_child(
-        &mut child,
-        &format!("{prog} {args:?} after SIGINT"),
-        Duration::from_secs(10),
-    );
-    drop(stdin);
-    out_reader.join().unwrap();
-    seen.extend(rx.try_iter().flatten());
-    let err = err_reader.join().unwrap();
-    settle_interrupt_race(Run {
-        stdout: normalise(&String::from_utf8_lossy(&seen), prog),
-        stderr: normalise(&String::from_utf8_lossy(&err), prog),
-        code: status.code().unwrap_or(-1),
-    })
+
+    /// Presses Ctrl-C (SIGINT).
+    pub fn interrupt(&mut self) {
+        // SAFETY: kill(2) on our own child, which has not been reaped yet.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
+    }
+
+    /// Closes stdin, waits for the program to exit (10 s at most, else kills it and panics) and
+    /// returns what it printed, normalised.
+    pub fn finish(mut self) -> Run {
+        drop(self.stdin.take());
+        let status = wait_child(&mut self.child, &self.prog, Duration::from_secs(10));
+        let mut readers = std::mem::take(&mut self.readers).into_iter();
+        readers.next().unwrap().join().unwrap();
+        let err = readers.next().unwrap().join().unwrap();
+        self.seen.extend(self.output.try_iter().flatten());
+        let prog = self.prog.split(' ').next().unwrap_or_default();
+        Run {
+            stdout: normalise(&String::from_utf8_lossy(&self.seen), prog),
+            stderr: normalise(&String::from_utf8_lossy(&err), prog),
+            code: status.code().unwrap_or(-1),
+        }
+    }
+}
+
+/// Runs `prog` with `args`, types `input`, waits until its stdout contains `needle`, presses
+/// Ctrl-C and returns what it printed, normalised, with Python's interrupt race settled (see
+/// [`settle_interrupt_race`]). Panics if the needle does not come within 20 s or the program
+/// outlives the interrupt by 10 s.
+pub fn interrupt_when(prog: &str, args: &[&str], cwd: &Path, input: &str, needle: &str) -> Run {
+    let mut s = Session::spawn(prog, args, cwd);
+    s.write(input);
+    s.wait_for(needle);
+    s.interrupt();
+    settle_interrupt_race(s.finish())
 }
