@@ -284,14 +284,14 @@ fn reload_and_shutdown_log_the_same_messages_as_python_supervisord() {
     );
 }
 
+/// Settled state per process: (state name, exit status, spawnerr).
+type ProcessTable = BTreeMap<String, (String, i64, String)>;
+/// The daemon log's messages, per process.
+type MessagesByProcess = BTreeMap<String, Vec<String>>;
+
 /// Stops and signals through the API: a signal that kills, a group stop, a stop of a process in
 /// BACKOFF. Returns the settled process table and the messages per process.
-fn run_api(
-    python: bool,
-) -> (
-    BTreeMap<String, (String, i64, String)>,
-    BTreeMap<String, Vec<String>>,
-) {
+fn run_api(python: bool) -> (ProcessTable, MessagesByProcess) {
     let programs = "[program:victim]\ncommand=sleep 1000\nstartsecs=1\nautorestart=false\n\n\
                     [program:pool]\ncommand=sleep 1000\nprocess_name=pool_%(process_num)d\n\
                     numprocs=2\nstartsecs=1\n\n\
