@@ -6,8 +6,13 @@
 //!
 //! Where our daemon deliberately differs (docs/differences.md), the test asserts the documented
 //! difference instead of equality:
-//! - `stop all` (and the stop half of `restart all`): Python stops in ascending priority order,
-//!   all at once (Q8); we stop in descending priority order, so the lines come reversed.
+//! - `stop all` (and the stop half of `restart all`): Python signals every process at once
+//!   (Q8); we stop in descending priority order, group by group, and list them in that order.
+//!   The same processes are reported; ours in descending order.
+//!
+//! And where Python's own answer varies from run to run, the comparison ignores the variation:
+//! the order of results of a multi-process stop or `start all` ([`Pair::same_any_order`]), and
+//! the endings of an interrupted `tail -f` or `fg` (`ctl_support::settle_interrupt_race`).
 //! - The main log (`maintail`): Python spawns on its first tick, a second after start, and logs
 //!   the startup messages in another order (Q1); a `startsecs=0` program that exits at once is
 //!   logged `success:` by us, silently made RUNNING by Python when it notices the exit first.
@@ -158,12 +163,13 @@ impl Pair {
         r
     }
 
-    /// [`Pair::same_code`] for commands that wait for several processes to stop: Python lists
-    /// them in the order its 50 ms polls find them stopped, which varies on a loaded machine
-    /// (ours reports those stopping within one such window in process order), so the lines
-    /// are compared as sets.
+    /// [`Pair::same_code`] for commands that wait for several processes: Python lists them in
+    /// the order its 50 ms polls find them settled, which varies on a loaded machine (ours
+    /// reports those settling within one such window in process order), and whether a program
+    /// that exits at once fails before or after the others depends on whether Python reaps
+    /// it right after the fork. So the lines are compared as sets.
     #[track_caller]
-    fn same_stopping(&self, line: &str, code: i32) -> Run {
+    fn same_any_order(&self, line: &str, code: i32) -> Run {
         let (py, ours) = self.run(line);
         assert_eq!(
             (sorted_lines(&ours.stdout), &ours.stderr, ours.code),
@@ -384,10 +390,10 @@ fn start_stop_restart_signal() {
     p.same_code("start nog:*", 2);
     p.same_code("start quick", 7);
     p.same_code("restart sleeper", 0);
-    p.same_stopping("stop grp:*", 0);
+    p.same_any_order("stop grp:*", 0);
     p.same_code("stop grp:*", 0);
     p.same_code("start grp:*", 0);
-    p.same_stopping("restart grp:*", 0);
+    p.same_any_order("restart grp:*", 0);
     p.same_code("stop grp:ga sleeper", 0);
     p.same_code("start grp:ga sleeper stopped", 0);
     p.same_code("stop nog:*", 1);
@@ -413,9 +419,9 @@ fn start_stop_restart_signal() {
     p.same_code("status", 3);
     p.same_code("stop all", 0);
     // `start all` includes quick, which cannot start.
-    let r = p.same_code("start all", 7);
-    assert!(r.stdout.ends_with("quick: ERROR (spawn error)\n"), "{r:?}");
-    // `restart all`: the stop half as `stop all`, the start half the same.
+    let r = p.same_any_order("start all", 7);
+    assert!(r.stdout.contains("quick: ERROR (spawn error)\n"), "{r:?}");
+    // `restart all`: the stop half as `stop all`, the start half as `start all`.
     let (py, ours) = p.run("restart all");
     assert_eq!((py.code, ours.code), (7, 7));
     let halves = |s: &str| -> (String, String) {
@@ -425,7 +431,7 @@ fn start_stop_restart_signal() {
     };
     let (py_stops, py_starts) = halves(&py.stdout);
     let (our_stops, our_starts) = halves(&ours.stdout);
-    assert_eq!(our_starts, py_starts);
+    assert_eq!(sorted_lines(&our_starts), sorted_lines(&py_starts));
     assert_eq!(sorted_lines(&our_stops), sorted_lines(&py_stops));
     assert_eq!(our_stops, descending(&our_stops));
 }
@@ -582,7 +588,7 @@ fn reread_update_add_remove() {
     p.same_code("status", 3);
     p.same_code("update", 0);
     p.same_code("avail", 0);
-    p.same_stopping("stop newgrp:*", 0);
+    p.same_any_order("stop newgrp:*", 0);
     p.same_code("remove newgrp", 0);
     p.same_code("reread", 0);
     p.same_code("update all", 0);
