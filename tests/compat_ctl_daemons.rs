@@ -117,6 +117,17 @@ impl Pair {
     /// Runs Python's supervisorctl with `args` (`{conf}` stands for the daemon's config file)
     /// against both daemons at once; returns (against Python's, against ours).
     fn run_args(&self, args: &[&str], input: &str) -> (Run, Run) {
+        self.on_both(args, |d, args| run_prog(PYTHON, args, input, d.dir.path()))
+    }
+
+    /// Runs `client` on both daemons at once with `args`, where `{conf}` and `{url}` stand for
+    /// the daemon's config file and inet URL; returns (against Python's, against ours),
+    /// normalised.
+    fn on_both(
+        &self,
+        args: &[&str],
+        client: impl Fn(&Daemon, &[&str]) -> Run + Sync,
+    ) -> (Run, Run) {
         let one = |d: &Daemon| {
             let conf = d.conf.display().to_string();
             let url = d.http_url();
@@ -128,7 +139,7 @@ impl Pair {
                     other => other,
                 })
                 .collect();
-            Pair::normalise(d, run_prog(PYTHON, &args, input, d.dir.path()))
+            Pair::normalise(d, client(d, &args))
         };
         std::thread::scope(|s| {
             let py = s.spawn(|| one(&self.py));
@@ -189,17 +200,15 @@ impl Pair {
     /// Runs an interrupted streaming command (`tail -f`, `maintail -f`, `fg`) against both:
     /// waits for `needle` in its output, then presses Ctrl-C.
     fn interrupted(&self, line: &str, input: &str, needle: &str) -> (Run, Run) {
-        let one = |d: &Daemon| {
-            let conf = d.conf.display().to_string();
-            let mut args = vec!["-c", conf.as_str()];
-            args.extend(line.split(' '));
-            let r = interrupt_when(PYTHON, &args, d.dir.path(), input, needle);
-            Pair::normalise(d, r)
-        };
-        std::thread::scope(|s| {
-            let py = s.spawn(|| one(&self.py));
-            let ours = one(&self.ours);
-            (py.join().unwrap(), ours)
+        let mut args = vec!["-c", "{conf}"];
+        args.extend(line.split(' '));
+        self.interrupted_args(&args, input, needle)
+    }
+
+    /// [`Pair::interrupted`] with explicit arguments (`{conf}`, `{url}` as in [`Pair::on_both`]).
+    fn interrupted_args(&self, args: &[&str], input: &str, needle: &str) -> (Run, Run) {
+        self.on_both(args, |d, args| {
+            interrupt_when(PYTHON, args, d.dir.path(), input, needle)
         })
     }
 }
@@ -462,6 +471,16 @@ fn follow_and_foreground() {
     );
     let (py, ours) = p.interrupted("tail -f echoer stderr", "", "err");
     assert_eq!(ours, py);
+    // Over TCP with Basic auth.
+    let args = [
+        "-s", "{url}", "-u", USER, "-p", PASSWORD, "tail", "-f", "echoer",
+    ];
+    let (py, ours) = p.interrupted_args(&args, "", "world");
+    assert_eq!(ours, py);
+    assert_eq!(
+        ours.stdout,
+        "==> Press Ctrl-C to exit <==\nhello\nworld\n\n"
+    );
     // The main log's content differs in order (see above); the frame is the same.
     let (py, ours) = p.interrupted("maintail -f", "", "success: sleeper");
     for r in [&py, &ours] {
