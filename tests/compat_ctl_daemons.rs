@@ -30,6 +30,8 @@ use ctl_support::{
     interrupt_when, run_prog, wait_until, Daemon, DaemonKind, Run, Session, PASSWORD, PYTHON, USER,
 };
 
+/// The programs of most tests. `exit0` lives 0.3 s: one that exits at once races Python's own
+/// `startsecs=0` check (`started` or `abnormal termination`, depending on its reap timing).
 const PROGRAMS: &str = "\
 [program:sleeper]
 command=sleep 1000
@@ -60,7 +62,7 @@ command=cat
 startsecs=0
 
 [program:exit0]
-command=true
+command=sleep 0.3
 startsecs=0
 autorestart=false
 
@@ -430,6 +432,7 @@ fn start_stop_restart_signal() {
     // `start all` includes quick, which cannot start.
     let r = p.same_any_order("start all", 7);
     assert!(r.stdout.contains("quick: ERROR (spawn error)\n"), "{r:?}");
+    p.wait_states(&[("exit0:exit0", "EXITED")]);
     // `restart all`: the stop half as `stop all`, the start half as `start all`.
     let (py, ours) = p.run("restart all");
     assert_eq!((py.code, ours.code), (7, 7));
@@ -493,7 +496,7 @@ fn follow_and_foreground() {
     }
     // fg: what is typed goes to the process's stdin, its output comes back. After Ctrl-C,
     // Python's client waits in its output thread until the next output (or 30 s), so catter
-    // is made to print once more; what that thread prints after "Exiting foreground" is
+    // is made to print until it has exited; what that thread prints after "Exiting foreground" is
     // timing, not protocol.
     let fg = |d: &Daemon| {
         let conf = d.conf.display().to_string();
@@ -502,8 +505,10 @@ fn follow_and_foreground() {
         s.wait_for("typed-into-fg");
         s.interrupt();
         s.wait_for("Exiting foreground\n");
-        d.client().send_process_stdin("catter", "wake\n").unwrap();
-        let mut r = Pair::normalise(d, s.finish());
+        let output = s.finish_nudging(|| {
+            let _ = d.client().send_process_stdin("catter", "wake\n");
+        });
+        let mut r = Pair::normalise(d, output);
         // Python's output thread may be stopped inside a handler, which reports it.
         r.stderr = r
             .stderr

@@ -447,22 +447,6 @@ pub fn same_after_reset_unordered(args: &[&str], cwd: &Path, mut reset: impl FnM
     ours
 }
 
-/// Waits for `child` to exit within `timeout`; kills it and panics naming `what` otherwise.
-pub fn wait_child(child: &mut Child, what: &str, timeout: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} did not exit within {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 /// Python's supervisorctl has two endings for an interrupted `tail -f`/`maintail -f`: the
 /// usual one (Ctrl-C while waiting: an empty line) and, when the interrupt lands inside the
 /// asyncore handler that is printing data, `Cannot connect, error: <class 'KeyboardInterrupt'>`
@@ -567,9 +551,32 @@ impl Session {
 
     /// Closes stdin, waits for the program to exit (10 s at most, else kills it and panics) and
     /// returns what it printed, normalised.
-    pub fn finish(mut self) -> Run {
+    pub fn finish(self) -> Run {
+        self.finish_nudging(|| ())
+    }
+
+    /// [`Session::finish`], calling `nudge` every 300 ms while the program has not exited: for
+    /// a program that only notices it should stop when something happens (Python's `fg` output
+    /// thread wakes up on the next output).
+    pub fn finish_nudging(mut self, mut nudge: impl FnMut()) -> Run {
         drop(self.stdin.take());
-        let status = wait_child(&mut self.child, &self.prog, Duration::from_secs(10));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut next_nudge = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("{} did not exit within 10 s", self.prog);
+            }
+            if Instant::now() >= next_nudge {
+                nudge();
+                next_nudge = Instant::now() + Duration::from_millis(300);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
         let mut readers = std::mem::take(&mut self.readers).into_iter();
         readers.next().unwrap().join().unwrap();
         let err = readers.next().unwrap().join().unwrap();
