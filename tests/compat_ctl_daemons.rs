@@ -109,9 +109,11 @@ impl Pair {
     /// Masks what differs between two daemons running the same config.
     fn normalise(d: &Daemon, mut run: Run) -> Run {
         let dir = d.dir.path().display().to_string();
-        let port = d.port.to_string();
+        let addr = format!("127.0.0.1:{}", d.port);
         for text in [&mut run.stdout, &mut run.stderr] {
-            *text = mask_pids(&text.replace(&dir, "DIR").replace(&port, "PORT"));
+            *text = mask_pids(text)
+                .replace(&dir, "DIR")
+                .replace(&addr, "127.0.0.1:PORT");
         }
         run
     }
@@ -268,6 +270,7 @@ fn log_messages(text: &str) -> Vec<String> {
     lines
 }
 
+/// The states `PROGRAMS` settles into.
 const SETTLED: &[(&str, &str)] = &[
     ("sleeper:sleeper", "RUNNING"),
     ("grp:ga", "RUNNING"),
