@@ -78,6 +78,8 @@ pub fn wait_readable(fd: BorrowedFd<'_>) -> Wait {
                 if fds[0].revents().is_some_and(|r| !r.is_empty()) {
                     return Wait::Ready;
                 }
+                // A wake-up for a Ctrl-C already forgotten: drain it so the next poll blocks.
+                drain_wake_pipe();
             }
             Err(nix::errno::Errno::EINTR) => {}
             // A descriptor poll cannot watch: let the read itself block and report.
@@ -94,6 +96,11 @@ pub fn interrupted() -> bool {
 /// Forgets a recorded Ctrl-C.
 pub fn clear() {
     INTERRUPTED.store(false, Ordering::SeqCst);
+    drain_wake_pipe();
+}
+
+/// Empties the self-pipe (non-blocking).
+fn drain_wake_pipe() {
     if let Some((r, _)) = WAKE.get().and_then(Option::as_ref) {
         let mut buf = [0u8; 64];
         while matches!(nix::unistd::read(r, &mut buf), Ok(n) if n > 0) {}
