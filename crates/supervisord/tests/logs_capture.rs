@@ -2,9 +2,11 @@
 //! write errors reported once while draining continues, reopen/clear/close controls.
 
 use std::io::Write;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use supervisord::logs::{
     spawn_capture, spawn_listener_capture, CaptureConfig, CaptureNotice, Channel, LogFile, LogOp,
@@ -348,4 +350,136 @@ async fn listener_stdout_reaches_the_protocol_reader() {
     }
     assert_eq!(raw, b"READY\nRESULT 2\nOK");
     assert_eq!(std::fs::read(&path).unwrap(), b"READY\nRESULT 2\nOK");
+}
+
+fn pipe_capacity(fd: impl AsFd) -> usize {
+    nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETPIPE_SZ).unwrap() as usize
+}
+
+/// Writes 8 KiB blocks (like `head` in a pipeline) of `b'f'` until `stop` is set or the reader
+/// is gone; returns the bytes written and the largest pipe capacity seen after a write.
+fn flood_writer(
+    write_end: OwnedFd,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<(u64, usize)> {
+    std::thread::spawn(move || {
+        let mut w = std::fs::File::from(write_end);
+        let block = [b'f'; 8192];
+        let (mut written, mut largest) = (0u64, 0usize);
+        while !stop.load(Ordering::Relaxed) {
+            if w.write_all(&block).is_err() {
+                break;
+            }
+            written += block.len() as u64;
+            largest = largest.max(pipe_capacity(&w));
+        }
+        (written, largest)
+    })
+}
+
+async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// A fast writer puts the capture in flood mode (the pipe grows to 1 MiB); once the writer
+/// pauses, the pipe is shrunk back and the capture is woken by single writes again.
+#[tokio::test]
+async fn flood_mode_starts_under_a_flood_and_ends_when_output_pauses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flood.log");
+    let (read_end, write_end) = nix::unistd::pipe().unwrap();
+    let normal = pipe_capacity(&read_end);
+    let raised = (1usize << 20).min(
+        std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap(),
+    );
+    let probe = write_end.try_clone().unwrap();
+    let (sink, mut rx) = notices();
+    let handle = spawn_capture(
+        read_end,
+        config(Some(LogFile::open(&path, 0, 0).unwrap())),
+        sink,
+    )
+    .unwrap();
+
+    // Flood until the capture has raised the pipe (seen from the writer's side).
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = flood_writer(write_end, Arc::clone(&stop));
+    wait_until("flood mode to raise the pipe", || {
+        pipe_capacity(&probe) == raised || writer.is_finished()
+    })
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    // The writer may be blocked on a full pipe that only this runtime's capture empties.
+    wait_until("the writer to stop", || writer.is_finished()).await;
+    let (written, largest) = writer.join().unwrap();
+    assert_eq!(largest.max(pipe_capacity(&probe)), raised);
+
+    // The writer paused: everything reaches the file, and flood mode ends.
+    wait_until("the flood to be logged", || {
+        std::fs::metadata(&path).unwrap().len() == written
+    })
+    .await;
+    wait_until("flood mode to end", || pipe_capacity(&probe) == normal).await;
+
+    // Woken by the reactor again: a single small write is logged.
+    let mut w = std::fs::File::from(probe);
+    w.write_all(b"after the flood\n").unwrap();
+    wait_until("the write after the flood", || {
+        std::fs::metadata(&path).unwrap().len() == written + 16
+    })
+    .await;
+    drop(w);
+    until_finished(&mut rx).await;
+    let report = handle.wait().await;
+    assert!(report.reached_eof);
+    assert_eq!(report.bytes_read, written + 16);
+    let content = std::fs::read(&path).unwrap();
+    assert!(content[..written as usize].iter().all(|&b| b == b'f'));
+    assert_eq!(&content[written as usize..], b"after the flood\n");
+}
+
+/// `close` while a writer floods on (a grandchild holding the pipe): the capture stops after a
+/// bounded drain, and everything it read is in the file.
+#[tokio::test]
+async fn close_during_a_flood_stops_the_capture() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("closed.log");
+    let (read_end, write_end) = nix::unistd::pipe().unwrap();
+    let raised = (1usize << 20).min(
+        std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap(),
+    );
+    let probe = write_end.try_clone().unwrap();
+    let (sink, mut rx) = notices();
+    let handle = spawn_capture(
+        read_end,
+        config(Some(LogFile::open(&path, 0, 0).unwrap())),
+        sink,
+    )
+    .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = flood_writer(write_end, Arc::clone(&stop));
+    wait_until("flood mode to raise the pipe", || {
+        pipe_capacity(&probe) == raised
+    })
+    .await;
+    handle.close();
+    until_finished(&mut rx).await;
+    let report = handle.wait().await;
+    assert!(!report.reached_eof);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), report.bytes_read);
+    stop.store(true, Ordering::Relaxed);
+    drop(probe);
+    writer.join().unwrap();
 }

@@ -306,13 +306,19 @@ fn splice_appends_rotates_and_mixes_with_writes_on_a_shared_file() {
     w.write_all(b"spliced-1 ").unwrap();
     assert_eq!(
         a.splice_from(read_end.as_fd(), 1 << 20).unwrap(),
-        Spliced::Moved(10)
+        Spliced::Moved {
+            bytes: 10,
+            emptied: true
+        }
     );
     b.write(b"written-2 ").unwrap();
     w.write_all(b"spliced-3 ").unwrap();
     assert_eq!(
         a.splice_from(read_end.as_fd(), 1 << 20).unwrap(),
-        Spliced::Moved(10)
+        Spliced::Moved {
+            bytes: 10,
+            emptied: true
+        }
     );
     a.write(b"written-4 ").unwrap();
     assert_eq!(
@@ -327,7 +333,10 @@ fn splice_appends_rotates_and_mixes_with_writes_on_a_shared_file() {
     w.write_all(&[b'x'; 100]).unwrap();
     assert_eq!(
         a.splice_from(read_end.as_fd(), 1 << 20).unwrap(),
-        Spliced::Moved(100)
+        Spliced::Moved {
+            bytes: 100,
+            emptied: true
+        }
     );
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 140);
     a.rotate_if_full().unwrap();
@@ -341,6 +350,42 @@ fn splice_appends_rotates_and_mixes_with_writes_on_a_shared_file() {
         a.splice_from(read_end.as_fd(), 1 << 20).unwrap(),
         Spliced::Eof
     );
+}
+
+#[test]
+fn splice_takes_whole_writes_past_maxbytes_so_lines_never_straddle_files() {
+    use std::io::Write;
+    use std::os::fd::AsFd;
+    use supervisord::logs::logfile::Spliced;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lines.log");
+    let mut log = LogFile::open(&path, 100, 2).unwrap();
+    let (read_end, write_end) = nix::unistd::pipe().unwrap();
+    nix::fcntl::fcntl(
+        &read_end,
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    )
+    .unwrap();
+    let mut w = std::fs::File::from(write_end);
+    let line = [b"x".repeat(59), b"\n".to_vec()].concat();
+    for _ in 0..5 {
+        w.write_all(&line).unwrap();
+    }
+    // 300 bytes waiting, maxbytes 100: one splice takes all of it, then the file rolls over.
+    assert_eq!(
+        log.splice_from(read_end.as_fd(), 1 << 20).unwrap(),
+        Spliced::Moved {
+            bytes: 300,
+            emptied: true
+        }
+    );
+    log.rotate_if_full().unwrap();
+    assert_eq!(
+        std::fs::read(dir.path().join("lines.log.1")).unwrap(),
+        line.repeat(5)
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
 }
 
 /// Run in a child process whose stdout is a socket (see the test below).

@@ -6,10 +6,24 @@
 //!   (`POutputDispatcher`): `strip_ansi`, the rotating [`LogFile`] or nothing for `NONE`,
 //!   `*_syslog` line forwarding, the debug echo to the main log, `PROCESS_LOG_*` event payloads,
 //!   and capture mode with the `<!--XSUPERVISOR:BEGIN-->`/`<!--XSUPERVISOR:END-->` tokens.
-//! - [`spawn_capture`] runs the read loop: a tokio task waiting on the non-blocking pipe with
-//!   `AsyncFd`, reading 128 KiB chunks (Python's read size) into a buffer shared by all capture
-//!   tasks of the thread, so an idle daemon holds no per-pipe buffers. When a read fills a whole
-//!   chunk (a flood), the pipe's capacity is raised to cut wake-ups.
+//! - [`spawn_capture`] runs the read loop: a tokio task on the non-blocking pipe. When nothing
+//!   needs to see the bytes they go from the pipe to the file by splice(2); otherwise they are
+//!   read in 128 KiB chunks (Python's read size) into a buffer shared by all capture tasks of
+//!   the thread, so an idle daemon holds no per-pipe buffers.
+//!
+//! The loop has two modes. Normally the reactor wakes it whenever the pipe has output, and it
+//! empties the pipe. That costs a wake-up per `write(2)` of the child (the kernel signals a
+//! watched pipe on every write), and with a fast writer each wake-up finds a few KiB: at 8 KiB
+//! per write that is 128k wake-ups and 128k small page-cache writes per GiB, which cost far
+//! more than the bytes (a 256 KiB write into the page cache costs a third of what 32 writes of
+//! 8 KiB do). So when output arrives on two wake-ups less than [`FLOOD_WINDOW`] apart, the
+//! capture enters **flood mode**: it raises the pipe's capacity to 1 MiB, stops watching the
+//! pipe and empties it on a fixed [`FLOOD_TICK`] instead (a `timerfd` on a grid shared by all
+//! captures, see [`super::ticker`]), moving hundreds of KiB per call. A tick that moves little
+//! doubles the tick (up to [`FLOOD_TICK_MAX`]), one that finds the pipe half full halves it, so
+//! slower floods (many chatty children) are also moved in larger pieces. Two ticks that find the pipe
+//! empty end flood mode: the pipe's capacity is restored (it counts against a per-user quota)
+//! and the reactor watches it again. Output is at most one tick late in the log.
 //!
 //! Events, write failures and the end of the stream are reported through a callback the owner
 //! provides ([`CaptureNotice`]); the owner tags them with the process and forwards them to its
@@ -25,8 +39,10 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -35,11 +51,12 @@ use super::daemon_log::{self, Level};
 use super::logfile::{LogFile, LogFileError, LogOp, Spliced};
 use super::pyrepr::{repr_bytes, repr_str};
 use super::syslog;
+use super::ticker::Ticker;
 
 /// Python's read size per readiness event (`2 << 16`).
 pub const CHUNK: usize = 128 * 1024;
 
-/// Bytes asked of one splice(2) (no user-space buffer is involved, so it can be large).
+/// Bytes asked of one splice(2): a whole raised pipe (no user-space buffer is involved).
 const SPLICE_CHUNK: usize = 1 << 20;
 
 /// Chunks read per wake-up before yielding to other tasks (bounds latency during a flood).
@@ -49,11 +66,38 @@ const READS_PER_WAKE: usize = 8;
 /// an endless stream from a grandchild that kept it open.
 const FINAL_DRAIN_CHUNKS: usize = 32;
 
-/// A read of this much emptied a full default-sized pipe: the child writes faster than we wake.
-const FULL_DEFAULT_PIPE: usize = 64 * 1024;
+/// Output on two wake-ups less than this apart starts flood mode.
+pub const FLOOD_WINDOW: Duration = Duration::from_millis(1);
 
-/// Pipe capacity asked for under a flood (capped by `/proc/sys/fs/pipe-max-size`).
+/// How often a capture in flood mode empties its pipe at first, and at most. A writer at 1 GB/s
+/// fills half of a 1 MiB pipe in this time, so it is never made to wait; shorter ticks cost more
+/// wake-ups, longer ones stalled such a writer in measurements.
+pub const FLOOD_TICK: Duration = Duration::from_micros(500);
+
+/// The longest flood-mode tick: a slower flood (many chatty children) is emptied less often, in
+/// larger pieces. Also the most that output is late in the log.
+pub const FLOOD_TICK_MAX: Duration = Duration::from_millis(4);
+
+/// A tick that moved less than this doubles the tick (up to [`FLOOD_TICK_MAX`]).
+const FLOOD_SMALL_TICK: usize = 64 * 1024;
+
+/// A tick that moved more than this halves the tick (down to [`FLOOD_TICK`]): the pipe was
+/// half full, so the writer risked waiting.
+const FLOOD_LARGE_TICK: usize = 512 * 1024;
+
+/// Flood mode ends when this many ticks in a row found the pipe empty.
+const FLOOD_QUIET_TICKS: u32 = 2;
+
+/// Pipe capacity asked for in flood mode (capped by `/proc/sys/fs/pipe-max-size`).
 const FLOOD_PIPE_SIZE: usize = 1 << 20;
+
+/// Flood mode needs a pipe at least this large (what a fast writer produces in a tick), else
+/// the writer would wait between ticks; with a smaller pipe (the per-user pipe quota refused to
+/// raise it) the capture stays in the normal mode.
+const FLOOD_MIN_PIPE_SIZE: usize = 512 * 1024;
+
+/// After flood mode could not start, the normal mode goes on at least this long.
+const FLOOD_RETRY: Duration = Duration::from_secs(1);
 
 /// Supervisor's capture-mode start token.
 pub const BEGIN_TOKEN: &[u8] = b"<!--XSUPERVISOR:BEGIN-->";
@@ -329,8 +373,8 @@ impl OutputProcessor {
         }
         let log = self.logfile.as_mut()?;
         match log.splice_from(pipe, SPLICE_CHUNK) {
-            Ok(Spliced::Moved(n)) => {
-                self.report.bytes_read += n as u64;
+            Ok(Spliced::Moved { bytes, emptied }) => {
+                self.report.bytes_read += bytes as u64;
                 if let Err(e) = log.rotate_if_full() {
                     // The bytes are in the file; the rollover failed. Later chunks take the
                     // plain path, which reports recovery.
@@ -339,7 +383,7 @@ impl OutputProcessor {
                         (self.notices)(CaptureNotice::WriteFailed(e));
                     }
                 }
-                Some(ReadOutcome::Data(n))
+                Some(ReadOutcome::Data { bytes, emptied })
             }
             Ok(Spliced::WouldBlock) => Some(ReadOutcome::WouldBlock),
             Ok(Spliced::Eof) => Some(ReadOutcome::Eof),
@@ -581,9 +625,7 @@ pub fn spawn_listener_capture(
 
 fn start(pipe: OwnedFd, processor: OutputProcessor) -> io::Result<CaptureHandle> {
     set_nonblocking(&pipe)?;
-    // SAFETY: an `OwnedFd` is open and owned by the `AsyncFd` until it is dropped, so the
-    // descriptor stays valid and unchanged for the registration's whole life.
-    let fd = unsafe { AsyncFd::register(pipe) }?;
+    let fd = watch(pipe).map_err(|e| e.into_parts().1)?;
     let shared = Arc::new(Shared {
         processor: Mutex::new(processor),
         close: Notify::new(),
@@ -599,13 +641,27 @@ fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
     Ok(())
 }
 
+/// Registers the pipe with the reactor (read readiness only).
+fn watch(
+    pipe: OwnedFd,
+) -> Result<AsyncFd<OwnedFd>, tokio::io::unix::AsyncFdRegisterError<OwnedFd>> {
+    // SAFETY: an `OwnedFd` is open and owned by the `AsyncFd` until it is dropped or taken back
+    // with `into_inner`, so the descriptor stays valid and unchanged for the registration's life.
+    unsafe { AsyncFd::register_with_interest(pipe, Interest::READABLE) }
+}
+
 thread_local! {
     /// One read buffer for all capture tasks of the thread: reads and processing never await.
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 enum ReadOutcome {
-    Data(usize),
+    /// Bytes moved to the log; `emptied` when fewer came than were asked for, which a pipe
+    /// does only when it ran dry, so asking again at once would just find it empty.
+    Data {
+        bytes: usize,
+        emptied: bool,
+    },
     WouldBlock,
     Eof,
 }
@@ -638,7 +694,10 @@ fn read_and_feed(fd: &OwnedFd, shared: &Shared) -> ReadOutcome {
                 Ok(0) => return ReadOutcome::Eof,
                 Ok(n) => {
                     shared.processor().feed(&buf[..n]);
-                    return ReadOutcome::Data(n);
+                    return ReadOutcome::Data {
+                        bytes: n,
+                        emptied: n < CHUNK,
+                    };
                 }
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(nix::errno::Errno::EAGAIN) => return ReadOutcome::WouldBlock,
@@ -647,6 +706,46 @@ fn read_and_feed(fd: &OwnedFd, shared: &Shared) -> ReadOutcome {
             }
         }
     })
+}
+
+/// What emptying the pipe found.
+enum Drain {
+    /// The pipe is empty now; this many bytes were moved.
+    Empty(usize),
+    /// The chunk budget ran out with output still waiting.
+    More,
+    /// End of stream.
+    Eof,
+}
+
+/// Moves output to the log until the pipe is empty, for at most `max_chunks` chunks.
+fn drain(fd: &OwnedFd, shared: &Shared, max_chunks: usize) -> Drain {
+    let mut moved = 0;
+    for _ in 0..max_chunks {
+        match read_and_feed(fd, shared) {
+            ReadOutcome::Data { bytes, emptied } => {
+                moved += bytes;
+                if emptied {
+                    return Drain::Empty(moved);
+                }
+            }
+            ReadOutcome::WouldBlock => return Drain::Empty(moved),
+            ReadOutcome::Eof => return Drain::Eof,
+        }
+    }
+    Drain::More
+}
+
+/// What is left in the pipe after [`CaptureHandle::close`], bounded; true at end of stream.
+fn final_drain(fd: &OwnedFd, shared: &Shared) -> bool {
+    for _ in 0..FINAL_DRAIN_CHUNKS {
+        match read_and_feed(fd, shared) {
+            ReadOutcome::Data { .. } => {}
+            ReadOutcome::WouldBlock => return false,
+            ReadOutcome::Eof => return true,
+        }
+    }
+    false
 }
 
 /// `/proc/sys/fs/pipe-max-size`, read once.
@@ -660,55 +759,232 @@ fn pipe_max_size() -> usize {
     })
 }
 
-/// Raises the pipe's capacity so a flooding child needs fewer wake-ups (best effort: the
-/// per-user pipe quota may refuse).
-fn raise_pipe_size(fd: &OwnedFd) {
-    let size = FLOOD_PIPE_SIZE.min(pipe_max_size());
-    let size = i32::try_from(size).unwrap_or(i32::MAX);
-    let _ = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETPIPE_SZ(size));
+/// The pipe's capacity in bytes.
+fn pipe_size(fd: &OwnedFd) -> Option<usize> {
+    let size = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETPIPE_SZ).ok()?;
+    usize::try_from(size).ok()
 }
 
-async fn run(fd: AsyncFd<OwnedFd>, shared: Arc<Shared>) -> CaptureReport {
-    let mut raised = false;
-    let reached_eof = 'outer: loop {
-        tokio::select! {
-            biased;
-            () = shared.close.notified() => {
-                for _ in 0..FINAL_DRAIN_CHUNKS {
-                    match read_and_feed(fd.get_ref(), &shared) {
-                        ReadOutcome::Data(_) => {}
-                        ReadOutcome::WouldBlock => break 'outer false,
-                        ReadOutcome::Eof => break 'outer true,
+/// Asks for a pipe capacity of `size` bytes; the kernel may refuse (per-user pipe quota) or, when
+/// shrinking, keep a pipe that holds more than `size` (EBUSY). Returns the capacity afterwards.
+fn set_pipe_size(fd: &OwnedFd, size: usize) -> Option<usize> {
+    let size = i32::try_from(size).unwrap_or(i32::MAX);
+    let _ = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETPIPE_SZ(size));
+    pipe_size(fd)
+}
+
+/// How a capture waits for output.
+enum Mode {
+    /// Woken by the reactor whenever the pipe has output.
+    Woken(AsyncFd<OwnedFd>),
+    /// Flood mode: the pipe is not watched but emptied on every tick.
+    Ticking(Flood),
+}
+
+/// A capture in flood mode.
+struct Flood {
+    pipe: OwnedFd,
+    ticker: Ticker,
+    /// The ticker's current period, between [`FLOOD_TICK`] and [`FLOOD_TICK_MAX`].
+    period: Duration,
+    /// The capacity the pipe had before flood mode raised it, restored afterwards.
+    normal_size: Option<usize>,
+    /// Ticks in a row that found the pipe empty.
+    quiet_ticks: u32,
+}
+
+/// What one turn of a mode decided.
+enum Turn {
+    /// Keep waiting in the same mode.
+    Again,
+    /// Output comes fast: switch to flood mode.
+    Flood,
+    /// Output is still waiting after a full budget: flood mode, or else let others run first.
+    Busy,
+    /// Flood mode is over: watch the pipe again.
+    Calm,
+    /// The capture ends; true at end of stream.
+    Ended(bool),
+}
+
+/// Flood detection for one capture.
+#[derive(Debug, Default)]
+struct Pacing {
+    /// When the last wake-up found output.
+    last_output: Option<Instant>,
+    /// Flood mode could not start; do not try again before this.
+    retry_at: Option<Instant>,
+}
+
+impl Pacing {
+    /// A wake-up found output at `now`: is it the second within [`FLOOD_WINDOW`]?
+    fn output_at(&mut self, now: Instant) -> bool {
+        let rapid = self
+            .last_output
+            .is_some_and(|last| now.duration_since(last) < FLOOD_WINDOW);
+        self.last_output = Some(now);
+        rapid
+    }
+
+    fn may_flood(&self, now: Instant) -> bool {
+        self.retry_at.is_none_or(|at| now >= at)
+    }
+}
+
+/// One wait of the normal mode: the reactor says the pipe has output, and it is drained.
+async fn woken_turn(fd: &AsyncFd<OwnedFd>, shared: &Shared, pacing: &mut Pacing) -> Turn {
+    tokio::select! {
+        biased;
+        () = shared.close.notified() => Turn::Ended(final_drain(fd.get_ref(), shared)),
+        ready = fd.readable() => {
+            let Ok(mut guard) = ready else { return Turn::Ended(true) };
+            match drain(fd.get_ref(), shared, READS_PER_WAKE) {
+                Drain::Eof => Turn::Ended(true),
+                Drain::Empty(moved) => {
+                    guard.clear_ready();
+                    if moved > 0 && pacing.output_at(Instant::now()) {
+                        Turn::Flood
+                    } else {
+                        Turn::Again
                     }
                 }
-                break false;
-            }
-            ready = fd.readable() => {
-                let Ok(mut guard) = ready else { break true };
-                let mut drained = false;
-                for _ in 0..READS_PER_WAKE {
-                    match read_and_feed(fd.get_ref(), &shared) {
-                        ReadOutcome::Data(n) => {
-                            if n >= FULL_DEFAULT_PIPE && !raised {
-                                raised = true;
-                                raise_pipe_size(fd.get_ref());
-                            }
-                        }
-                        ReadOutcome::WouldBlock => {
-                            guard.clear_ready();
-                            drained = true;
-                            break;
-                        }
-                        ReadOutcome::Eof => break 'outer true,
-                    }
-                }
-                drop(guard);
-                if !drained {
-                    // Still more to read: let the owner and other captures run first.
-                    tokio::task::yield_now().await;
+                Drain::More => {
+                    pacing.output_at(Instant::now());
+                    Turn::Busy
                 }
             }
         }
+    }
+}
+
+/// One tick of flood mode: wait for the tick, then empty the pipe.
+async fn flood_turn(flood: &mut Flood, shared: &Shared) -> Turn {
+    tokio::select! {
+        biased;
+        () = shared.close.notified() => return Turn::Ended(final_drain(&flood.pipe, shared)),
+        tick = flood.ticker.tick() => {
+            if tick.is_err() {
+                return Turn::Calm;
+            }
+        }
+    }
+    match drain(&flood.pipe, shared, READS_PER_WAKE) {
+        Drain::Eof => Turn::Ended(true),
+        Drain::Empty(0) => {
+            flood.quiet_ticks += 1;
+            if flood.quiet_ticks >= FLOOD_QUIET_TICKS {
+                Turn::Calm
+            } else {
+                Turn::Again
+            }
+        }
+        Drain::Empty(moved) => {
+            flood.quiet_ticks = 0;
+            if moved < FLOOD_SMALL_TICK && flood.period < FLOOD_TICK_MAX {
+                flood.set_period(flood.period * 2);
+            } else if moved > FLOOD_LARGE_TICK && flood.period > FLOOD_TICK {
+                flood.set_period(flood.period / 2);
+            }
+            Turn::Again
+        }
+        Drain::More => {
+            flood.quiet_ticks = 0;
+            if flood.period > FLOOD_TICK {
+                flood.set_period(FLOOD_TICK);
+            }
+            Turn::Again
+        }
+    }
+}
+
+impl Flood {
+    /// Changes the tick; if the timer refuses, the old tick goes on.
+    fn set_period(&mut self, period: Duration) {
+        let period = period.clamp(FLOOD_TICK, FLOOD_TICK_MAX);
+        if self.ticker.set_period(period).is_ok() {
+            self.period = period;
+        }
+    }
+}
+
+/// Enters flood mode if the pipe can be made large enough and a ticker started; otherwise
+/// stays in the normal mode and does not try again for [`FLOOD_RETRY`].
+fn start_flood(fd: AsyncFd<OwnedFd>, pacing: &mut Pacing) -> Mode {
+    let before = pipe_size(fd.get_ref()).unwrap_or(0);
+    let mut normal_size = None;
+    let mut size = before;
+    if before < FLOOD_PIPE_SIZE.min(pipe_max_size()) {
+        size = set_pipe_size(fd.get_ref(), FLOOD_PIPE_SIZE.min(pipe_max_size())).unwrap_or(0);
+        if size != before {
+            normal_size = Some(before);
+        }
+    }
+    let ticker = if size >= FLOOD_MIN_PIPE_SIZE {
+        Ticker::start(FLOOD_TICK).ok()
+    } else {
+        None
+    };
+    let Some(ticker) = ticker else {
+        if let Some(normal) = normal_size {
+            set_pipe_size(fd.get_ref(), normal);
+        }
+        pacing.retry_at = Some(Instant::now() + FLOOD_RETRY);
+        return Mode::Woken(fd);
+    };
+    pacing.last_output = None;
+    Mode::Ticking(Flood {
+        pipe: fd.into_inner(),
+        ticker,
+        period: FLOOD_TICK,
+        normal_size,
+        quiet_ticks: 0,
+    })
+}
+
+/// Leaves flood mode: restores the pipe's capacity and watches it again. If the reactor
+/// refuses the pipe, flood mode simply goes on.
+fn end_flood(mut flood: Flood) -> Mode {
+    if let Some(normal) = flood.normal_size {
+        // Fails (EBUSY) if the pipe holds more than that by now; then it stays large.
+        if set_pipe_size(&flood.pipe, normal) == Some(normal) {
+            flood.normal_size = None;
+        }
+    }
+    match watch(flood.pipe) {
+        Ok(fd) => Mode::Woken(fd),
+        Err(e) => {
+            flood.pipe = e.into_parts().0;
+            flood.quiet_ticks = 0;
+            Mode::Ticking(flood)
+        }
+    }
+}
+
+async fn run(fd: AsyncFd<OwnedFd>, shared: Arc<Shared>) -> CaptureReport {
+    let mut pacing = Pacing::default();
+    let mut mode = Mode::Woken(fd);
+    let reached_eof = loop {
+        mode = match mode {
+            Mode::Woken(fd) => match woken_turn(&fd, &shared, &mut pacing).await {
+                Turn::Ended(eof) => break eof,
+                Turn::Flood if pacing.may_flood(Instant::now()) => start_flood(fd, &mut pacing),
+                Turn::Busy => {
+                    if pacing.may_flood(Instant::now()) {
+                        start_flood(fd, &mut pacing)
+                    } else {
+                        // Still more to read: let the owner and other captures run first.
+                        tokio::task::yield_now().await;
+                        Mode::Woken(fd)
+                    }
+                }
+                _ => Mode::Woken(fd),
+            },
+            Mode::Ticking(mut flood) => match flood_turn(&mut flood, &shared).await {
+                Turn::Ended(eof) => break eof,
+                Turn::Calm => end_flood(flood),
+                _ => Mode::Ticking(flood),
+            },
+        };
     };
     let mut processor = shared.processor();
     processor.finish();

@@ -16,6 +16,7 @@ pub mod logfile;
 pub mod pyrepr;
 pub mod syslog;
 pub mod tail;
+mod ticker;
 
 pub use autolog::{clear_auto_child_logs, create_auto_log, is_auto_log_name};
 pub use capture::{
