@@ -166,8 +166,12 @@ fn relative_directory_and_command_resolve_against_the_daemon_cwd() {
     let app = root.path().join("app");
     fs::create_dir_all(app.join("bin")).unwrap();
     write_script(&app.join("bin/tool"), "pwd", 0o755);
-    let mut ctx = default_daemon();
-    ctx.cwd = root.path().to_path_buf();
+    let base = default_daemon();
+    let ctx = supervisord::spawn::DaemonContext::new(
+        base.environ().to_vec(),
+        base.uid(),
+        root.path().to_path_buf(),
+    );
     let mut req = request("p", "bin/tool");
     req.directory = Some("app".into());
     let prepared = prepare(&req, &ctx).unwrap();

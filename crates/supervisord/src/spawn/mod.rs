@@ -232,7 +232,9 @@ pub fn spawn(prepared: &Prepared) -> Result<Child, SpawnError> {
 
     // NULL-terminated pointer arrays into the prepared CStrings, built before fork.
     let argv = pointer_array(&prepared.argv);
-    let envp = pointer_array(&prepared.env);
+    let mut envp = Vec::with_capacity(prepared.env.len() + 1);
+    envp.extend(prepared.env.entries().map(|e| e.as_ptr()));
+    envp.push(std::ptr::null());
     let privileges = match &prepared.privileges {
         prepare::PrivilegePlan::Keep => Privileges::Keep,
         prepare::PrivilegePlan::Fail(line) => Privileges::Fail(line),

@@ -1,36 +1,160 @@
 //! The preparation step of a spawn: everything that may allocate or touch the filesystem or the
 //! user database, done in the daemon before forking.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::{CString, OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use nix::unistd::{AccessFlags, Gid, Uid, User};
 
 use super::{CommandLine, SpawnError, SpawnRequest, StdinSource};
 
 /// What the daemon contributes to every spawn: its environment and its identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The environment is turned into `KEY=VALUE` C strings once, here, and shared by every spawn:
+/// a spawn only adds the `SUPERVISOR_*` variables and the program's own.
+#[derive(Debug, Clone)]
 pub struct DaemonContext {
-    /// supervisord's own environment, in order (the base of every child's environment).
-    pub environ: Vec<(OsString, OsString)>,
-    /// supervisord's uid (decides whether `user=` can be honoured).
-    pub uid: u32,
-    /// supervisord's working directory: relative paths are checked against it, and made
-    /// absolute with it for `execve`, which runs after the child's `chdir`.
-    pub cwd: PathBuf,
+    environ: Vec<(OsString, OsString)>,
+    uid: u32,
+    cwd: PathBuf,
+    base_env: Arc<BaseEnv>,
 }
 
+impl PartialEq for DaemonContext {
+    fn eq(&self, other: &Self) -> bool {
+        self.environ == other.environ && self.uid == other.uid && self.cwd == other.cwd
+    }
+}
+
+impl Eq for DaemonContext {}
+
 impl DaemonContext {
-    /// The running process's environment and uid.
-    pub fn current() -> DaemonContext {
+    /// A context from supervisord's environment (in order: the base of every child's
+    /// environment), its uid (decides whether `user=` can be honoured) and its working directory
+    /// (relative paths are checked against it, and made absolute with it for `execve`, which
+    /// runs after the child's `chdir`).
+    pub fn new(environ: Vec<(OsString, OsString)>, uid: u32, cwd: PathBuf) -> DaemonContext {
+        let base_env = Arc::new(BaseEnv::new(&environ));
         DaemonContext {
-            environ: std::env::vars_os().collect(),
-            uid: Uid::current().as_raw(),
-            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
+            environ,
+            uid,
+            cwd,
+            base_env,
         }
+    }
+
+    /// The running process's environment, uid and working directory.
+    pub fn current() -> DaemonContext {
+        DaemonContext::new(
+            std::env::vars_os().collect(),
+            Uid::current().as_raw(),
+            std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
+        )
+    }
+
+    /// supervisord's environment, in order.
+    pub fn environ(&self) -> &[(OsString, OsString)] {
+        &self.environ
+    }
+
+    /// supervisord's uid.
+    pub fn uid(&self) -> u32 {
+        self.uid
+    }
+
+    /// supervisord's working directory.
+    pub fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+}
+
+/// supervisord's environment as the child's `envp` entries, built once per daemon.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct BaseEnv {
+    /// `KEY=VALUE`, in supervisord's order; a later duplicate key replaced the earlier value.
+    pub(super) entries: Vec<CString>,
+    /// Each key's position in `entries`.
+    index: HashMap<Vec<u8>, usize>,
+    /// supervisord's `PATH` split at `:`, or Supervisor's default when it has none.
+    path: Vec<OsString>,
+}
+
+impl BaseEnv {
+    fn new(environ: &[(OsString, OsString)]) -> BaseEnv {
+        let mut entries: Vec<CString> = Vec::with_capacity(environ.len());
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::with_capacity(environ.len());
+        for (key, value) in environ {
+            // The process environment cannot hold a NUL; anything that does is not passed on.
+            let Ok(entry) = CString::new(env_entry(key.as_bytes(), value.as_bytes())) else {
+                continue;
+            };
+            match index.get(key.as_bytes()) {
+                Some(&i) => entries[i] = entry,
+                None => {
+                    index.insert(key.as_bytes().to_vec(), entries.len());
+                    entries.push(entry);
+                }
+            }
+        }
+        let path = match environ.iter().rev().find(|(k, _)| k == "PATH") {
+            Some((_, path)) if !path.is_empty() => path
+                .as_bytes()
+                .split(|b| *b == b':')
+                .map(|p| OsString::from_vec(p.to_vec()))
+                .collect(),
+            _ => DEFAULT_PATH.iter().map(OsString::from).collect(),
+        };
+        BaseEnv {
+            entries,
+            index,
+            path,
+        }
+    }
+}
+
+fn env_entry(key: &[u8], value: &[u8]) -> Vec<u8> {
+    let mut entry = Vec::with_capacity(key.len() + value.len() + 2);
+    entry.extend_from_slice(key);
+    entry.push(b'=');
+    entry.extend_from_slice(value);
+    entry
+}
+
+/// A child's environment: supervisord's (shared) with some entries replaced, plus new ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct EnvPlan {
+    base: Arc<BaseEnv>,
+    /// (position in the base, replacement entry), by position.
+    replaced: Vec<(usize, CString)>,
+    /// New keys, in the order they were first set.
+    appended: Vec<CString>,
+}
+
+impl EnvPlan {
+    /// The entries in order, as `execve` receives them.
+    pub(super) fn entries(&self) -> impl Iterator<Item = &CString> {
+        let mut replaced = self.replaced.iter().peekable();
+        self.base
+            .entries
+            .iter()
+            .enumerate()
+            .map(
+                move |(i, entry)| match replaced.next_if(|(at, _)| *at == i) {
+                    Some((_, new)) => new,
+                    None => entry,
+                },
+            )
+            .chain(self.appended.iter())
+    }
+
+    /// How many entries there are.
+    pub(super) fn len(&self) -> usize {
+        self.base.entries.len() + self.appended.len()
     }
 }
 
@@ -53,7 +177,7 @@ pub struct Prepared {
     pub(super) name: String,
     pub(super) filename: CString,
     pub(super) argv: Vec<CString>,
-    pub(super) env: Vec<CString>,
+    pub(super) env: EnvPlan,
     pub(super) chdir: Option<(CString, Vec<u8>)>,
     pub(super) umask: Option<libc::mode_t>,
     pub(super) privileges: PrivilegePlan,
@@ -77,7 +201,7 @@ impl Prepared {
 
     /// The child's environment as `KEY=VALUE` entries, in order.
     pub fn env(&self) -> impl Iterator<Item = &OsStr> {
-        self.env.iter().map(|a| OsStr::from_bytes(a.as_bytes()))
+        self.env.entries().map(|a| OsStr::from_bytes(a.as_bytes()))
     }
 
     /// Why `user=` cannot be honoured (e.g. `Can't drop privilege as nonroot user`), if so.
@@ -112,39 +236,37 @@ pub fn prepare(request: &SpawnRequest, daemon: &DaemonContext) -> Result<Prepare
         what,
     };
 
-    let argv: Vec<OsString> = match &request.command {
+    // The argument vector straight into C strings; a NUL is reported after the command checks,
+    // as before (the split words are kept until then).
+    let argv: Vec<Vec<u8>> = match &request.command {
         CommandLine::Shell(text) => supervisor_config::shlex::split(text)
             .map_err(|e| SpawnError::CannotParse {
                 command: text.clone(),
                 message: e.to_string(),
             })?
             .into_iter()
-            .map(OsString::from)
+            .map(String::into_bytes)
             .collect(),
-        CommandLine::Argv(argv) => argv.clone(),
+        CommandLine::Argv(argv) => argv.iter().map(|a| a.as_bytes().to_vec()).collect(),
     };
-    let program = argv.first().ok_or(SpawnError::Empty)?;
+    let program = OsStr::from_bytes(argv.first().ok_or(SpawnError::Empty)?);
     let directory = request.directory.as_deref();
 
-    let path_list = search_path(&request.environment, &daemon.environ);
+    let path_list = search_path(&request.environment, &daemon.base_env);
     let filename = resolve_program(program, directory, &path_list, &daemon.cwd)?;
 
+    let mut exec_prefix = b"supervisor: couldn't exec ".to_vec();
+    exec_prefix.extend_from_slice(program.as_bytes());
+    exec_prefix.extend_from_slice(b": ");
+
     let argv_c = argv
-        .iter()
-        .map(|a| CString::new(a.as_bytes()))
+        .into_iter()
+        .map(CString::new)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| nul("an argument"))?;
-    let filename_c = CString::new(filename.as_os_str().as_bytes()).map_err(|_| nul("the path"))?;
-    let env = build_env(request, &daemon.environ)
-        .into_iter()
-        .map(|(k, v)| {
-            let mut entry = k.into_vec();
-            entry.push(b'=');
-            entry.extend_from_slice(v.as_bytes());
-            CString::new(entry)
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| nul("the environment"))?;
+    let filename_c =
+        CString::new(filename.into_os_string().into_vec()).map_err(|_| nul("the path"))?;
+    let env = plan_env(request, &daemon.base_env).ok_or_else(|| nul("the environment"))?;
     let chdir = match directory {
         Some(dir) => {
             let dir_c = CString::new(dir.as_os_str().as_bytes()).map_err(|_| nul("directory"))?;
@@ -156,10 +278,6 @@ pub fn prepare(request: &SpawnRequest, daemon: &DaemonContext) -> Result<Prepare
         None => None,
     };
     let (privileges, privilege_problem) = plan_privileges(request.uid, daemon.uid);
-
-    let mut exec_prefix = b"supervisor: couldn't exec ".to_vec();
-    exec_prefix.extend_from_slice(program.as_bytes());
-    exec_prefix.extend_from_slice(b": ");
 
     Ok(Prepared {
         name: request.name.clone(),
@@ -179,18 +297,11 @@ pub fn prepare(request: &SpawnRequest, daemon: &DaemonContext) -> Result<Prepare
 
 /// The directories to search: the configured `PATH` if the program's (merged) environment sets
 /// one, else supervisord's non-empty `PATH`, else `/bin:/usr/bin:/usr/local/bin` (Supervisor's
-/// `get_path`).
-fn search_path(overrides: &[(String, String)], environ: &[(OsString, OsString)]) -> Vec<OsString> {
-    if let Some((_, path)) = overrides.iter().rev().find(|(k, _)| k == "PATH") {
-        return path.split(':').map(OsString::from).collect();
-    }
-    match environ.iter().rev().find(|(k, _)| k == "PATH") {
-        Some((_, path)) if !path.is_empty() => path
-            .as_bytes()
-            .split(|b| *b == b':')
-            .map(|p| OsString::from_vec(p.to_vec()))
-            .collect(),
-        _ => DEFAULT_PATH.iter().map(OsString::from).collect(),
+/// `get_path`). supervisord's is split once per daemon.
+fn search_path<'a>(overrides: &[(String, String)], base: &'a BaseEnv) -> Cow<'a, [OsString]> {
+    match overrides.iter().rev().find(|(k, _)| k == "PATH") {
+        Some((_, path)) => Cow::Owned(path.split(':').map(OsString::from).collect()),
+        None => Cow::Borrowed(&base.path),
     }
 }
 
@@ -207,11 +318,11 @@ fn resolve_program(
         Some(dir) if p.is_relative() => dir.join(p),
         _ => p.to_path_buf(),
     };
-    let absolute = |p: &Path| {
+    let absolute = |p: PathBuf| {
         if p.is_relative() {
             cwd.join(p)
         } else {
-            p.to_path_buf()
+            p
         }
     };
     let shown = if program.as_bytes().contains(&b'/') {
@@ -219,34 +330,33 @@ fn resolve_program(
     } else {
         // First entry holding an executable regular file wins; if none does, fall back to the
         // first entry where anything exists, so the checks below explain what is wrong with it.
-        let candidates: Vec<PathBuf> = path_list
-            .iter()
-            .map(|dir| {
-                // An empty entry means the current directory, i.e. the child's `directory`.
-                let dir = if dir.is_empty() {
-                    Path::new(".")
-                } else {
-                    Path::new(dir)
-                };
-                in_directory(&dir.join(program))
-            })
-            .collect();
-        let found = candidates
-            .iter()
-            .find(|c| is_executable_file(&absolute(c)))
-            .or_else(|| {
-                candidates
-                    .iter()
-                    .find(|c| std::fs::metadata(absolute(c)).is_ok())
-            });
-        match found {
-            Some(found) => found.clone(),
+        let mut first_existing = None;
+        for dir in path_list {
+            // An empty entry means the current directory, i.e. the child's `directory`.
+            let dir = if dir.is_empty() {
+                Path::new(".")
+            } else {
+                Path::new(dir)
+            };
+            let candidate = in_directory(&dir.join(program));
+            let actual = absolute(candidate.clone());
+            let Ok(meta) = std::fs::metadata(&actual) else {
+                continue;
+            };
+            if is_executable(&meta, &actual) {
+                // Every check below has just passed for this file.
+                return Ok(actual);
+            }
+            first_existing.get_or_insert(candidate);
+        }
+        match first_existing {
+            Some(found) => found,
             // Like Supervisor: not on PATH means not found, without looking at the bare name.
             None => return Err(SpawnError::NotFound(program.to_string_lossy().into_owned())),
         }
     };
 
-    let actual = absolute(&shown);
+    let actual = absolute(shown.clone());
     let shown = || shown.to_string_lossy().into_owned();
     let meta = std::fs::metadata(&actual).map_err(|_| SpawnError::NotFound(shown()))?;
     if meta.is_dir() {
@@ -261,50 +371,62 @@ fn resolve_program(
     Ok(actual)
 }
 
-fn is_executable_file(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_dir() && m.permissions().mode() & 0o111 != 0)
+fn is_executable(meta: &std::fs::Metadata, path: &Path) -> bool {
+    !meta.is_dir()
+        && meta.permissions().mode() & 0o111 != 0
         && nix::unistd::access(path, AccessFlags::X_OK).is_ok()
 }
 
 /// supervisord's environment, then the `SUPERVISOR_*` variables, then the configured overrides
 /// (which win, `SUPERVISOR_*` included: Supervisor does `env.update(config.environment)` last).
 ///
-/// Order is Python's dict order: existing keys keep their place, new keys are appended.
-fn build_env(
-    request: &SpawnRequest,
-    environ: &[(OsString, OsString)],
-) -> Vec<(OsString, OsString)> {
-    let mut env: Vec<(OsString, OsString)> = Vec::with_capacity(environ.len() + 8);
-    let mut index: HashMap<OsString, usize> = HashMap::with_capacity(environ.len() + 8);
-    let mut set = |key: OsString, value: OsString| match index.get(&key) {
-        Some(&i) => env[i].1 = value,
-        None => {
-            index.insert(key.clone(), env.len());
-            env.push((key, value));
+/// Order is Python's dict order: existing keys keep their place, new keys are appended. Only
+/// the variables set here are allocated; the rest is the daemon's shared block. `None` if a
+/// key or value holds a NUL byte.
+fn plan_env(request: &SpawnRequest, base: &Arc<BaseEnv>) -> Option<EnvPlan> {
+    let mut replaced: Vec<(usize, CString)> = Vec::new();
+    // (key length, entry) of the new keys.
+    let mut appended: Vec<(usize, CString)> = Vec::new();
+    let mut set = |key: &str, value: &str| -> Option<()> {
+        let key = key.as_bytes();
+        let entry = CString::new(env_entry(key, value.as_bytes())).ok()?;
+        if let Some(&at) = base.index.get(key) {
+            match replaced.iter_mut().find(|(i, _)| *i == at) {
+                Some(slot) => slot.1 = entry,
+                None => replaced.push((at, entry)),
+            }
+        } else {
+            match appended
+                .iter_mut()
+                .find(|(len, e)| &e.as_bytes()[..*len] == key)
+            {
+                Some(slot) => slot.1 = entry,
+                None => appended.push((key.len(), entry)),
+            }
         }
+        Some(())
     };
-    for (k, v) in environ {
-        set(k.clone(), v.clone());
-    }
-    set("SUPERVISOR_ENABLED".into(), "1".into());
+    set("SUPERVISOR_ENABLED", "1")?;
     if let Some(url) = request.server_url.as_deref().filter(|u| !u.is_empty()) {
-        set("SUPERVISOR_SERVER_URL".into(), url.into());
+        set("SUPERVISOR_SERVER_URL", url)?;
     }
-    set(
-        "SUPERVISOR_PROCESS_NAME".into(),
-        request.name.clone().into(),
-    );
-    set("SUPERVISOR_GROUP_NAME".into(), request.group.clone().into());
+    set("SUPERVISOR_PROCESS_NAME", &request.name)?;
+    set("SUPERVISOR_GROUP_NAME", &request.group)?;
     if let Some(user) = &request.server_username {
-        set("SUPERVISOR_USERNAME".into(), user.into());
+        set("SUPERVISOR_USERNAME", user)?;
     }
     if let Some(password) = &request.server_password {
-        set("SUPERVISOR_PASSWORD".into(), password.into());
+        set("SUPERVISOR_PASSWORD", password)?;
     }
     for (k, v) in &request.environment {
-        set(k.into(), v.into());
+        set(k, v)?;
     }
-    env
+    replaced.sort_unstable_by_key(|(at, _)| *at);
+    Some(EnvPlan {
+        base: Arc::clone(base),
+        replaced,
+        appended: appended.into_iter().map(|(_, entry)| entry).collect(),
+    })
 }
 
 /// Supervisor's `drop_privileges`, decided in the parent; the child only performs the calls.
@@ -366,20 +488,21 @@ mod tests {
     #[test]
     fn search_path_prefers_program_then_daemon_then_default() {
         let overrides = vec![("PATH".to_owned(), "/a:/b".to_owned())];
+        let base = |pairs| BaseEnv::new(&os(pairs));
         assert_eq!(
-            search_path(&overrides, &os(&[("PATH", "/x")])),
+            *search_path(&overrides, &base(&[("PATH", "/x")])),
             vec![OsString::from("/a"), OsString::from("/b")]
         );
         assert_eq!(
-            search_path(&[], &os(&[("PATH", "/x:/y")])),
+            *search_path(&[], &base(&[("PATH", "/x:/y")])),
             vec!["/x", "/y"]
         );
         assert_eq!(
-            search_path(&[], &os(&[("PATH", "")])),
+            *search_path(&[], &base(&[("PATH", "")])),
             vec!["/bin", "/usr/bin", "/usr/local/bin"]
         );
         assert_eq!(
-            search_path(&[], &[]),
+            *search_path(&[], &base(&[])),
             vec!["/bin", "/usr/bin", "/usr/local/bin"]
         );
     }

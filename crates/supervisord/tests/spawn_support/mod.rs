@@ -35,14 +35,13 @@ pub fn request(name: &str, command: &str) -> SpawnRequest {
 
 /// A daemon context with a small, known environment.
 pub fn daemon(env: &[(&str, &str)]) -> DaemonContext {
-    DaemonContext {
-        environ: env
-            .iter()
+    DaemonContext::new(
+        env.iter()
             .map(|(k, v)| (OsString::from(k), OsString::from(v)))
             .collect(),
-        uid: nix::unistd::getuid().as_raw(),
-        cwd: std::env::current_dir().unwrap(),
-    }
+        nix::unistd::getuid().as_raw(),
+        std::env::current_dir().unwrap(),
+    )
 }
 
 /// The usual daemon context: a PATH that finds the system tools.
