@@ -227,10 +227,6 @@ pub struct OutputProcessor {
     finished: bool,
     /// splice(2) failed in a way that will not change (e.g. the file system lacks support).
     splice_unsupported: bool,
-    /// Inside [`begin_batch`](Self::begin_batch)/[`end_batch`](Self::end_batch).
-    batching: bool,
-    /// Something was written to the log file in the current batch.
-    batch_written: bool,
     notices: NoticeSink,
     /// Set for an event listener's stdout (Supervisor's `PEventListenerDispatcher`).
     protocol: Option<ProtocolSink>,
@@ -273,8 +269,6 @@ impl OutputProcessor {
             report: CaptureReport::default(),
             finished: false,
             splice_unsupported: false,
-            batching: false,
-            batch_written: false,
             notices,
             protocol: None,
         }
@@ -520,41 +514,7 @@ impl OutputProcessor {
         let Some(log) = self.logfile.as_mut() else {
             return;
         };
-        let result = if self.batching {
-            self.batch_written = true;
-            log.append(data)
-        } else {
-            log.write(data)
-        };
-        self.note_write(result, data.len());
-    }
-
-    /// Starts a batch: the chunks fed until [`end_batch`](Self::end_batch) are one read of the
-    /// whole pipe, checked for a rollover only at its end, so what the child wrote at once
-    /// never straddles two files even when the read is fed in several chunks.
-    fn begin_batch(&mut self) {
-        self.batching = true;
-    }
-
-    /// Ends a batch: the rollover check of the chunks written since [`begin_batch`](Self::begin_batch).
-    fn end_batch(&mut self) {
-        self.batching = false;
-        if !std::mem::take(&mut self.batch_written) {
-            return;
-        }
-        let rotated = match self.logfile.as_mut() {
-            Some(log) => log.rotate_if_full(),
-            None => Ok(()),
-        };
-        // A rollover that works says nothing about the writes before it.
-        if let Err(e) = rotated {
-            self.note_write(Err(e), 0);
-        }
-    }
-
-    /// Tracks failure streaks: the first failure is reported, the first success after it too.
-    fn note_write(&mut self, result: Result<(), LogFileError>, len: usize) {
-        match result {
+        match log.write(data) {
             Ok(()) => {
                 if self.failing {
                     self.failing = false;
@@ -565,8 +525,8 @@ impl OutputProcessor {
             Err(e) => {
                 // A failed rollover happens after the data was written; anything else lost it.
                 if e.op != LogOp::Rotate {
-                    self.streak_lost += len as u64;
-                    self.report.bytes_lost += len as u64;
+                    self.streak_lost += data.len() as u64;
+                    self.report.bytes_lost += data.len() as u64;
                 }
                 if !self.failing {
                     self.failing = true;
@@ -706,13 +666,9 @@ enum ReadOutcome {
     Eof,
 }
 
-/// Moves what the pipe holds (up to `read_size` bytes) to the log: by splice(2) when nothing
-/// needs to see the bytes, else by reading it and feeding it to the processor in chunks of at
-/// most [`CHUNK`] (Python's read size, so event payloads stay as large as Python's at most).
-///
-/// A read as large as the pipe takes all it holds at once, and so ends where one of the child's
-/// writes ended; the rollover check waits for the end of the read (see `begin_batch`).
-fn read_and_feed(fd: &OwnedFd, shared: &Shared, read_size: usize) -> ReadOutcome {
+/// Moves one chunk from the pipe to the log: by splice(2) when nothing needs to see the bytes,
+/// else by reading it and feeding it to the processor.
+fn read_and_feed(fd: &OwnedFd, shared: &Shared) -> ReadOutcome {
     if let Some(outcome) = shared.processor().splice_from(fd.as_fd()) {
         return outcome;
     }
@@ -730,22 +686,17 @@ fn read_and_feed(fd: &OwnedFd, shared: &Shared, read_size: usize) -> ReadOutcome
                 &mut owned
             }
         };
-        if buf.len() < read_size {
-            buf.resize(read_size, 0);
+        if buf.len() < CHUNK {
+            buf.resize(CHUNK, 0);
         }
         loop {
-            match nix::unistd::read(fd.as_fd(), &mut buf[..read_size]) {
+            match nix::unistd::read(fd.as_fd(), &mut buf[..CHUNK]) {
                 Ok(0) => return ReadOutcome::Eof,
                 Ok(n) => {
-                    let mut processor = shared.processor();
-                    processor.begin_batch();
-                    for chunk in buf[..n].chunks(CHUNK) {
-                        processor.feed(chunk);
-                    }
-                    processor.end_batch();
+                    shared.processor().feed(&buf[..n]);
                     return ReadOutcome::Data {
                         bytes: n,
-                        emptied: n < read_size,
+                        emptied: n < CHUNK,
                     };
                 }
                 Err(nix::errno::Errno::EINTR) => continue,
@@ -755,18 +706,6 @@ fn read_and_feed(fd: &OwnedFd, shared: &Shared, read_size: usize) -> ReadOutcome
             }
         }
     })
-}
-
-/// Gives back the memory of a read buffer grown for a flood.
-fn shrink_scratch() {
-    SCRATCH.with(|scratch| {
-        if let Ok(mut buf) = scratch.try_borrow_mut() {
-            if buf.len() > CHUNK {
-                buf.truncate(CHUNK);
-                buf.shrink_to_fit();
-            }
-        }
-    });
 }
 
 /// What emptying the pipe found.
@@ -779,12 +718,11 @@ enum Drain {
     Eof,
 }
 
-/// Moves output to the log until the pipe is empty, for at most `max_reads` reads of up to
-/// `read_size` bytes.
-fn drain(fd: &OwnedFd, shared: &Shared, max_reads: usize, read_size: usize) -> Drain {
+/// Moves output to the log until the pipe is empty, for at most `max_chunks` chunks.
+fn drain(fd: &OwnedFd, shared: &Shared, max_chunks: usize) -> Drain {
     let mut moved = 0;
-    for _ in 0..max_reads {
-        match read_and_feed(fd, shared, read_size) {
+    for _ in 0..max_chunks {
+        match read_and_feed(fd, shared) {
             ReadOutcome::Data { bytes, emptied } => {
                 moved += bytes;
                 if emptied {
@@ -799,10 +737,9 @@ fn drain(fd: &OwnedFd, shared: &Shared, max_reads: usize, read_size: usize) -> D
 }
 
 /// What is left in the pipe after [`CaptureHandle::close`], bounded; true at end of stream.
-fn final_drain(fd: &OwnedFd, shared: &Shared, read_size: usize) -> bool {
-    // Past a short read too: the writers may all be gone, which only the next read tells.
+fn final_drain(fd: &OwnedFd, shared: &Shared) -> bool {
     for _ in 0..FINAL_DRAIN_CHUNKS {
-        match read_and_feed(fd, shared, read_size) {
+        match read_and_feed(fd, shared) {
             ReadOutcome::Data { .. } => {}
             ReadOutcome::WouldBlock => return false,
             ReadOutcome::Eof => return true,
@@ -854,8 +791,6 @@ struct Flood {
     normal_size: Option<usize>,
     /// Ticks in a row that found the pipe empty.
     quiet_ticks: u32,
-    /// Bytes per read: the whole (raised) pipe.
-    read_size: usize,
 }
 
 /// What one turn of a mode decided.
@@ -897,18 +832,13 @@ impl Pacing {
 }
 
 /// One wait of the normal mode: the reactor says the pipe has output, and it is drained.
-async fn woken_turn(
-    fd: &AsyncFd<OwnedFd>,
-    shared: &Shared,
-    pacing: &mut Pacing,
-    read_size: usize,
-) -> Turn {
+async fn woken_turn(fd: &AsyncFd<OwnedFd>, shared: &Shared, pacing: &mut Pacing) -> Turn {
     tokio::select! {
         biased;
-        () = shared.close.notified() => Turn::Ended(final_drain(fd.get_ref(), shared, read_size)),
+        () = shared.close.notified() => Turn::Ended(final_drain(fd.get_ref(), shared)),
         ready = fd.readable() => {
             let Ok(mut guard) = ready else { return Turn::Ended(true) };
-            match drain(fd.get_ref(), shared, READS_PER_WAKE, read_size) {
+            match drain(fd.get_ref(), shared, READS_PER_WAKE) {
                 Drain::Eof => Turn::Ended(true),
                 Drain::Empty(moved) => {
                     guard.clear_ready();
@@ -931,16 +861,14 @@ async fn woken_turn(
 async fn flood_turn(flood: &mut Flood, shared: &Shared) -> Turn {
     tokio::select! {
         biased;
-        () = shared.close.notified() => {
-            return Turn::Ended(final_drain(&flood.pipe, shared, flood.read_size));
-        }
+        () = shared.close.notified() => return Turn::Ended(final_drain(&flood.pipe, shared)),
         tick = flood.ticker.tick() => {
             if tick.is_err() {
                 return Turn::Calm;
             }
         }
     }
-    match drain(&flood.pipe, shared, READS_PER_WAKE, flood.read_size) {
+    match drain(&flood.pipe, shared, READS_PER_WAKE) {
         Drain::Eof => Turn::Ended(true),
         Drain::Empty(0) => {
             flood.quiet_ticks += 1;
@@ -1010,7 +938,6 @@ fn start_flood(fd: AsyncFd<OwnedFd>, pacing: &mut Pacing) -> Mode {
         period: FLOOD_TICK,
         normal_size,
         quiet_ticks: 0,
-        read_size: size.max(CHUNK),
     })
 }
 
@@ -1021,7 +948,6 @@ fn end_flood(mut flood: Flood) -> Mode {
         // Fails (EBUSY) if the pipe holds more than that by now; then it stays large.
         if set_pipe_size(&flood.pipe, normal) == Some(normal) {
             flood.normal_size = None;
-            shrink_scratch();
         }
     }
     match watch(flood.pipe) {
@@ -1036,12 +962,10 @@ fn end_flood(mut flood: Flood) -> Mode {
 
 async fn run(fd: AsyncFd<OwnedFd>, shared: Arc<Shared>) -> CaptureReport {
     let mut pacing = Pacing::default();
-    // A read as large as the pipe ends where one of the child's writes ended.
-    let mut read_size = pipe_size(fd.get_ref()).unwrap_or(0).max(CHUNK);
     let mut mode = Mode::Woken(fd);
     let reached_eof = loop {
         mode = match mode {
-            Mode::Woken(fd) => match woken_turn(&fd, &shared, &mut pacing, read_size).await {
+            Mode::Woken(fd) => match woken_turn(&fd, &shared, &mut pacing).await {
                 Turn::Ended(eof) => break eof,
                 Turn::Flood if pacing.may_flood(Instant::now()) => start_flood(fd, &mut pacing),
                 Turn::Busy => {
@@ -1057,13 +981,7 @@ async fn run(fd: AsyncFd<OwnedFd>, shared: Arc<Shared>) -> CaptureReport {
             },
             Mode::Ticking(mut flood) => match flood_turn(&mut flood, &shared).await {
                 Turn::Ended(eof) => break eof,
-                Turn::Calm => {
-                    let mode = end_flood(flood);
-                    if let Mode::Woken(fd) = &mode {
-                        read_size = pipe_size(fd.get_ref()).unwrap_or(0).max(CHUNK);
-                    }
-                    mode
-                }
+                Turn::Calm => end_flood(flood),
                 _ => Mode::Ticking(flood),
             },
         };
