@@ -13,9 +13,10 @@ export const ARTIFACTS = join(ROOT, 'tests', 'browser', 'artifacts');
 
 /** The daemon under test: $SUPERVISORD_BIN, else the debug build in $CARGO_TARGET_DIR or target/. */
 export function daemonBinary() {
-  if (process.env.SUPERVISORD_BIN) return process.env.SUPERVISORD_BIN;
-  const targetDir = process.env.CARGO_TARGET_DIR || join(ROOT, 'target');
-  const bin = join(targetDir, 'debug', 'supervisord');
+  // Absolute, because the daemon is spawned with its temporary directory as cwd.
+  const bin = process.env.SUPERVISORD_BIN
+    ? resolve(process.env.SUPERVISORD_BIN)
+    : resolve(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'debug', 'supervisord');
   if (!existsSync(bin)) {
     throw new Error(`${bin} not found: run \`cargo build --bin supervisord\` first or set SUPERVISORD_BIN`);
   }
