@@ -1,12 +1,15 @@
-//! The only code that runs in a child between `fork` and `exec`.
+//! The only code that runs in a child between its start and `exec`.
 //!
-//! After `fork` the child is a copy of a daemon that may hold locks (the allocator's, stdio's,
-//! tokio's) taken by threads that do not exist in the child. Anything that allocates, locks or
-//! formats through `std` can deadlock or corrupt state there. So this module is small and
-//! audited: it only makes async-signal-safe system calls (`setpgid`, `dup2`, `close_range`/`close`,
-//! `rt_sigaction`, `sigprocmask`, `setgroups`, `setgid`, `setuid`, `chdir`, `umask`, `execve`,
-//! `write`, `_exit`) on data that [`crate::spawn`] computed before forking, including every
-//! message prefix. Numbers and errno names are rendered into stack buffers.
+//! The child is started with `clone(CLONE_VM | CLONE_VFORK)` ([`crate::spawn`]): it runs in the
+//! daemon's memory, on a stack of its own, while the daemon's spawning thread waits for it to
+//! exec or exit. The daemon may hold locks (the allocator's, stdio's, tokio's) taken by threads
+//! that do not run in the child, and every write to memory would be a write to the daemon's. So
+//! this module is small and audited: it only makes async-signal-safe system calls (`setpgid`,
+//! `dup2`, `close_range`/`close`, `rt_sigaction`, `sigprocmask`, raw `setgroups`/`setgid`/
+//! `setuid`, `chdir`, `umask`, `execve`, `write`, `_exit`) on data that [`crate::spawn`]
+//! computed before, including every message prefix, and writes only to its own stack. Numbers
+//! and errno names are rendered into stack buffers. (It would be just as correct after a
+//! plain `fork`.)
 //!
 //! The steps and their order are Supervisor's (`_spawn_as_child` in `supervisor/process.py`):
 //! own process group, stdio, close inherited fds, drop privileges, `chdir`, `umask`, `execve`. A
@@ -67,10 +70,10 @@ const NOT_SPAWNED: &[u8] = b"supervisor: child process was not spawned\n";
 /// Runs the child side of a spawn; never returns.
 ///
 /// # Safety
-/// Must be called only in the child right after `fork`, with all signals blocked (the parent
-/// blocks them around `fork` so that no daemon signal handler can run in the child), and with
-/// `plan`'s fds all ≥ 3 and its pointers valid (they point into the parent's memory, which the
-/// child shares copy-on-write).
+/// Must be called only in a new child (after `fork`, or `clone` with or without `CLONE_VM`),
+/// with all signals blocked (the parent blocks them around the call so that no daemon signal
+/// handler can run in the child), and with `plan`'s fds all ≥ 3 and its pointers valid (they
+/// point into the parent's memory, which the child shares or has a copy of).
 pub(crate) unsafe fn exec_child(plan: &ChildPlan<'_>) -> ! {
     // SAFETY: every call below is async-signal-safe and only reads `plan`; see module docs.
     unsafe {
@@ -110,15 +113,19 @@ unsafe fn run(plan: &ChildPlan<'_>) {
                 uid,
                 prefix,
             } => {
-                if libc::setgroups(groups.len(), groups.as_ptr()) != 0 {
+                // Raw system calls: the C library's wrappers apply a credential change to every
+                // thread of the process, walking (and locking) the daemon's thread list, which
+                // this child shares when it was started with CLONE_VM. The child has a single
+                // thread, so the system call alone is the whole change.
+                if libc::syscall(libc::SYS_setgroups, groups.len(), groups.as_ptr()) != 0 {
                     write_parts(2, &[prefix, b"Could not set groups of effective user\n"]);
                     return;
                 }
-                if libc::setgid(gid) != 0 {
+                if libc::syscall(libc::SYS_setgid, gid) != 0 {
                     write_parts(2, &[prefix, b"Could not set group id of effective user\n"]);
                     return;
                 }
-                if libc::setuid(uid) != 0 {
+                if libc::syscall(libc::SYS_setuid, uid) != 0 {
                     // Python lets this OSError escape and prints only "not spawned"; naming the
                     // failed step is more useful and changes nothing else.
                     write_parts(2, &[prefix, b"Could not set user id of effective user\n"]);
@@ -169,7 +176,7 @@ unsafe fn close_inherited_fds(minfds: libc::c_int) {
 /// ignored to its children; we deliberately give every signal its default, as shells and systemd
 /// do. The raw system call is used because glibc's `sigaction` refuses its reserved signals
 /// (32, 33), which may also have been inherited as ignored. The mask was blocked by the parent
-/// around `fork`; clear it.
+/// around the child's start; clear it.
 unsafe fn reset_signals() {
     // The kernel's `struct sigaction` with handler SIG_DFL (0), no flags, no restorer and an
     // empty mask is all zero bytes, whatever the architecture's field order.

@@ -665,3 +665,43 @@ fn helper_process() {
     // Skip the harness epilogue and the tempdir cleanup (we may no longer be root).
     std::process::exit(0);
 }
+
+/// Children start in the daemon's memory (`clone(CLONE_VM | CLONE_VFORK)`) on a per-thread
+/// stack: spawns from several threads at once, failing and succeeding in turn, each get their
+/// own messages, output and exit status, and the spawning threads are unharmed.
+#[test]
+fn concurrent_spawns_from_several_threads_keep_their_own_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk");
+    write_file(&junk, "\x01\x02\x03 not a program\n", 0o755);
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let dir = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    if (t + i) % 2 == 0 {
+                        let mut req = request("p", "./junk");
+                        req.directory = Some(dir.clone());
+                        let (stdout, stderr, status) = run(&req);
+                        assert_eq!(stdout, "");
+                        assert_eq!(
+                            stderr,
+                            "supervisor: couldn't exec ./junk: ENOEXEC\n\
+                             supervisor: child process was not spawned\n"
+                        );
+                        assert!(matches!(status, WaitStatus::Exited(_, 127)), "{status:?}");
+                    } else {
+                        let word = format!("thread{t}-spawn{i}");
+                        let (stdout, stderr, status) = run(&request("p", &format!("echo {word}")));
+                        assert_eq!(stdout, format!("{word}\n"));
+                        assert_eq!(stderr, "");
+                        assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+                    }
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+}
