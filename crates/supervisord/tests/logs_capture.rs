@@ -483,3 +483,49 @@ async fn close_during_a_flood_stops_the_capture() {
     drop(probe);
     writer.join().unwrap();
 }
+
+/// With a feature that reads the bytes (`strip_ansi`), a flood moves several chunks per tick
+/// from the large pipe; the rollover is checked once the pipe is empty, so lines the child
+/// wrote whole (writes of up to `PIPE_BUF` bytes are never split) never straddle two files.
+#[tokio::test]
+async fn flood_through_the_read_path_keeps_lines_whole_across_rollovers() {
+    const LINE: usize = 100;
+    const LINES_PER_WRITE: usize = 40; // 4000 bytes: one atomic pipe write
+    const WRITES: usize = 5000; // 20 MB
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lines.log");
+    let (read_end, write_end) = nix::unistd::pipe().unwrap();
+    let writer = std::thread::spawn(move || {
+        let mut w = std::fs::File::from(write_end);
+        let mut block = Vec::with_capacity(LINE * LINES_PER_WRITE);
+        for i in 0..WRITES * LINES_PER_WRITE {
+            if block.len() == LINE * LINES_PER_WRITE {
+                w.write_all(&block).unwrap();
+                block.clear();
+            }
+            block.extend_from_slice(format!("{i:0>99}\n").as_bytes());
+        }
+        w.write_all(&block).unwrap();
+    });
+    let (sink, mut rx) = notices();
+    let mut cfg = config(Some(LogFile::open(&path, 300 << 10, 200).unwrap()));
+    cfg.strip_ansi = true;
+    spawn_capture(read_end, cfg, sink).unwrap();
+    until_finished(&mut rx).await;
+    writer.join().unwrap();
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let entry = entry.unwrap();
+        let content = std::fs::read(entry.path()).unwrap();
+        eprintln!(
+            "{:?} {} {:?}",
+            entry.file_name(),
+            content.len(),
+            String::from_utf8_lossy(&content[..content.len().min(20)])
+        );
+        total += content.len();
+        assert_eq!(content.len() % LINE, 0, "a line straddles two files");
+        assert!(content.is_empty() || content.ends_with(b"\n"));
+    }
+    assert_eq!(total, LINE * LINES_PER_WRITE * WRITES);
+}

@@ -227,6 +227,10 @@ pub struct OutputProcessor {
     finished: bool,
     /// splice(2) failed in a way that will not change (e.g. the file system lacks support).
     splice_unsupported: bool,
+    /// Inside [`begin_batch`](Self::begin_batch)/[`end_batch`](Self::end_batch).
+    batching: bool,
+    /// Something was written to the log file in the current batch.
+    batch_written: bool,
     notices: NoticeSink,
     /// Set for an event listener's stdout (Supervisor's `PEventListenerDispatcher`).
     protocol: Option<ProtocolSink>,
@@ -269,6 +273,8 @@ impl OutputProcessor {
             report: CaptureReport::default(),
             finished: false,
             splice_unsupported: false,
+            batching: false,
+            batch_written: false,
             notices,
             protocol: None,
         }
@@ -514,7 +520,41 @@ impl OutputProcessor {
         let Some(log) = self.logfile.as_mut() else {
             return;
         };
-        match log.write(data) {
+        let result = if self.batching {
+            self.batch_written = true;
+            log.append(data)
+        } else {
+            log.write(data)
+        };
+        self.note_write(result, data.len());
+    }
+
+    /// Starts a batch: the chunks fed until [`end_batch`](Self::end_batch) are one read of the
+    /// whole pipe, checked for a rollover only at its end, so what the child wrote at once
+    /// never straddles two files even when the read is fed in several chunks.
+    fn begin_batch(&mut self) {
+        self.batching = true;
+    }
+
+    /// Ends a batch: the rollover check of the chunks written since [`begin_batch`](Self::begin_batch).
+    fn end_batch(&mut self) {
+        self.batching = false;
+        if !std::mem::take(&mut self.batch_written) {
+            return;
+        }
+        let rotated = match self.logfile.as_mut() {
+            Some(log) => log.rotate_if_full(),
+            None => Ok(()),
+        };
+        // A rollover that works says nothing about the writes before it.
+        if let Err(e) = rotated {
+            self.note_write(Err(e), 0);
+        }
+    }
+
+    /// Tracks failure streaks: the first failure is reported, the first success after it too.
+    fn note_write(&mut self, result: Result<(), LogFileError>, len: usize) {
+        match result {
             Ok(()) => {
                 if self.failing {
                     self.failing = false;
@@ -525,8 +565,8 @@ impl OutputProcessor {
             Err(e) => {
                 // A failed rollover happens after the data was written; anything else lost it.
                 if e.op != LogOp::Rotate {
-                    self.streak_lost += data.len() as u64;
-                    self.report.bytes_lost += data.len() as u64;
+                    self.streak_lost += len as u64;
+                    self.report.bytes_lost += len as u64;
                 }
                 if !self.failing {
                     self.failing = true;
@@ -666,9 +706,13 @@ enum ReadOutcome {
     Eof,
 }
 
-/// Moves one chunk from the pipe to the log: by splice(2) when nothing needs to see the bytes,
-/// else by reading it and feeding it to the processor.
-fn read_and_feed(fd: &OwnedFd, shared: &Shared) -> ReadOutcome {
+/// Moves what the pipe holds (up to `read_size` bytes) to the log: by splice(2) when nothing
+/// needs to see the bytes, else by reading it and feeding it to the processor in chunks of at
+/// most [`CHUNK`] (Python's read size, so event payloads stay as large as Python's at most).
+///
+/// A read as large as the pipe takes all it holds at once, and so ends where one of the child's
+/// writes ended; the rollover check waits for the end of the read (see `begin_batch`).
+fn read_and_feed(fd: &OwnedFd, shared: &Shared, read_size: usize) -> ReadOutcome {
     if let Some(outcome) = shared.processor().splice_from(fd.as_fd()) {
         return outcome;
     }
@@ -686,17 +730,22 @@ fn read_and_feed(fd: &OwnedFd, shared: &Shared) -> ReadOutcome {
                 &mut owned
             }
         };
-        if buf.len() < CHUNK {
-            buf.resize(CHUNK, 0);
+        if buf.len() < read_size {
+            buf.resize(read_size, 0);
         }
         loop {
-            match nix::unistd::read(fd.as_fd(), &mut buf[..CHUNK]) {
+            match nix::unistd::read(fd.as_fd(), &mut buf[..read_size]) {
                 Ok(0) => return ReadOutcome::Eof,
                 Ok(n) => {
-                    shared.processor().feed(&buf[..n]);
+                    let mut processor = shared.processor();
+                    processor.begin_batch();
+                    for chunk in buf[..n].chunks(CHUNK) {
+                        processor.feed(chunk);
+                    }
+                    processor.end_batch();
                     return ReadOutcome::Data {
                         bytes: n,
-                        emptied: n < CHUNK,
+                        emptied: n < read_size,
                     };
                 }
                 Err(nix::errno::Errno::EINTR) => continue,
@@ -706,6 +755,18 @@ fn read_and_feed(fd: &OwnedFd, shared: &Shared) -> ReadOutcome {
             }
         }
     })
+}
+
+/// Gives back the memory of a read buffer grown for a flood.
+fn shrink_scratch() {
+    SCRATCH.with(|scratch| {
+        if let Ok(mut buf) = scratch.try_borrow_mut() {
+            if buf.len() > CHUNK {
+                buf.truncate(CHUNK);
+                buf.shrink_to_fit();
+            }
+        }
+    });
 }
 
 /// What emptying the pipe found.
@@ -718,11 +779,12 @@ enum Drain {
     Eof,
 }
 
-/// Moves output to the log until the pipe is empty, for at most `max_chunks` chunks.
-fn drain(fd: &OwnedFd, shared: &Shared, max_chunks: usize) -> Drain {
+/// Moves output to the log until the pipe is empty, for at most `max_reads` reads of up to
+/// `read_size` bytes.
+fn drain(fd: &OwnedFd, shared: &Shared, max_reads: usize, read_size: usize) -> Drain {
     let mut moved = 0;
-    for _ in 0..max_chunks {
-        match read_and_feed(fd, shared) {
+    for _ in 0..max_reads {
+        match read_and_feed(fd, shared, read_size) {
             ReadOutcome::Data { bytes, emptied } => {
                 moved += bytes;
                 if emptied {
@@ -737,9 +799,10 @@ fn drain(fd: &OwnedFd, shared: &Shared, max_chunks: usize) -> Drain {
 }
 
 /// What is left in the pipe after [`CaptureHandle::close`], bounded; true at end of stream.
-fn final_drain(fd: &OwnedFd, shared: &Shared) -> bool {
+fn final_drain(fd: &OwnedFd, shared: &Shared, read_size: usize) -> bool {
+    // Past a short read too: the writers may all be gone, which only the next read tells.
     for _ in 0..FINAL_DRAIN_CHUNKS {
-        match read_and_feed(fd, shared) {
+        match read_and_feed(fd, shared, read_size) {
             ReadOutcome::Data { .. } => {}
             ReadOutcome::WouldBlock => return false,
             ReadOutcome::Eof => return true,
@@ -791,6 +854,8 @@ struct Flood {
     normal_size: Option<usize>,
     /// Ticks in a row that found the pipe empty.
     quiet_ticks: u32,
+    /// Bytes per read: the whole (raised) pipe.
+    read_size: usize,
 }
 
 /// What one turn of a mode decided.
@@ -832,13 +897,18 @@ impl Pacing {
 }
 
 /// One wait of the normal mode: the reactor says the pipe has output, and it is drained.
-async fn woken_turn(fd: &AsyncFd<OwnedFd>, shared: &Shared, pacing: &mut Pacing) -> Turn {
+async fn woken_turn(
+    fd: &AsyncFd<OwnedFd>,
+    shared: &Shared,
+    pacing: &mut Pacing,
+    read_size: usize,
+) -> Turn {
     tokio::select! {
         biased;
-        () = shared.close.notified() => Turn::Ended(final_drain(fd.get_ref(), shared)),
+        () = shared.close.notified() => Turn::Ended(final_drain(fd.get_ref(), shared, read_size)),
         ready = fd.readable() => {
             let Ok(mut guard) = ready else { return Turn::Ended(true) };
-            match drain(fd.get_ref(), shared, READS_PER_WAKE) {
+            match drain(fd.get_ref(), shared, READS_PER_WAKE, read_size) {
                 Drain::Eof => Turn::Ended(true),
                 Drain::Empty(moved) => {
                     guard.clear_ready();
@@ -861,14 +931,16 @@ async fn woken_turn(fd: &AsyncFd<OwnedFd>, shared: &Shared, pacing: &mut Pacing)
 async fn flood_turn(flood: &mut Flood, shared: &Shared) -> Turn {
     tokio::select! {
         biased;
-        () = shared.close.notified() => return Turn::Ended(final_drain(&flood.pipe, shared)),
+        () = shared.close.notified() => {
+            return Turn::Ended(final_drain(&flood.pipe, shared, flood.read_size));
+        }
         tick = flood.ticker.tick() => {
             if tick.is_err() {
                 return Turn::Calm;
             }
         }
     }
-    match drain(&flood.pipe, shared, READS_PER_WAKE) {
+    match drain(&flood.pipe, shared, READS_PER_WAKE, flood.read_size) {
         Drain::Eof => Turn::Ended(true),
         Drain::Empty(0) => {
             flood.quiet_ticks += 1;
@@ -938,6 +1010,7 @@ fn start_flood(fd: AsyncFd<OwnedFd>, pacing: &mut Pacing) -> Mode {
         period: FLOOD_TICK,
         normal_size,
         quiet_ticks: 0,
+        read_size: size.max(CHUNK),
     })
 }
 
@@ -948,6 +1021,7 @@ fn end_flood(mut flood: Flood) -> Mode {
         // Fails (EBUSY) if the pipe holds more than that by now; then it stays large.
         if set_pipe_size(&flood.pipe, normal) == Some(normal) {
             flood.normal_size = None;
+            shrink_scratch();
         }
     }
     match watch(flood.pipe) {
@@ -962,10 +1036,12 @@ fn end_flood(mut flood: Flood) -> Mode {
 
 async fn run(fd: AsyncFd<OwnedFd>, shared: Arc<Shared>) -> CaptureReport {
     let mut pacing = Pacing::default();
+    // A read as large as the pipe ends where one of the child's writes ended.
+    let mut read_size = pipe_size(fd.get_ref()).unwrap_or(0).max(CHUNK);
     let mut mode = Mode::Woken(fd);
     let reached_eof = loop {
         mode = match mode {
-            Mode::Woken(fd) => match woken_turn(&fd, &shared, &mut pacing).await {
+            Mode::Woken(fd) => match woken_turn(&fd, &shared, &mut pacing, read_size).await {
                 Turn::Ended(eof) => break eof,
                 Turn::Flood if pacing.may_flood(Instant::now()) => start_flood(fd, &mut pacing),
                 Turn::Busy => {
@@ -981,7 +1057,13 @@ async fn run(fd: AsyncFd<OwnedFd>, shared: Arc<Shared>) -> CaptureReport {
             },
             Mode::Ticking(mut flood) => match flood_turn(&mut flood, &shared).await {
                 Turn::Ended(eof) => break eof,
-                Turn::Calm => end_flood(flood),
+                Turn::Calm => {
+                    let mode = end_flood(flood);
+                    if let Mode::Woken(fd) = &mode {
+                        read_size = pipe_size(fd.get_ref()).unwrap_or(0).max(CHUNK);
+                    }
+                    mode
+                }
                 _ => Mode::Ticking(flood),
             },
         };

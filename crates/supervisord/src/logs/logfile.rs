@@ -146,6 +146,23 @@ impl LogFile {
     /// Writes all of `data`, then rotates if the file reached `maxbytes`. If the file is not open
     /// (an earlier reopen failed), opening is retried first.
     pub fn write(&mut self, data: &[u8]) -> Result<(), LogFileError> {
+        self.ready_to_write()?;
+        let written = self.write_all(data);
+        // Python checks for rollover even after a failed write; so do we.
+        let rotated = self.rotate_if_full();
+        written.and(rotated)
+    }
+
+    /// Writes all of `data` like [`write`](Self::write), without the rollover check: the
+    /// caller checks with [`rotate_if_full`](Self::rotate_if_full) once a batch is written, so
+    /// the batch stays in one file.
+    pub fn append(&mut self, data: &[u8]) -> Result<(), LogFileError> {
+        self.ready_to_write()?;
+        self.write_all(data)
+    }
+
+    /// Reopens the file if an earlier reopen failed, and restores `O_APPEND` after splices.
+    fn ready_to_write(&mut self) -> Result<(), LogFileError> {
         self.spliced_end = None;
         if self.file.is_none() {
             self.open_file(false)?;
@@ -154,15 +171,16 @@ impl LogFile {
             self.set_append(true)
                 .map_err(|e| LogFileError::new(LogOp::Write, &self.path, e))?;
         }
-        let written = match self.file.as_mut() {
+        Ok(())
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> Result<(), LogFileError> {
+        match self.file.as_mut() {
             Some(file) => file
                 .write_all(data)
                 .map_err(|e| LogFileError::new(LogOp::Write, &self.path, e)),
             None => Ok(()),
-        };
-        // Python checks for rollover even after a failed write; so do we.
-        let rotated = self.rotate_if_full();
-        written.and(rotated)
+        }
     }
 
     /// Whether [`splice_from`](Self::splice_from) can be used: the target is a regular file.
