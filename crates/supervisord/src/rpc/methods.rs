@@ -162,26 +162,30 @@ pub async fn call(owner: &Handle, method: &str, mut a: Args) -> RpcResult {
         // A top-level call takes the streaming path (`all_process_info_xml`); this one is
         // for `system.multicall`.
         "getAllProcessInfo" => on_owner(owner, |s| Ok(all_process_info(s))).await,
-        "startProcess" => {
+        "startProcess" | "stopProcess" => {
+            let op = if method == "startProcess" {
+                Op::Start
+            } else {
+                Op::Stop
+            };
             let name = a.string()?;
             let wait = a.opt_bool(true)?;
             on_owner_deferred(owner, move |s, reply| {
-                if let Some(group) = group_of_wildcard(&name) {
-                    if s.group(group).is_none() {
-                        return drop(reply.send(Err(bad_name(&name))));
-                    }
-                    return run_batch(s, Op::Start, wait, vec![group_order(s, group)], reply);
-                }
-                start_one(s, &name, wait, reply)
+                one_or_group(s, op, &name, wait, reply)
             })
             .await
         }
-        "startProcessGroup" => {
+        "startProcessGroup" | "stopProcessGroup" => {
+            let op = if method == "startProcessGroup" {
+                Op::Start
+            } else {
+                Op::Stop
+            };
             let name = a.string()?;
             let wait = a.opt_bool(true)?;
             on_owner_deferred(owner, move |s, reply| match s.group(&name) {
                 None => drop(reply.send(Err(bad_name(&name)))),
-                Some(_) => run_batch(s, Op::Start, wait, vec![group_order(s, &name)], reply),
+                Some(_) => run_batch(s, op, wait, vec![group_order(s, &name)], reply),
             })
             .await
         }
@@ -191,29 +195,6 @@ pub async fn call(owner: &Handle, method: &str, mut a: Args) -> RpcResult {
                 // Every process is spawned at once, in priority order (Q9, as Supervisor).
                 let all = priority_order(s).into_iter().flatten().collect();
                 run_batch(s, Op::Start, wait, vec![all], reply)
-            })
-            .await
-        }
-        "stopProcess" => {
-            let name = a.string()?;
-            let wait = a.opt_bool(true)?;
-            on_owner_deferred(owner, move |s, reply| {
-                if let Some(group) = group_of_wildcard(&name) {
-                    if s.group(group).is_none() {
-                        return drop(reply.send(Err(bad_name(&name))));
-                    }
-                    return run_batch(s, Op::Stop, wait, vec![group_order(s, group)], reply);
-                }
-                stop_one(s, &name, wait, reply)
-            })
-            .await
-        }
-        "stopProcessGroup" => {
-            let name = a.string()?;
-            let wait = a.opt_bool(true)?;
-            on_owner_deferred(owner, move |s, reply| match s.group(&name) {
-                None => drop(reply.send(Err(bad_name(&name)))),
-                Some(_) => run_batch(s, Op::Stop, wait, vec![group_order(s, &name)], reply),
             })
             .await
         }
@@ -527,20 +508,24 @@ fn progress(s: &Supervisor, op: Op, id: ProcId, name: &str) -> Option<Result<(),
     }
 }
 
-fn start_one(s: &mut Supervisor, name: &str, wait: bool, reply: oneshot::Sender<RpcResult>) {
-    let id = match single(s, name) {
-        Ok(id) => id,
-        Err(f) => return drop(reply.send(Err(f))),
-    };
-    finish_one(s, Op::Start, id, name, wait, reply);
-}
-
-fn stop_one(s: &mut Supervisor, name: &str, wait: bool, reply: oneshot::Sender<RpcResult>) {
-    let id = match single(s, name) {
-        Ok(id) => id,
-        Err(f) => return drop(reply.send(Err(f))),
-    };
-    finish_one(s, Op::Stop, id, name, wait, reply);
+/// `startProcess`/`stopProcess`: one process, or every process of `group:*`.
+fn one_or_group(
+    s: &mut Supervisor,
+    op: Op,
+    name: &str,
+    wait: bool,
+    reply: oneshot::Sender<RpcResult>,
+) {
+    if let Some(group) = group_of_wildcard(name) {
+        if s.group(group).is_none() {
+            return drop(reply.send(Err(bad_name(name))));
+        }
+        return run_batch(s, op, wait, vec![group_order(s, group)], reply);
+    }
+    match single(s, name) {
+        Ok(id) => finish_one(s, op, id, name, wait, reply),
+        Err(f) => drop(reply.send(Err(f))),
+    }
 }
 
 /// Issues `op` to one process and answers `True` or the fault, now or when it has settled.
