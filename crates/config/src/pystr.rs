@@ -67,6 +67,13 @@ pub fn py_repr(s: &str) -> String {
     };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
+    py_escape_into(&mut out, s, quote);
+    out.push(quote);
+    out
+}
+
+/// Appends `s` escaped as inside a Python string literal delimited by `quote`, as `repr` does.
+pub fn py_escape_into(out: &mut String, s: &str, quote: char) {
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -90,8 +97,6 @@ pub fn py_repr(s: &str) -> String {
             }
         }
     }
-    out.push(quote);
-    out
 }
 
 /// Why [`py_int`] failed.

@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use supervisor_config::pystr::py_escape_into;
+
 /// Python's choice of quote: single quotes unless the text contains `'` and no `"`.
 fn quote_for(has_single: bool, has_double: bool) -> char {
     if has_single && !has_double {
@@ -12,24 +14,9 @@ fn quote_for(has_single: bool, has_double: bool) -> char {
     }
 }
 
-/// Whether Python's `str.isprintable()` is false for `c`, approximately: all control characters
-/// plus the separators and format characters a log line may plausibly contain.
-fn is_unprintable(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            '\u{a0}' | '\u{ad}' | '\u{1680}' | '\u{2000}'..='\u{200f}' | '\u{2028}'..='\u{202f}'
-            | '\u{205f}'..='\u{2064}' | '\u{3000}' | '\u{feff}' | '\u{e000}'..='\u{f8ff}'
-            | '\u{fff9}'..='\u{fffb}')
-}
-
 /// `repr(s)` for a Python `str`.
 pub fn repr_str(s: &str) -> String {
-    let q = quote_for(s.contains('\''), s.contains('"'));
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(q);
-    escape_into(&mut out, s, q);
-    out.push(q);
-    out
+    supervisor_config::pystr::py_repr(s)
 }
 
 /// `repr(path)` for a file name Python got from the OS: undecodable bytes appear as the
@@ -46,40 +33,13 @@ pub fn repr_os_str(s: &std::ffi::OsStr) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);
     out.push(q);
     for chunk in bytes.utf8_chunks() {
-        escape_into(&mut out, chunk.valid(), q);
+        py_escape_into(&mut out, chunk.valid(), q);
         for b in chunk.invalid() {
             let _ = write!(out, "\\udc{b:02x}");
         }
     }
     out.push(q);
     out
-}
-
-/// Appends `s` escaped as inside a Python string literal quoted with `q`.
-fn escape_into(out: &mut String, s: &str, q: char) {
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c == q => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if is_unprintable(c) => {
-                let n = u32::from(c);
-                let _ = if n < 0x100 {
-                    write!(out, "\\x{n:02x}")
-                } else if n < 0x10000 {
-                    write!(out, "\\u{n:04x}")
-                } else {
-                    write!(out, "\\U{n:08x}")
-                };
-            }
-            c => out.push(c),
-        }
-    }
 }
 
 /// `repr(b)` for a Python `bytes` value: `b'...'` with `\xNN` for non-printable ASCII.
