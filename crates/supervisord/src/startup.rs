@@ -67,8 +67,10 @@ fn run(argv0: &str, args: &[String]) -> Result<i32, Usage> {
         return Ok(check(&loaded, cl.json));
     }
     let loaded = loaded.map_err(|d| Usage(all_errors(&d)))?;
-    let config = apply_command_line(loaded.config.clone(), &cl, &ctx.cwd).map_err(Usage)?;
     let messages = ParseMessages::of(&loaded);
+    // Moved, not cloned: the daemon runs inside this frame, and a second copy of every
+    // program's config would stay alive for its whole life.
+    let config = apply_command_line(loaded.config, &cl, &ctx.cwd).map_err(Usage)?;
     serve(config, messages, &cl, path, ctx)
 }
 
