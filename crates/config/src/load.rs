@@ -103,6 +103,8 @@ pub fn load(path: &Path, ctx: &LoadContext, host: &dyn Host) -> Result<Loaded, D
     let rpcinterfaces = sections::plugins::rpcinterfaces(&mut cx);
     let mut groups = sections::group::process_groups(&mut cx);
     for process in groups.iter_mut().flat_map(|g| g.processes.iter_mut()) {
+        // Not shared yet, so this changes the config in place.
+        let process = std::sync::Arc::make_mut(process);
         let mut env = supervisord.environment.clone();
         env.extend(std::mem::take(&mut process.environment));
         process.environment = env;

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use crate::types::{AutoRestart, LogLevel, SocketUrl};
 
@@ -278,8 +279,9 @@ pub struct GroupConfig {
     pub kind: GroupKind,
     /// The section that defined the group (`program:x`, `group:g`, …).
     pub section: String,
-    /// The processes, sorted by `(priority, name)`.
-    pub processes: Vec<ProcessConfig>,
+    /// The processes, sorted by `(priority, name)`. Shared: the daemon's running state points
+    /// at the same configs instead of copying them.
+    pub processes: Vec<Arc<ProcessConfig>>,
 }
 
 /// Event-listener pool options (spec §1.5.7).

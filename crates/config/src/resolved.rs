@@ -108,7 +108,7 @@ fn group_json(group: &GroupConfig) -> Value {
     g.insert("priority".into(), json!(group.priority));
     g.insert(
         "processes".into(),
-        Value::Array(group.processes.iter().map(process_json).collect()),
+        Value::Array(group.processes.iter().map(|p| process_json(p)).collect()),
     );
     match &group.kind {
         GroupKind::Program => {}

@@ -7,6 +7,8 @@
 //! per instance also see `process_num`, `numprocs` and `ENV_K` for each key of the program's own
 //! `environment=`. `stdout_logfile`/`stderr_logfile` are expanded twice (quirk Q18, copied).
 
+use std::sync::Arc;
+
 use super::supervisord::parse_environment;
 use super::{after_colon, Ctx, Failed, Found, Names};
 use crate::expand::ExpandValue;
@@ -20,7 +22,7 @@ pub(crate) fn processes_from_section(
     cx: &mut Ctx<'_>,
     section: &str,
     group_name: &str,
-) -> Vec<ProcessConfig> {
+) -> Vec<Arc<ProcessConfig>> {
     let file = cx.python_file_of(section);
     let saved = cx.python_context.replace((section.to_string(), file));
     let processes = read_processes(cx, section, group_name);
@@ -53,7 +55,7 @@ struct Common {
     umask: Option<u32>,
 }
 
-fn read_processes(cx: &mut Ctx<'_>, s: &str, group_name: &str) -> Vec<ProcessConfig> {
+fn read_processes(cx: &mut Ctx<'_>, s: &str, group_name: &str) -> Vec<Arc<ProcessConfig>> {
     let program_name = match types::process_or_group_name(after_colon(s)) {
         Ok(name) => name,
         Err(message) => {
@@ -192,7 +194,7 @@ fn read_processes(cx: &mut Ctx<'_>, s: &str, group_name: &str) -> Vec<ProcessCon
             continue;
         };
         let argv = shlex::split(&command).map_err(|e| e.to_string());
-        processes.push(ProcessConfig {
+        processes.push(Arc::new(ProcessConfig {
             name,
             group: group_name.to_string(),
             section: s.to_string(),
@@ -219,7 +221,7 @@ fn read_processes(cx: &mut Ctx<'_>, s: &str, group_name: &str) -> Vec<ProcessCon
             redirect_stderr: common.redirect_stderr,
             environment,
             serverurl: common.serverurl.clone(),
-        });
+        }));
     }
     processes.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
     processes

@@ -3,6 +3,7 @@
 
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use supervisor_config::model::{ChannelLog, ProcessConfig};
@@ -50,7 +51,7 @@ pub struct Proc {
     /// Stable id.
     pub id: ProcId,
     /// The process's configuration.
-    pub config: ProcessConfig,
+    pub config: Arc<ProcessConfig>,
     /// The state machine's view of the options.
     pub policy: Policy,
     /// The lifecycle state.
@@ -71,7 +72,7 @@ pub struct Proc {
 
 impl Proc {
     /// Builds the runtime state of a configured process; `log_paths` are the resolved files.
-    pub fn new(id: ProcId, config: ProcessConfig, log_paths: [Option<PathBuf>; 2]) -> Proc {
+    pub fn new(id: ProcId, config: Arc<ProcessConfig>, log_paths: [Option<PathBuf>; 2]) -> Proc {
         let policy = policy_of(&config);
         Proc {
             id,
