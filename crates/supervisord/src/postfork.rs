@@ -152,13 +152,20 @@ unsafe fn run(plan: &ChildPlan<'_>) {
     }
 }
 
-/// Closes every fd ≥ 3 so nothing the daemon (or whoever started it) holds leaks into programs.
+/// Makes sure no fd ≥ 3 that the daemon (or whoever started it) holds leaks into programs.
 ///
-/// Supervisor closes 3 … `minfds`-1 one by one; `close_range` does the same for all fds in one
-/// call (Linux 5.9+), and the loop remains as the fallback.
+/// Supervisor closes 3 … `minfds`-1 one by one. Here every fd ≥ 3 is marked close-on-exec with
+/// one `close_range(CLOSE_RANGE_CLOEXEC)` (Linux 5.11+), which only flips bits in the child's fd
+/// table: the closing itself then happens inside `execve`, after the daemon's spawning thread
+/// has been released (see `spawn`). Closing them here instead cost one `close` per fd of the
+/// daemon while the daemon waited: with 1000 programs that is thousands of fds per spawn. Plain
+/// `close_range` (5.9+) and the loop up to `minfds` remain as fallbacks.
 unsafe fn close_inherited_fds(minfds: libc::c_int) {
-    // SAFETY: closing fds in the child only affects the child.
+    // SAFETY: changing or closing fds in the child only affects the child.
     unsafe {
+        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) == 0 {
+            return;
+        }
         if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) == 0 {
             return;
         }
