@@ -258,6 +258,65 @@ def chatty_rows(res):
     return rows
 
 
+def run_harness(a, py, ours, out_dir, name, scenarios, params, tmpdir, errors, log):
+    """Runs the shared harness on both implementations (interleaved); returns their results."""
+    py_json, ours_json = os.path.join(out_dir, f"{name}-python.json"), os.path.join(out_dir, f"{name}-ours.json")
+    cmd = [sys.executable, a.harness,
+           "--supervisord", py.supervisord, "--supervisorctl", py.supervisorctl, "--label", PY,
+           "--out", py_json,
+           "--compare-supervisord", ours.supervisord, "--compare-supervisorctl", ours.supervisorctl,
+           "--compare-label", OURS, "--compare-out", ours_json,
+           "--md", os.path.join(out_dir, f"{name}.md")]
+    cmd += [x for s in scenarios for x in ("--scenario", s)] + params
+    if a.keep_temp:
+        cmd.append("--keep-temp")
+    if tmpdir:
+        cmd += ["--tmpdir", tmpdir]
+    cmd += a.harness_arg
+    log(f"shared harness ({name}): " + " ".join(cmd[2:]))
+    rc = subprocess.run(cmd).returncode
+    if rc != 0:
+        errors.append(f"shared harness exited with {rc} (see {out_dir}/{name}-*.json)")
+    with open(py_json) as f:
+        py_res = json.load(f)
+    with open(ours_json) as f:
+        ours_res = json.load(f)
+    for label, res in ((PY, py_res), (OURS, ours_res)):
+        for sc_name, sc in res.get("scenarios", {}).items():
+            if "error" in sc:
+                errors.append(f"{label} {name} {sc_name}: {sc['error']}")
+    return py_res, ours_res
+
+
+def tmpfs_dir(path):
+    """`path` if it is a writable directory on a tmpfs, else None."""
+    if path == "none" or not os.path.isdir(path) or not os.access(path, os.W_OK):
+        return None
+    return path if fs_of(path).endswith("(tmpfs)") else None
+
+
+def tmpfs_start_rows(py, ours, floor, where):
+    """Rows of the second start-1000 run, with the child logs on a tmpfs: what the daemons cost
+    without the disk's cost of creating 2000 files (which both pay, and which can dominate)."""
+    sec = f"1000 programs, logs on {where}"
+
+    def n1000(r):
+        return [x for x in reps(r, "start_many") if x.get("n") == 1000]
+
+    rows = [
+        Row(sec, "start: launch → all RUNNING", "s", "lower", per_launch(n1000(py), "start_s"),
+            per_launch(n1000(ours), "start_s"), Target("gain", 10, "≥ 10×")),
+        Row(sec, "start: daemon CPU", "s", "lower", per_launch(n1000(py), "start_cpu_s"),
+            per_launch(n1000(ours), "start_cpu_s"), Target("gain", 10, "≥ 10× less (issue 3)"),
+            note="utime+stime, 10 ms ticks"),
+        Row(sec, f"floor: create {2 * floor['n']} AUTO log files here", "s", None,
+            floor["create_files_s"], floor["create_files_s"], note="no supervisor; shown in both columns"),
+        Row(sec, f"floor: posix_spawn {floor['n']} × sleep (3 pipes each)", "s", None,
+            floor["spawn_s"], floor["spawn_s"], note="no supervisor, from Python"),
+    ]
+    return rows
+
+
 # --------------------------------------------------------------------------------------------
 # machine and rendering
 
@@ -390,6 +449,9 @@ def parse_args(argv):
     p.add_argument("--keep-temp", action="store_true")
     p.add_argument("--tmpdir", help="parent of the daemons' temp dirs (configs, sockets, logs) and of the "
                    "floors' files, e.g. /dev/shm to take the disk out of the picture; default: $TMPDIR or /tmp")
+    p.add_argument("--tmpfs", default="/dev/shm",
+                   help="a tmpfs where starting 1000 programs is measured a second time, without the disk's "
+                   "cost of creating their log files; 'none' skips that run (default /dev/shm)")
     return p.parse_args(argv)
 
 
@@ -416,35 +478,29 @@ def main(argv=None):
         params = list(HARNESS_QUICK if a.quick else HARNESS_FULL)
         if a.reps:
             params[params.index("--reps") + 1] = str(a.reps)
-        py_json, ours_json = os.path.join(out_dir, "harness-python.json"), os.path.join(out_dir, "harness-ours.json")
-        cmd = [sys.executable, a.harness,
-               "--supervisord", py.supervisord, "--supervisorctl", py.supervisorctl, "--label", PY,
-               "--out", py_json,
-               "--compare-supervisord", ours.supervisord, "--compare-supervisorctl", ours.supervisorctl,
-               "--compare-label", OURS, "--compare-out", ours_json,
-               "--md", os.path.join(out_dir, "harness.md")]
-        cmd += [x for s in HARNESS_SCENARIOS for x in ("--scenario", s)] + params
-        if a.keep_temp:
-            cmd.append("--keep-temp")
-        if a.tmpdir:
-            cmd += ["--tmpdir", a.tmpdir]
-        cmd += a.harness_arg
-        log("shared harness: " + " ".join(cmd[2:]))
-        rc = subprocess.run(cmd).returncode
-        if rc != 0:
-            errors.append(f"shared harness exited with {rc} (see {out_dir}/harness-*.json)")
-        with open(py_json) as f:
-            py_res = json.load(f)
-        with open(ours_json) as f:
-            ours_res = json.load(f)
-        for label, res in ((PY, py_res), (OURS, ours_res)):
-            for name, sc in res.get("scenarios", {}).items():
-                if "error" in sc:
-                    errors.append(f"{label} {name}: {sc['error']}")
+        py_res, ours_res = run_harness(a, py, ours, out_dir, "harness", HARNESS_SCENARIOS, params, a.tmpdir,
+                                       errors, log)
         floor = floors.run(2 if a.quick else 3, 1000, log, a.tmpdir)
         with open(os.path.join(out_dir, "floors.json"), "w") as f:
             json.dump(floor, f, indent=1)
         rows += harness_rows(py_res, ours_res, floor)
+        tmpfs = tmpfs_dir(a.tmpfs)
+        if tmpfs:
+            params = list(HARNESS_QUICK if a.quick else HARNESS_FULL)
+            params[params.index("--start-n") + 1] = "1000"
+            if a.reps:
+                params[params.index("--reps") + 1] = str(a.reps)
+            py_t, ours_t = run_harness(a, py, ours, out_dir, "harness-tmpfs", ["start_many"], params, tmpfs,
+                                       errors, log)
+            floor_t = floors.run(2 if a.quick else 3, 1000, log, tmpfs)
+            with open(os.path.join(out_dir, "floors-tmpfs.json"), "w") as f:
+                json.dump(floor_t, f, indent=1)
+            # Right after the start rows measured on the default temp dir.
+            start_rows = [i for i, r in enumerate(rows) if r.section == "1000 programs (startsecs=0)"]
+            at = start_rows[-1] + 1 if start_rows else len(rows)
+            rows[at:at] = tmpfs_start_rows(py_t, ours_t, floor_t, fs_of(tmpfs))
+        elif a.tmpfs != "none":
+            log(f"{a.tmpfs} is not a tmpfs: the start run without the disk is skipped")
 
     if a.only in (None, "chatty"):
         cfg = dict(CHATTY_QUICK if a.quick else CHATTY_FULL)
