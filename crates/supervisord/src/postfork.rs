@@ -163,7 +163,13 @@ unsafe fn run(plan: &ChildPlan<'_>) {
 unsafe fn close_inherited_fds(minfds: libc::c_int) {
     // SAFETY: changing or closing fds in the child only affects the child.
     unsafe {
-        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) == 0 {
+        if libc::syscall(
+            libc::SYS_close_range,
+            3u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        ) == 0
+        {
             return;
         }
         if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) == 0 {
