@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 
 use supervisorctl::rpc::{Client, ProcessInfo};
 
+#[path = "../common/mod.rs"]
+mod common;
+
 /// Our supervisorctl.
 pub const OURS: &str = env!("CARGO_BIN_EXE_supervisorctl");
 /// Python's supervisorctl.
@@ -274,22 +277,7 @@ impl Drop for Daemon {
                 let _ = c.wait();
                 return;
             }
-            // SIGTERM makes supervisord stop its children before exiting (SIGKILL would orphan
-            // them).
-            // SAFETY: kill(2) on our child, not reaped yet (try_wait said it is running).
-            unsafe { libc::kill(c.id() as libc::pid_t, libc::SIGTERM) };
-            let deadline = Instant::now() + Duration::from_secs(15);
-            loop {
-                if let Ok(Some(_)) = c.try_wait() {
-                    break;
-                }
-                if Instant::now() > deadline {
-                    let _ = c.kill();
-                    let _ = c.wait();
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
+            common::terminate(&mut c, Duration::from_secs(15));
         }
     }
 }

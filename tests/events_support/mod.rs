@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../common/mod.rs"]
+mod common;
+
 /// Our supervisord.
 pub const OURS: &str = env!("CARGO_BIN_EXE_supervisord");
 /// Python's supervisord.
@@ -182,26 +185,7 @@ impl Daemon {
 impl Drop for Daemon {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            if !matches!(c.try_wait(), Ok(None)) {
-                return;
-            }
-            // SIGTERM makes supervisord stop its children before exiting.
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(c.id().to_string())
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(15);
-            loop {
-                if let Ok(Some(_)) = c.try_wait() {
-                    break;
-                }
-                if Instant::now() > deadline {
-                    let _ = c.kill();
-                    let _ = c.wait();
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
+            common::terminate(&mut c, Duration::from_secs(15));
         }
     }
 }

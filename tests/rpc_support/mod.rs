@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+#[path = "../common/mod.rs"]
+mod common;
+
 /// Our supervisord.
 pub const OURS: &str = env!("CARGO_BIN_EXE_supervisord");
 /// Python's supervisord (the reference).
@@ -179,25 +182,8 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        let Some(mut c) = self.child.take() else {
-            return;
-        };
-        if !matches!(c.try_wait(), Ok(None)) {
-            return;
-        }
-        // SIGTERM: supervisord stops its children before exiting (SIGKILL would orphan them).
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(c.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !matches!(c.try_wait(), Ok(Some(_))) {
-            if Instant::now() > deadline {
-                let _ = c.kill();
-                let _ = c.wait();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
+        if let Some(mut c) = self.child.take() {
+            common::terminate(&mut c, Duration::from_secs(20));
         }
     }
 }
