@@ -11,13 +11,16 @@
 //! second) and moves a process along whenever a condition holds: autostart, autorestart, a
 //! backoff retry, STARTING → RUNNING after `startsecs`, FATAL after too many retries, SIGKILL
 //! after `stopwaitsecs`. Here the same conditions are evaluated after every event, until none
-//! holds, so there is no polling latency (fixes Q1–Q3 of spec §9.1): `startsecs=0` reaches
-//! RUNNING as soon as the spawn is reported, a process that exits from RUNNING is restarted in
-//! the same step, and a backoff retry happens exactly at its delay. The conditions that wait on
-//! time are turned into [`Outcome::deadline`]; nothing else ever needs a timer. Two
-//! exceptions keep Python's order of effects: autostart is only considered on a `Tick`, and
-//! a command that spawned or signalled ends its step there (a condition left due becomes a
-//! deadline 1 ns later), as Python runs an RPC before its loop's next `transition()`.
+//! holds, so there is no polling latency (fixes Q1–Q3 of spec §9.1): a process that exits
+//! from RUNNING is restarted in the same step, and a backoff retry happens exactly at its
+//! delay. The conditions that wait on time are turned into [`Outcome::deadline`]; nothing else
+//! ever needs a timer. Three exceptions keep Python's order of effects: autostart is only
+//! considered on a `Tick`; a command that spawned or signalled ends its step there, as Python
+//! runs an RPC before its loop's next `transition()`; and a spawn report only records the pid,
+//! so `startsecs=0` reaches RUNNING on the next `Tick`, as in Python, where `spawn()` returns
+//! STARTING and the next `transition()` moves it (at startup every autostart process is
+//! STARTING before the first is RUNNING). A condition left due becomes a deadline 1 ns later,
+//! which the daemon handles right after the current input.
 //!
 //! The daemon's side of the contract:
 //!
@@ -402,7 +405,7 @@ impl Process {
     #[must_use]
     pub fn deadline(&self, policy: &Policy, mood: SupervisorState) -> Option<Mono> {
         match self.state {
-            ProcessState::Starting if self.pid.is_some() && policy.startsecs > 0 => self
+            ProcessState::Starting if self.pid.is_some() => self
                 .started_at
                 // RUNNING needs strictly more than startsecs (`now - laststart > startsecs`).
                 .map(|t| t + policy.startsecs_duration() + Duration::from_nanos(1)),
@@ -432,6 +435,9 @@ impl Process {
             actions: Vec::new(),
         };
         let is_tick = event == Event::Tick;
+        // Python's spawn() returns STARTING, and `startsecs=0` becomes RUNNING on the next
+        // `transition()`: a spawn report only records the pid, the deadline below does the rest.
+        let is_spawned = matches!(event, Event::Spawned { .. });
         let is_command = matches!(
             event,
             Event::Start | Event::Stop | Event::StopAll | Event::Signal { .. }
@@ -468,7 +474,7 @@ impl Process {
         // also runs the RPC first and its loop's transition() later). Any condition left due
         // shows as a deadline 1 ns from now.
         let acted = step.actions.last().is_some_and(Action::is_effect);
-        if !(is_command && acted) {
+        if !((is_command && acted) || is_spawned) {
             self.settle(&mut step, is_tick);
         }
         let soonest = now.mono + Duration::from_nanos(1);

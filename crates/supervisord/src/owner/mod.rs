@@ -331,6 +331,10 @@ pub async fn run(
     sup.autostart_all();
     loop {
         let sleep: Pin<Box<dyn Future<Output = ()> + Send>> = match sup.next_deadline() {
+            // Already due (e.g. the RUNNING a spawn report leaves for the next pass): no timer,
+            // whose millisecond granularity would delay it by up to a millisecond. It still
+            // comes after every other ready input: the select is biased.
+            Some(at) if at <= sup.mono(Instant::now()) => Box::pin(std::future::ready(())),
             Some(at) => Box::pin(tokio::time::sleep_until(sup.instant_of(at).into())),
             None => Box::pin(std::future::pending()),
         };
