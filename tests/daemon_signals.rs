@@ -82,9 +82,10 @@ fn sigquit_is_an_orderly_shutdown() {
     shutdown_by(libc::SIGQUIT, "SIGQUIT");
 }
 
-#[test]
-fn shutdown_waits_for_a_slow_process_and_names_it() {
-    let mut d = TestDaemon::start(&format!(
+/// A daemon running `slow`, a program that takes half a second to exit on SIGTERM, once the
+/// program has installed its handler.
+fn start_slow_stopper() -> TestDaemon {
+    let d = TestDaemon::start(&format!(
         "[program:slow]\ncommand={} -c \"import signal,time,sys; \
          signal.signal(signal.SIGTERM, lambda *a: (time.sleep(0.5), sys.exit(0))); \
          print('ready', flush=True); time.sleep(1000)\"\nstartsecs=0\nstopwaitsecs=10\n",
@@ -94,6 +95,12 @@ fn shutdown_waits_for_a_slow_process_and_names_it() {
     wait_until(TIMEOUT, "the program to be ready", || {
         std::fs::read_to_string(&info.stdout_logfile).is_ok_and(|s| s.contains("ready"))
     });
+    d
+}
+
+#[test]
+fn shutdown_waits_for_a_slow_process_and_names_it() {
+    let mut d = start_slow_stopper();
     d.signal(libc::SIGTERM);
     assert_eq!(d.wait_exit().code(), Some(0));
     let log = d.log();
@@ -314,16 +321,7 @@ fn as_pid_1_it_reaps_orphans_and_shuts_down() {
 
 #[test]
 fn sighup_during_shutdown_is_ignored_and_said_so() {
-    let mut d = TestDaemon::start(&format!(
-        "[program:slow]\ncommand={} -c \"import signal,time,sys; \
-         signal.signal(signal.SIGTERM, lambda *a: (time.sleep(0.5), sys.exit(0))); \
-         print('ready', flush=True); time.sleep(1000)\"\nstartsecs=0\nstopwaitsecs=10\n",
-        daemon_support::PY
-    ));
-    let info = d.wait_state("slow", "RUNNING");
-    wait_until(TIMEOUT, "the program to be ready", || {
-        std::fs::read_to_string(&info.stdout_logfile).is_ok_and(|s| s.contains("ready"))
-    });
+    let mut d = start_slow_stopper();
     d.signal(libc::SIGTERM);
     d.wait_log("waiting for slow to die");
     d.signal(libc::SIGHUP);
