@@ -357,9 +357,30 @@ pub fn normalise(s: &str, prog: &str) -> String {
     out
 }
 
-/// Runs `prog` with `args`, `stdin` as input, in `cwd`.
-pub fn run_prog(prog: &str, args: &[&str], stdin: &str, cwd: &Path) -> Run {
-    let mut child = Command::new(prog)
+/// The config before the reread/update tests change it (tests/ctl_update.rs and
+/// tests/compat_ctl_daemons.rs): one program to keep, one to remove, one to change, one idle.
+pub const UPDATE_BEFORE: &str = "\
+[program:keep]
+command=sleep 1000
+startsecs=0
+
+[program:gone]
+command=sleep 1000
+startsecs=0
+
+[program:changes]
+command=sleep 1000
+startsecs=0
+
+[program:idle]
+command=sleep 1000
+autostart=false
+";
+
+/// Starts a ctl (`prog` with `args`, in `cwd`) with the same locale for both implementations
+/// and all three standard streams piped.
+fn spawn_piped(prog: &str, args: &[&str], cwd: &Path) -> Child {
+    Command::new(prog)
         .args(args)
         .current_dir(cwd)
         .env("LANG", "C.UTF-8")
@@ -368,7 +389,12 @@ pub fn run_prog(prog: &str, args: &[&str], stdin: &str, cwd: &Path) -> Run {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("run {prog}: {e}"));
+        .unwrap_or_else(|e| panic!("run {prog}: {e}"))
+}
+
+/// Runs `prog` with `args`, `stdin` as input, in `cwd`.
+pub fn run_prog(prog: &str, args: &[&str], stdin: &str, cwd: &Path) -> Run {
+    let mut child = spawn_piped(prog, args, cwd);
     {
         let mut si = child.stdin.take().unwrap();
         let _ = si.write_all(stdin.as_bytes());
@@ -474,16 +500,7 @@ impl Session {
     /// Starts `prog` with `args` in `cwd`; stdin is a pipe that stays open until [`Session::finish`].
     pub fn spawn(prog: &str, args: &[&str], cwd: &Path) -> Session {
         use std::io::Read;
-        let mut child = Command::new(prog)
-            .args(args)
-            .current_dir(cwd)
-            .env("LANG", "C.UTF-8")
-            .env_remove("PYTHONIOENCODING")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("run {prog}: {e}"));
+        let mut child = spawn_piped(prog, args, cwd);
         let stdin = child.stdin.take();
         let mut stderr = child.stderr.take().unwrap();
         let err_reader = std::thread::spawn(move || {
