@@ -27,7 +27,8 @@ mod ctl_support;
 use std::time::Duration;
 
 use ctl_support::{
-    interrupt_when, run_prog, wait_until, Daemon, DaemonKind, Run, Session, PASSWORD, PYTHON, USER,
+    interrupt_when, run_prog, wait_until, Daemon, DaemonKind, Run, Session, PASSWORD, PYTHON,
+    UPDATE_BEFORE, USER,
 };
 
 /// The programs of most tests. `exit0` lives 0.3 s: one that exits at once races Python's own
@@ -536,24 +537,6 @@ fn follow_and_foreground() {
     p.same_code("fg nosuch", 1);
 }
 
-const BEFORE: &str = "\
-[program:keep]
-command=sleep 1000
-startsecs=0
-
-[program:gone]
-command=sleep 1000
-startsecs=0
-
-[program:changes]
-command=sleep 1000
-startsecs=0
-
-[program:idle]
-command=sleep 1000
-autostart=false
-";
-
 const AFTER: &str = "\
 [program:keep]
 command=sleep 1000
@@ -587,7 +570,7 @@ startsecs=0
 #[test]
 fn reread_update_add_remove() {
     let p = Pair::start(
-        BEFORE,
+        UPDATE_BEFORE,
         &[
             ("keep:keep", "RUNNING"),
             ("gone:gone", "RUNNING"),

@@ -6,27 +6,9 @@
 #[macro_use]
 mod ctl_support;
 
-use ctl_support::{run_prog, same_after_reset, Daemon, DaemonKind, PYTHON};
+use ctl_support::{run_prog, same_after_reset, Daemon, DaemonKind, PYTHON, UPDATE_BEFORE};
 
 both_daemons!(reread_update_add_remove, reread_with_a_broken_config);
-
-const BEFORE: &str = "\
-[program:keep]
-command=sleep 1000
-startsecs=0
-
-[program:gone]
-command=sleep 1000
-startsecs=0
-
-[program:changes]
-command=sleep 1000
-startsecs=0
-
-[program:idle]
-command=sleep 1000
-autostart=false
-";
 
 const AFTER: &str = "\
 [program:keep]
@@ -52,14 +34,14 @@ autostart=false
 ";
 
 fn reread_update_add_remove(kind: DaemonKind) {
-    let d = Daemon::start(kind, BEFORE);
+    let d = Daemon::start(kind, UPDATE_BEFORE);
     d.wait_state("keep:keep", "RUNNING");
     d.wait_state("gone:gone", "RUNNING");
     d.wait_state("changes:changes", "RUNNING");
     let c = d.conf.display().to_string();
     let cwd = d.dir.path();
     let restore = || {
-        d.rewrite_programs(BEFORE);
+        d.rewrite_programs(UPDATE_BEFORE);
         run_prog(PYTHON, &["-c", &c, "update"], "", cwd);
         d.rewrite_programs(AFTER);
     };
