@@ -377,6 +377,16 @@ fn flood_writer(
     })
 }
 
+/// The capacity flood mode raises a pipe to: 1 MiB, or the system's limit if lower.
+fn flood_pipe_size() -> usize {
+    let max: usize = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    max.min(1 << 20)
+}
+
 async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !condition() {
@@ -393,13 +403,7 @@ async fn flood_mode_starts_under_a_flood_and_ends_when_output_pauses() {
     let path = dir.path().join("flood.log");
     let (read_end, write_end) = nix::unistd::pipe().unwrap();
     let normal = pipe_capacity(&read_end);
-    let raised = (1usize << 20).min(
-        std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap(),
-    );
+    let raised = flood_pipe_size();
     let probe = write_end.try_clone().unwrap();
     let (sink, mut rx) = notices();
     let handle = spawn_capture(
@@ -453,13 +457,7 @@ async fn close_during_a_flood_stops_the_capture() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("closed.log");
     let (read_end, write_end) = nix::unistd::pipe().unwrap();
-    let raised = (1usize << 20).min(
-        std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap(),
-    );
+    let raised = flood_pipe_size();
     let probe = write_end.try_clone().unwrap();
     let (sink, mut rx) = notices();
     let handle = spawn_capture(
