@@ -46,14 +46,12 @@ impl Supervisor {
     pub(super) fn progress_shutdown(&mut self) -> Option<RunEnd> {
         // Stop groups from the highest priority number down, until one is still stopping.
         while let Some(name) = self.shutdown.as_ref()?.remaining.last().cloned() {
-            let members = self
-                .group(&name)
-                .map(|g| g.members.clone())
-                .unwrap_or_default();
             if self.shutdown.as_ref()?.signalled.as_deref() != Some(name.as_str()) {
                 // Stop in descending process priority (Python's stop_all order).
-                let mut order: Vec<_> = members
-                    .iter()
+                let mut order: Vec<_> = self
+                    .group(&name)
+                    .into_iter()
+                    .flat_map(|g| &g.members)
                     .filter_map(|id| {
                         self.procs
                             .get(id)
@@ -65,12 +63,14 @@ impl Supervisor {
                 for (_, _, id) in &order {
                     let _ = self.handle(*id, Event::StopAll);
                 }
-                self.shutdown.as_mut()?.signalled = Some(name);
+                self.shutdown.as_mut()?.signalled = Some(name.clone());
             }
-            let stopped = members
-                .iter()
-                .filter_map(|id| self.procs.get(id))
-                .all(|p| p.state().is_stopped());
+            let stopped = self.group(&name).is_none_or(|g| {
+                g.members
+                    .iter()
+                    .filter_map(|id| self.procs.get(id))
+                    .all(|p| p.state().is_stopped())
+            });
             if !stopped {
                 break;
             }
