@@ -215,3 +215,45 @@ fn a_stale_socket_file_is_replaced() {
         d.stderr()
     );
 }
+
+/// As Supervisor's first loop pass: every autostart program is spawned (STARTING) before the
+/// first `startsecs=0` one is declared RUNNING, in start order.
+#[test]
+fn every_autostart_program_is_spawned_before_the_first_is_running() {
+    let d = TestDaemon::start(
+        "[program:a]\ncommand=sleep 1000\nstartsecs=0\n\n\
+         [program:b]\ncommand=sleep 1000\nstartsecs=0\n\n\
+         [program:c]\ncommand=sleep 1000\nstartsecs=0\n",
+    );
+    d.wait_log_count("success:", 3);
+    let order: Vec<String> = d
+        .log_messages()
+        .into_iter()
+        .filter(|m| m.contains("spawned:") || m.contains("success:"))
+        .map(|m| {
+            let word = if m.contains("spawned:") {
+                "spawned"
+            } else {
+                "success"
+            };
+            let name = ["a", "b", "c"]
+                .into_iter()
+                .find(|n| m.contains(&format!("'{n}'")) || m.contains(&format!(": {n} ")))
+                .unwrap_or("?");
+            format!("{word} {name}")
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "spawned a",
+            "spawned b",
+            "spawned c",
+            "success a",
+            "success b",
+            "success c"
+        ],
+        "{:?}",
+        d.log_messages()
+    );
+}
