@@ -395,31 +395,72 @@ async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
+/// A capture into a log file, fed by a writer thread that floods until told to stop, once the
+/// capture has entered flood mode (it raised the pipe, as the writer's side sees).
+struct FloodRig {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    /// The pipe's capacity before flood mode, and in it.
+    normal: usize,
+    raised: usize,
+    /// A second write end, to watch the pipe's capacity and to write after the flood.
+    probe: OwnedFd,
+    rx: mpsc::UnboundedReceiver<CaptureNotice>,
+    handle: supervisord::logs::CaptureHandle,
+    stop: Arc<AtomicBool>,
+    writer: std::thread::JoinHandle<(u64, usize)>,
+}
+
+impl FloodRig {
+    async fn start(file: &str) -> FloodRig {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(file);
+        let (read_end, write_end) = nix::unistd::pipe().unwrap();
+        let normal = pipe_capacity(&read_end);
+        let raised = flood_pipe_size();
+        let probe = write_end.try_clone().unwrap();
+        let (sink, rx) = notices();
+        let handle = spawn_capture(
+            read_end,
+            config(Some(LogFile::open(&path, 0, 0).unwrap())),
+            sink,
+        )
+        .unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = flood_writer(write_end, Arc::clone(&stop));
+        wait_until("flood mode to raise the pipe", || {
+            pipe_capacity(&probe) == raised || writer.is_finished()
+        })
+        .await;
+        FloodRig {
+            _dir: dir,
+            path,
+            normal,
+            raised,
+            probe,
+            rx,
+            handle,
+            stop,
+            writer,
+        }
+    }
+}
+
 /// A fast writer puts the capture in flood mode (the pipe grows to 1 MiB); once the writer
 /// pauses, the pipe is shrunk back and the capture is woken by single writes again.
 #[tokio::test]
 async fn flood_mode_starts_under_a_flood_and_ends_when_output_pauses() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("flood.log");
-    let (read_end, write_end) = nix::unistd::pipe().unwrap();
-    let normal = pipe_capacity(&read_end);
-    let raised = flood_pipe_size();
-    let probe = write_end.try_clone().unwrap();
-    let (sink, mut rx) = notices();
-    let handle = spawn_capture(
-        read_end,
-        config(Some(LogFile::open(&path, 0, 0).unwrap())),
-        sink,
-    )
-    .unwrap();
-
-    // Flood until the capture has raised the pipe (seen from the writer's side).
-    let stop = Arc::new(AtomicBool::new(false));
-    let writer = flood_writer(write_end, Arc::clone(&stop));
-    wait_until("flood mode to raise the pipe", || {
-        pipe_capacity(&probe) == raised || writer.is_finished()
-    })
-    .await;
+    let FloodRig {
+        _dir,
+        path,
+        normal,
+        raised,
+        probe,
+        mut rx,
+        handle,
+        stop,
+        writer,
+    } = FloodRig::start("flood.log").await;
     stop.store(true, Ordering::Relaxed);
     // The writer may be blocked on a full pipe that only this runtime's capture empties.
     wait_until("the writer to stop", || writer.is_finished()).await;
@@ -454,24 +495,16 @@ async fn flood_mode_starts_under_a_flood_and_ends_when_output_pauses() {
 /// bounded drain, and everything it read is in the file.
 #[tokio::test]
 async fn close_during_a_flood_stops_the_capture() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("closed.log");
-    let (read_end, write_end) = nix::unistd::pipe().unwrap();
-    let raised = flood_pipe_size();
-    let probe = write_end.try_clone().unwrap();
-    let (sink, mut rx) = notices();
-    let handle = spawn_capture(
-        read_end,
-        config(Some(LogFile::open(&path, 0, 0).unwrap())),
-        sink,
-    )
-    .unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let writer = flood_writer(write_end, Arc::clone(&stop));
-    wait_until("flood mode to raise the pipe", || {
-        pipe_capacity(&probe) == raised
-    })
-    .await;
+    let FloodRig {
+        _dir,
+        path,
+        probe,
+        mut rx,
+        handle,
+        stop,
+        writer,
+        ..
+    } = FloodRig::start("closed.log").await;
     handle.close();
     until_finished(&mut rx).await;
     let report = handle.wait().await;
