@@ -22,6 +22,7 @@ pub mod discovery;
 pub mod error;
 pub mod load;
 pub mod model;
+mod order;
 pub mod resolved;
 
 pub use error::{Diagnostic, Diagnostics, Severity};

@@ -65,6 +65,23 @@ pub fn stop_order<T: Prioritized>(items: &[T]) -> Vec<&T> {
     v
 }
 
+/// The processes of one group in Supervisor's start order: ascending priority, ties in the
+/// given (config) order. Python sorts its `Subprocess` objects, which compare by priority
+/// alone, with a stable sort; unlike groups, names do not break ties.
+pub fn members_for_start<T: Prioritized>(items: &[T]) -> Vec<&T> {
+    let mut v: Vec<&T> = items.iter().collect();
+    v.sort_by_key(|item| item.priority());
+    v
+}
+
+/// The processes of one group in Supervisor's stop order: the exact reverse of
+/// [`members_for_start`] (Python sorts, then reverses).
+pub fn members_for_stop<T: Prioritized>(items: &[T]) -> Vec<&T> {
+    let mut v = members_for_start(items);
+    v.reverse();
+    v
+}
+
 /// The ordered shutdown of supervisord (spec §3.4): groups are stopped one at a time, highest
 /// priority number first, and the next group is only signalled once every process of the
 /// current one is in a stopped state.
@@ -196,6 +213,13 @@ mod tests {
         let mut start: Vec<&str> = names(&ordered);
         start.reverse();
         assert_eq!(start, names(&stop_order(&items)));
+    }
+
+    #[test]
+    fn members_order_by_priority_alone_keeping_config_order_for_ties() {
+        let items = [g("b", 5), g("a", 5), g("z", 1), g("c", 5)];
+        assert_eq!(names(&members_for_start(&items)), ["z", "b", "a", "c"]);
+        assert_eq!(names(&members_for_stop(&items)), ["c", "a", "b", "z"]);
     }
 
     #[test]

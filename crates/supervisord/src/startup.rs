@@ -531,7 +531,7 @@ fn serve(
 /// Starts serving every opened listener; returns the tasks and the unix socket paths to remove.
 fn start_http(
     opened: Vec<(listen::ServerSpec, Opened)>,
-    handle: &owner::Handle,
+    handle: &owner::Owner,
 ) -> Vec<(tokio::task::JoinHandle<()>, Option<PathBuf>)> {
     let mut tasks = Vec::new();
     for (spec, o) in opened {

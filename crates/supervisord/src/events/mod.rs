@@ -6,7 +6,7 @@
 //! is pure and lives in [`supervisor_core::events::Hub`]. This module connects it to the daemon:
 //!
 //! - **Hooks.** The owner calls one `Supervisor::events_*` method at each point where Supervisor
-//!   emits an event or a listener changes ([`hooks`]): a state change, a capture notice, a group
+//!   emits an event or a listener changes (`owner/events.rs`): a state change, a capture notice, a group
 //!   added or removed, supervisord starting or stopping, `sendRemoteCommEvent`. Each hook
 //!   publishes what it must, logs what the hub asks, and dispatches.
 //! - **Listener stdout** is read by the usual log capture with `events_enabled` forced on
@@ -14,8 +14,9 @@
 //!   [`CaptureNotice::LogEvent`](crate::logs::CaptureNotice::LogEvent) chunks, are still written
 //!   raw to the listener's `stdout_logfile` (as Supervisor does), and never become
 //!   `PROCESS_LOG` events.
-//! - **Listener stdin** is written without ever blocking the owner ([`stdin`]): what the pipe
-//!   does not take at once is finished by a short-lived task waiting for writability.
+//! - **Listener stdin** is the process's own stdin pipe (`owner/stdin.rs`), written without ever
+//!   blocking the owner: what the pipe does not take at once is finished by a short-lived task
+//!   waiting for writability.
 //! - **TICKs** come from a task that sleeps until the next boundary of a subscribed period and
 //!   then runs a job on the owner ([`ticks`]). It exists only while some pool subscribes to a
 //!   TICK type, so a daemon without such listeners never wakes up for them.
@@ -23,11 +24,8 @@
 //! Python's `GlobalSerial` survives a reload (the module stays loaded), so the last serial is
 //! kept in a process-wide cell when a bus is dropped and picked up by the next one.
 
-mod hooks;
-mod stdin;
-mod ticks;
+pub(crate) mod ticks;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use supervisor_core::events::{Hub, TickClock};
@@ -36,18 +34,19 @@ use supervisor_core::LogLevel;
 use crate::logs::{daemon_log, CaptureConfig, Channel, Level};
 use crate::owner::{Handle, ProcId};
 
-use stdin::StdinWriter;
-
 /// The last global serial of a dropped bus (a reload), continued by the next one.
 static LAST_SERIAL: AtomicI64 = AtomicI64::new(-1);
 
 /// The owner's event state: the pure hub plus the pipes and timer around it.
 pub struct EventBus {
-    hub: Hub,
-    clock: TickClock,
-    handle: Handle,
-    ticks: ticks::TickTimer,
-    stdin: HashMap<ProcId, StdinWriter>,
+    /// The pure event state.
+    pub(crate) hub: Hub,
+    /// Which TICK slices have been published.
+    pub(crate) clock: TickClock,
+    /// Lets the TICK timer run jobs on the owner.
+    pub(crate) handle: Handle,
+    /// The TICK timer task, while some pool subscribes to TICKs.
+    pub(crate) ticks: ticks::TickTimer,
 }
 
 impl std::fmt::Debug for EventBus {
@@ -61,13 +60,12 @@ impl std::fmt::Debug for EventBus {
 
 impl EventBus {
     /// A bus with no pools; `handle` lets the TICK timer run jobs on the owner.
-    pub fn new(handle: Handle) -> EventBus {
+    pub(crate) fn new(handle: Handle) -> EventBus {
         EventBus {
             hub: Hub::new(LAST_SERIAL.load(Ordering::Relaxed)),
             clock: TickClock::new(),
             handle,
             ticks: ticks::TickTimer::default(),
-            stdin: HashMap::new(),
         }
     }
 
@@ -101,7 +99,7 @@ impl Drop for EventBus {
 }
 
 /// Writes the hub's log lines to the daemon log.
-fn write_logs(logs: Vec<supervisor_core::events::Log>) {
+pub(crate) fn write_logs(logs: Vec<supervisor_core::events::Log>) {
     for line in logs {
         daemon_log::log(level_of(line.level), &line.message);
     }

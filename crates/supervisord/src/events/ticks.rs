@@ -14,15 +14,15 @@ use tokio::task::AbortHandle;
 use crate::owner::{wall_now, Handle};
 
 /// Which TICK periods a subscription covers, indexed like [`TickPeriod::ALL`].
-pub(super) type Wanted = [bool; 3];
+pub(crate) type Wanted = [bool; 3];
 
 /// The TICK periods `subscription` receives.
-pub(super) fn wanted(subscription: Subscription) -> Wanted {
+pub(crate) fn wanted(subscription: Subscription) -> Wanted {
     TickPeriod::ALL.map(|p| subscription.matches(p.event_type()))
 }
 
 /// Whether `period` is in `wanted`.
-pub(super) fn is_wanted(wanted: Wanted, period: TickPeriod) -> bool {
+pub(crate) fn is_wanted(wanted: Wanted, period: TickPeriod) -> bool {
     let index = TickPeriod::ALL
         .iter()
         .position(|p| *p == period)
@@ -32,7 +32,7 @@ pub(super) fn is_wanted(wanted: Wanted, period: TickPeriod) -> bool {
 
 /// The running timer task, if any, and the periods it serves.
 #[derive(Debug, Default)]
-pub(super) struct TickTimer {
+pub(crate) struct TickTimer {
     task: Option<AbortHandle>,
     serving: Wanted,
 }
@@ -45,7 +45,7 @@ impl Drop for TickTimer {
 
 impl TickTimer {
     /// The periods the timer currently serves.
-    pub(super) fn serving(&self) -> Wanted {
+    pub(crate) fn serving(&self) -> Wanted {
         self.serving
     }
 
@@ -58,7 +58,7 @@ impl TickTimer {
 
     /// Makes the timer serve `wanted`: restarts it if the set changed, stops it if empty.
     /// Without a tokio runtime (unit tests of the owner) there is no timer.
-    pub(super) fn serve(&mut self, wanted: Wanted, handle: &Handle) {
+    pub(crate) fn serve(&mut self, wanted: Wanted, handle: &Handle) {
         if wanted == self.serving && (self.task.is_some() || wanted == [false; 3]) {
             return;
         }

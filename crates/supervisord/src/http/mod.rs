@@ -1,6 +1,6 @@
 //! The HTTP side: listeners on unix sockets and TCP, Basic auth, and routing to the XML-RPC
-//! handler, the log tails and (later) the web UI. Handlers never touch process state
-//! directly: they send jobs to the owner task through [`crate::owner::Handle`].
+//! handler, the log tails and the web UI. Handlers never touch process state: they call the
+//! owner's typed API ([`crate::owner::Owner`]) and turn its answers into responses.
 //!
 //! Connections are served by hyper (through `axum::serve`): HTTP/1.0 and 1.1, keep-alive as
 //! the client asks, chunked bodies for streams. What medusa adds on top is reproduced here:
@@ -22,7 +22,7 @@ use axum::response::Response;
 use axum::Router;
 use http_body_util::BodyExt;
 
-use crate::owner::Handle;
+use crate::owner::{LogChannel, Owner};
 use auth::{Credentials, Verdict};
 pub use response::{error_response, xml as xml_response};
 
@@ -38,8 +38,8 @@ pub const DRAIN_MAX: u64 = 64 * 1024 * 1024;
 /// What every request handler of one listener needs.
 #[derive(Clone)]
 pub struct AppState {
-    /// The owner task.
-    pub owner: Handle,
+    /// The owner's typed API.
+    pub owner: Owner,
     /// The credentials this listener requires, if any.
     pub credentials: Option<Arc<Credentials>>,
 }
@@ -89,8 +89,7 @@ async fn route(state: &AppState, req: Request) -> Response {
         if req.method() != Method::GET {
             return error_response(StatusCode::BAD_REQUEST);
         }
-        let path = crate::logs::daemon_log::with_installed(|l| l.path().map(Into::into)).flatten();
-        return tail::tail_response(path, false);
+        return tail::tail_response(Owner::main_log_path(), false);
     }
     // The web UI's pages (`/`, `/index.html`, `/tail.html`, `/ok.html`: GET or POST) and its
     // static files (`/stylesheets/…`, `/images/…`: GET/HEAD) are routed here, before the
@@ -135,33 +134,27 @@ async fn rpc(state: &AppState, req: Request) -> Response {
             return response;
         }
     };
-    crate::rpc::handle_http(&state.owner, body).await
+    match crate::rpc::handle(&state.owner, &body).await {
+        Ok(reply) => {
+            let mut response = xml_response(reply.body);
+            if reply.close {
+                close(&mut response);
+            }
+            response
+        }
+        Err(crate::rpc::NotACall) => error_response(StatusCode::BAD_REQUEST),
+    }
 }
 
 /// `/logtail/NAMESPEC[/CHANNEL]`; `rest` is the path after `/logtail`.
 async fn logtail(state: &AppState, rest: &str) -> Response {
     let rest = rest.trim_start_matches('/');
     let (namespec, channel) = rest.split_once('/').unwrap_or((rest, "stdout"));
-    let index = match channel {
-        "stdout" => 0,
-        "stderr" => 1,
-        _ => return error_response(StatusCode::NOT_FOUND),
+    let Some(channel) = LogChannel::parse(channel) else {
+        return error_response(StatusCode::NOT_FOUND);
     };
-    let (group, name) = match namespec.split_once(':') {
-        Some((g, p)) if !p.is_empty() && p != "*" => (g.to_string(), p.to_string()),
-        Some(_) => return error_response(StatusCode::NOT_FOUND),
-        None => (namespec.to_string(), namespec.to_string()),
-    };
-    let path = state
-        .owner
-        .call(move |s| {
-            s.find(&group, &name)
-                .and_then(|id| s.procs.get(&id))
-                .and_then(|p| p.log_paths[index].clone())
-        })
-        .await
-        .ok()
-        .flatten();
+    // One process only: a group (`g:*`, `g:`) names no log.
+    let path = state.owner.log_path(namespec, channel).await.ok().flatten();
     tail::tail_response(path, true)
 }
 

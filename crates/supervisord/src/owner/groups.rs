@@ -4,17 +4,17 @@
 use std::path::PathBuf;
 
 use supervisor_config::model::{ChildLog, Config, GroupConfig, GroupKind, ProcessConfig};
-use supervisor_core::ProcessState;
+use supervisor_core::order::{sort_for_start, start_cmp};
 
 use super::{Proc, ProcId, Supervisor};
 use crate::logs::{create_auto_log, Level};
 
 /// A running group: its config and its processes, in config order.
-pub struct Group {
+pub(super) struct Group {
     /// The group's configuration.
-    pub config: GroupConfig,
+    pub(super) config: GroupConfig,
     /// Its processes.
-    pub members: Vec<ProcId>,
+    pub(super) members: Vec<ProcId>,
 }
 
 impl Supervisor {
@@ -23,7 +23,7 @@ impl Supervisor {
     /// Nothing is started yet: [`run`](super::run) lets autostart happen.
     pub fn add_all_groups(&mut self) {
         let mut configs = self.config.groups.clone();
-        configs.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
+        sort_for_start(&mut configs);
         for group in configs {
             self.create_group(group);
         }
@@ -43,7 +43,7 @@ impl Supervisor {
 
     /// Instantiates a group at run time (`addProcessGroup`): processes start STOPPED, and
     /// autostart ones are started.
-    pub fn add_group(&mut self, config: GroupConfig) {
+    pub(super) fn add_group(&mut self, config: GroupConfig) {
         for id in self.create_group(config) {
             self.tick(id);
         }
@@ -69,7 +69,7 @@ impl Supervisor {
         let pos = self
             .groups
             .iter()
-            .position(|g| (g.config.priority, &g.config.name) > (config.priority, &config.name))
+            .position(|g| start_cmp(&g.config, &config).is_gt())
             .unwrap_or(self.groups.len());
         self.groups.insert(
             pos,
@@ -103,12 +103,12 @@ impl Supervisor {
     }
 
     /// The group named `name`.
-    pub fn group(&self, name: &str) -> Option<&Group> {
+    pub(super) fn group(&self, name: &str) -> Option<&Group> {
         self.groups.iter().find(|g| g.config.name == name)
     }
 
     /// Removes a group whose processes are all stopped; `false` if one is still running.
-    pub fn remove_group(&mut self, name: &str) -> bool {
+    pub(super) fn remove_group(&mut self, name: &str) -> bool {
         let Some(pos) = self.groups.iter().position(|g| g.config.name == name) else {
             return false;
         };
@@ -132,7 +132,7 @@ impl Supervisor {
     }
 
     /// Finds a process by `group:name` / `name` (spec §4.6).
-    pub fn find(&self, group: &str, name: &str) -> Option<ProcId> {
+    pub(super) fn find(&self, group: &str, name: &str) -> Option<ProcId> {
         let g = self.group(group)?;
         g.members
             .iter()
@@ -141,23 +141,16 @@ impl Supervisor {
     }
 
     /// The pending config's group of that name, if `reloadConfig` loaded one.
-    pub fn pending_group(&self, name: &str) -> Option<GroupConfig> {
+    pub(super) fn pending_group(&self, name: &str) -> Option<GroupConfig> {
         self.pending_config
             .as_ref()
             .and_then(|c: &Config| c.group(name).cloned())
     }
 
     /// Every process in group order, then config order.
-    pub fn all_procs(&self) -> impl Iterator<Item = &Proc> {
+    pub(super) fn all_procs(&self) -> impl Iterator<Item = &Proc> {
         self.groups
             .iter()
             .flat_map(|g| g.members.iter().filter_map(|id| self.procs.get(id)))
-    }
-
-    /// Whether every process of the daemon is in a stopped state.
-    pub fn all_stopped(&self) -> bool {
-        self.procs
-            .values()
-            .all(|p| p.state().is_stopped() && p.state() != ProcessState::Stopping)
     }
 }

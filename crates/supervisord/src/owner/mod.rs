@@ -1,29 +1,50 @@
-//! The owner task: the one place that holds and mutates the supervisor's state.
+//! The owner task: the one place that holds and mutates the supervisor's state, and the one
+//! typed API ([`Owner`]) through which every front end reaches it.
 //!
 //! # Theory of operation
 //!
-//! [`Supervisor`] owns every group and process. Its loop ([`run`]) waits on five inputs and
-//! handles one at a time: child exits from the reaper, notices from the log captures, signals,
-//! jobs sent by HTTP handlers through a [`Handle`], and the earliest deadline any process asked
-//! for. There is no periodic tick: when nothing is pending the loop sleeps without a timer.
+//! [`Supervisor`] owns every group and process; its fields are private to this module. Its loop
+//! ([`run`]) waits on five inputs and handles one at a time: child exits from the reaper,
+//! notices from the log captures, signals, jobs sent through an [`Owner`] (or the TICK timer),
+//! and the earliest deadline any process asked for. There is no periodic tick: when nothing is
+//! pending the loop sleeps without a timer.
 //!
 //! Each process's lifecycle is `supervisor_core`'s pure state machine; the owner feeds it events
-//! and performs the actions it returns (spawn, kill, log, arm a deadline). RPC calls that must
-//! wait for a state (`startProcess(wait=True)`, `stopProcess`) register a [`Watcher`] that is
-//! re-evaluated after every input and replies through its channel when satisfied.
+//! and performs the actions it returns (spawn, kill, log, arm a deadline) in `lifecycle.rs`.
+//! Operations that must wait for a state (`start_process(…, wait = true)`, stops) register a
+//! watcher that is re-evaluated after every input and replies through its channel when
+//! satisfied (`batch.rs`). Start and stop order come from `supervisor_core::order`.
+//!
+//! Front ends translate: XML-RPC (`crate::rpc`), the web page (`crate::http::web`) and the log
+//! streams call [`Owner`]'s typed methods and turn [`ApiError`]s and results into their own
+//! wire format; only the owner decides.
 //!
 //! Ordering guarantees: exits are handled before deadlines and jobs that are ready at the same
 //! time (the loop is `biased`), so "exited too quickly" is judged from the real exit time; a job
-//! sees the effects of every job sent before it by the same handle.
+//! sees the effects of every job sent before it through the same handle.
 //!
 //! Startup follows Supervisor: [`Supervisor::add_all_groups`] creates the groups (AUTO log files,
 //! FastCGI socket checks) before the HTTP servers start; [`run`] then lets autostart happen.
 //! Shutdown and reload stop the groups one at a time (`shutdown.rs`).
+//!
+//! Files: `api.rs` the typed handle, `types.rs` its vocabulary, `ops.rs` the operations on the
+//! owner side, `batch.rs` starting and stopping with waits, `lifecycle.rs` performing state
+//! machine actions (spawn, kill, exits), `proc.rs` one process's runtime state, `stdin.rs` its
+//! stdin pipe, `groups.rs`, `fcgi.rs`, `shutdown.rs`, `events.rs` (the event hooks), `handle.rs`
+//! the job queue.
 
+mod api;
+mod batch;
+mod events;
 mod fcgi;
 mod groups;
-mod procs;
+mod handle;
+mod lifecycle;
+mod ops;
+mod proc;
 mod shutdown;
+mod stdin;
+mod types;
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::future::Future;
@@ -32,59 +53,26 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use supervisor_config::model::Config;
 use supervisor_core::{Mono, Now, SupervisorState};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::logs::{daemon_log, CaptureNotice, Channel, Level};
 use crate::reaper::Reaper;
 use crate::signals::{DaemonSignal, Signals};
 use crate::spawn::DaemonContext;
 
-pub use groups::Group;
-pub use procs::{Proc, ProcId};
+pub use api::{Applied, Owner};
+use groups::Group;
+pub use handle::Gone;
+pub(crate) use handle::Handle;
+pub use proc::{Proc, ProcId};
+pub use types::{
+    ApiError, ConfigEntry, DaemonState, LogChannel, LogName, Member, ProcessResult, ProcessStatus,
+    ProcessView, ReloadDiff, SignalArg,
+};
 
-/// A unit of work run on the owner with exclusive access to the state.
-pub type Job = Box<dyn FnOnce(&mut Supervisor) + Send>;
-
-/// A cheap, cloneable way for other tasks to talk to the owner.
-#[derive(Clone)]
-pub struct Handle {
-    tx: mpsc::UnboundedSender<Job>,
-}
-
-/// The owner has stopped (the daemon is shutting down or reloading).
-#[derive(Debug, Clone, Copy, thiserror::Error)]
-#[error("supervisord is shutting down")]
-pub struct Gone;
-
-impl Handle {
-    /// Runs `f` on the owner and returns its result.
-    pub async fn call<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Supervisor) -> R + Send + 'static,
-    ) -> Result<R, Gone> {
-        let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |sup| {
-            let _ = tx.send(f(sup));
-        });
-        self.tx.send(job).map_err(|_| Gone)?;
-        rx.await.map_err(|_| Gone)
-    }
-
-    /// Runs `f` on the owner; `f` may register a watcher that answers later, so the result is
-    /// whatever `f` eventually sends on the given channel.
-    pub async fn call_deferred<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Supervisor, oneshot::Sender<R>) + Send + 'static,
-    ) -> Result<R, Gone> {
-        let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |sup| f(sup, tx));
-        self.tx.send(job).map_err(|_| Gone)?;
-        rx.await.map_err(|_| Gone)
-    }
-}
-
-/// A condition an RPC waits for; returns `true` once it has replied and can be dropped.
-pub type Watcher = Box<dyn FnMut(&mut Supervisor) -> bool + Send>;
+/// A condition a waiting operation is blocked on; returns `true` once it has replied and can be
+/// dropped.
+type Watcher = Box<dyn FnMut(&mut Supervisor) -> bool + Send>;
 
 /// How the owner's loop ended.
 #[derive(Debug)]
@@ -98,11 +86,11 @@ pub enum RunEnd {
 /// All mutable state of the daemon.
 pub struct Supervisor {
     /// The running configuration.
-    pub config: Config,
+    config: Config,
     /// Groups in start order (priority, name).
-    pub groups: Vec<Group>,
+    groups: Vec<Group>,
     /// Every process, by id.
-    pub procs: HashMap<ProcId, Proc>,
+    procs: HashMap<ProcId, Proc>,
     /// Live pids → process.
     pids: HashMap<u32, ProcId>,
     /// Pids of the most recent children (each led its own process group), oldest first.
@@ -115,30 +103,30 @@ pub struct Supervisor {
     deadlines: BTreeSet<(Mono, ProcId)>,
     next_id: ProcId,
     /// supervisord's mood (RUNNING, RESTARTING, SHUTDOWN).
-    pub mood: SupervisorState,
+    mood: SupervisorState,
     origin: Instant,
     /// What the spawner needs from the daemon (its environment, uid).
-    pub daemon_ctx: DaemonContext,
+    daemon_ctx: DaemonContext,
     notices: mpsc::UnboundedSender<(ProcId, Channel, CaptureNotice)>,
     watchers: Vec<Watcher>,
     shutdown: Option<shutdown::StopPlan>,
     restart_with: Option<Box<Config>>,
     /// Config loaded by the last `reloadConfig`, used by `addProcessGroup`.
-    pub pending_config: Option<Config>,
+    pending_config: Option<Config>,
     /// Event listener pools, serials and the TICK timer.
-    pub events: crate::events::EventBus,
+    events: crate::events::EventBus,
     /// How configs are reloaded (HUP, `restart`, `reloadConfig`).
-    pub reloader: Box<dyn Fn() -> Result<Config, String> + Send>,
+    reloader: Box<dyn Fn() -> Result<Config, String> + Send>,
 }
 
 impl Supervisor {
     /// The current time on both clocks.
-    pub fn now(&self) -> Now {
+    fn now(&self) -> Now {
         Now::new(self.mono(Instant::now()), wall_now())
     }
 
     /// `instant` on the monotonic scale the state machines use.
-    pub fn mono(&self, instant: Instant) -> Mono {
+    fn mono(&self, instant: Instant) -> Mono {
         Mono::from_duration(instant.saturating_duration_since(self.origin))
     }
 
@@ -151,12 +139,12 @@ impl Supervisor {
     }
 
     /// Writes a line to the daemon log.
-    pub fn log(&self, level: Level, message: &str) {
+    fn log(&self, level: Level, message: &str) {
         daemon_log::log(level, message);
     }
 
     /// Registers a watcher, evaluating it once right away.
-    pub fn watch(&mut self, mut watcher: Watcher) {
+    fn watch(&mut self, mut watcher: Watcher) {
         if !watcher(self) {
             self.watchers.push(watcher);
         }
@@ -241,7 +229,7 @@ impl Supervisor {
     }
 
     /// Starts an orderly shutdown (signals, RPC `shutdown`).
-    pub fn request_shutdown(&mut self) {
+    fn request_shutdown(&mut self) {
         self.mood = SupervisorState::Shutdown;
         self.begin_stopping();
     }
@@ -249,7 +237,7 @@ impl Supervisor {
     /// Validates the config on disk and, if it loads, starts an orderly stop followed by a
     /// restart with it. An invalid config keeps the running one (fix Q4): the problem is
     /// logged at ERROR and returned (for the `restart` RPC's fault).
-    pub fn request_restart(&mut self) -> Result<(), String> {
+    fn request_restart(&mut self) -> Result<(), String> {
         let config = (self.reloader)().map_err(|e| {
             let msg = format!("not reloading: the configuration has errors: {e}");
             self.log(Level::Error, &msg);
@@ -270,12 +258,13 @@ pub fn wall_now() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Creates the owner for `config` and returns it with its handle and job queue.
+/// Creates the owner for `config` and returns it with the typed handle front ends use and its
+/// input queues.
 pub fn new(
     config: Config,
     daemon_ctx: DaemonContext,
     reloader: Box<dyn Fn() -> Result<Config, String> + Send>,
-) -> (Supervisor, Handle, Inputs) {
+) -> (Supervisor, Owner, Inputs) {
     let (job_tx, job_rx) = mpsc::unbounded_channel();
     let (notice_tx, notice_rx) = mpsc::unbounded_channel();
     let sup = Supervisor {
@@ -301,7 +290,7 @@ pub fn new(
     };
     (
         sup,
-        Handle { tx: job_tx },
+        Owner::new(Handle { tx: job_tx }),
         Inputs {
             jobs: job_rx,
             notices: notice_rx,
@@ -311,7 +300,7 @@ pub fn new(
 
 /// The receiving ends of the owner's queues.
 pub struct Inputs {
-    jobs: mpsc::UnboundedReceiver<Job>,
+    jobs: mpsc::UnboundedReceiver<handle::Job>,
     notices: mpsc::UnboundedReceiver<(ProcId, Channel, CaptureNotice)>,
 }
 

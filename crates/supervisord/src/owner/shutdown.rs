@@ -3,17 +3,19 @@
 
 use std::time::{Duration, Instant};
 
-use supervisor_core::{Event, SupervisorState};
+use supervisor_core::{Event, StopSequence, SupervisorState};
 
 use super::{RunEnd, Supervisor};
 use crate::logs::Level;
 
 const REPORT_INTERVAL: Duration = Duration::from_secs(3);
 
-/// The groups still to stop, in start order (the last one is stopped first).
+/// An ordered stop in progress.
+#[derive(Default)]
 pub(super) struct StopPlan {
-    remaining: Vec<String>,
-    /// The group that has been sent its stop (the last of `remaining`, once signalled).
+    /// The groups still to stop, decided by `supervisor_core::order`.
+    sequence: StopSequence,
+    /// The group that has been sent its stop (the sequence's current one, once signalled).
     signalled: Option<String>,
     last_report: Option<Instant>,
 }
@@ -25,9 +27,9 @@ impl Supervisor {
             return;
         }
         self.events_supervisor_stopping();
-        let remaining = self.groups.iter().map(|g| g.config.name.clone()).collect();
+        let groups: Vec<_> = self.groups.iter().map(|g| &g.config).collect();
         self.shutdown = Some(StopPlan {
-            remaining,
+            sequence: StopSequence::new(&groups),
             signalled: None,
             last_report: None,
         });
@@ -38,50 +40,47 @@ impl Supervisor {
         }
     }
 
+    /// Whether every process of a group is in a stopped state (an unknown group is).
+    fn group_stopped(&self, name: &str) -> bool {
+        self.group(name).is_none_or(|g| {
+            g.members
+                .iter()
+                .filter_map(|id| self.procs.get(id))
+                .all(|p| p.state().is_stopped())
+        })
+    }
+
     /// Advances the ordered stop; returns how the loop ends once everything is stopped.
     ///
     /// Runs after every input of the owner loop, so it does little per call: each group is sent
     /// its stop once (no spawns happen during a shutdown, so nothing in a stopped group starts
     /// again), and the progress report is only built when it is due.
     pub(super) fn progress_shutdown(&mut self) -> Option<RunEnd> {
+        let mut plan = self.shutdown.take()?;
         // Stop groups from the highest priority number down, until one is still stopping.
-        while let Some(name) = self.shutdown.as_ref()?.remaining.last().cloned() {
-            if self.shutdown.as_ref()?.signalled.as_deref() != Some(name.as_str()) {
-                // Stop in descending process priority (Python's stop_all order).
-                let mut order: Vec<_> = self
-                    .group(&name)
-                    .into_iter()
-                    .flat_map(|g| &g.members)
-                    .filter_map(|id| {
-                        self.procs
-                            .get(id)
-                            .map(|p| (p.config.priority, p.config.name.clone(), *id))
-                    })
-                    .collect();
-                order.sort();
-                order.reverse();
-                for (_, _, id) in &order {
-                    let _ = self.handle(*id, Event::StopAll);
-                }
-                self.shutdown.as_mut()?.signalled = Some(name.clone());
-            }
-            let stopped = self.group(&name).is_none_or(|g| {
-                g.members
-                    .iter()
-                    .filter_map(|id| self.procs.get(id))
-                    .all(|p| p.state().is_stopped())
-            });
-            if !stopped {
+        loop {
+            let current = plan
+                .sequence
+                .current(|name| self.group_stopped(name))
+                .map(str::to_owned);
+            let Some(name) = current else {
+                return Some(match self.restart_with.take() {
+                    Some(config) if self.mood == SupervisorState::Restarting => {
+                        RunEnd::Restart(config)
+                    }
+                    _ => RunEnd::Shutdown,
+                });
+            };
+            if plan.signalled.as_deref() == Some(name.as_str()) {
                 break;
             }
-            self.shutdown.as_mut()?.remaining.pop();
+            // Processes of the group in stop order (Python's stop_all): reverse priority.
+            for id in self.members_in_stop_order(&name) {
+                let _ = self.handle(id, Event::StopAll);
+            }
+            plan.signalled = Some(name);
         }
-        if self.shutdown.as_ref()?.remaining.is_empty() {
-            return Some(match self.restart_with.take() {
-                Some(config) if self.mood == SupervisorState::Restarting => RunEnd::Restart(config),
-                _ => RunEnd::Shutdown,
-            });
-        }
+        self.shutdown = Some(plan);
         // Like Supervisor's shutdown_report: every process of every group not yet stopped, in
         // group order, named at most every 3 seconds.
         let now = Instant::now();

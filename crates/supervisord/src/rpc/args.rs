@@ -7,6 +7,8 @@
 
 use supervisor_xmlrpc::{Fault, FaultCode, Value};
 
+use crate::owner::SignalArg;
+
 /// The parameters of one call, consumed left to right.
 #[derive(Debug)]
 pub struct Args {
@@ -73,6 +75,37 @@ impl Args {
     /// Any value (for parameters Python accepts loosely, like a signal name or number).
     pub fn value(&mut self) -> Result<Value, Fault> {
         self.next().ok_or_else(incorrect)
+    }
+}
+
+/// A signal given as a name (`HUP`, `SIGHUP`) or a number (int or numeric string), as
+/// Python's `signal_number` reads it; it also accepts 0, which tests that the process exists.
+pub fn signal(v: &Value) -> SignalArg {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Int(_) | Value::I8(_) | Value::Bool(_) => py_int(v).unwrap_or(-1).to_string(),
+        other => return SignalArg::Invalid(py_str(other)),
+    };
+    if parse_int_text(&text) == Some(0) {
+        return SignalArg::Number(0);
+    }
+    match supervisor_config::types::signal_number(&text) {
+        Ok(n) => SignalArg::Number(n),
+        Err(_) => SignalArg::Invalid(text),
+    }
+}
+
+/// Python's `str()` of a decoded value, for fault details (`INCORRECT_PARAMETERS: 5`).
+pub fn py_str(v: &Value) -> String {
+    match v {
+        Value::Int(i) => i.to_string(),
+        Value::I8(i) => i.to_string(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Double(d) => supervisor_xmlrpc::encode::format_double(*d),
+        Value::String(s) => s.clone(),
+        Value::Nil => "None".into(),
+        other => other.type_name().to_string(),
     }
 }
 
@@ -157,6 +190,19 @@ mod tests {
         assert!(!a.opt_bool(true).unwrap());
         assert!(!a.opt_bool(true).unwrap());
         assert!(a.opt_bool(true).unwrap(), "missing means the default");
+    }
+
+    #[test]
+    fn signals_are_names_or_numbers() {
+        assert_eq!(signal(&"HUP".into()), SignalArg::Number(1));
+        assert_eq!(signal(&"sigterm".into()), SignalArg::Number(15));
+        assert_eq!(signal(&Value::Int(9)), SignalArg::Number(9));
+        assert_eq!(signal(&" 0 ".into()), SignalArg::Number(0));
+        assert_eq!(signal(&"BOGUS".into()), SignalArg::Invalid("BOGUS".into()));
+        assert_eq!(
+            signal(&Value::Double(1.5)),
+            SignalArg::Invalid("1.5".into())
+        );
     }
 
     #[test]

@@ -1,32 +1,33 @@
-//! The XML-RPC endpoint: decoding `/RPC2` requests, dispatching `supervisor.*` and `system.*`
-//! methods, and encoding replies exactly as Supervisor does.
+//! The XML-RPC endpoint: decoding `/RPC2` request bodies, dispatching `supervisor.*` and
+//! `system.*` methods, and encoding replies exactly as Supervisor does. It knows nothing of
+//! HTTP: it takes a body and gives back bytes (`crate::http` owns requests and responses).
 //!
 //! A call is checked in Python's order: the method must exist (`UNKNOWN_METHOD`), the number
-//! of arguments must fit (`INCORRECT_PARAMETERS`), then a `supervisor.*` method checks the
-//! daemon's mood (`SHUTDOWN_STATE`) and its arguments' types. Methods run on the owner task
-//! (through [`Handle::call`]); those that wait for a state change register a watcher there
-//! and answer when it fires. Argument problems are `INCORRECT_PARAMETERS` faults, never HTTP
-//! 500s (fix Q31).
+//! of arguments must fit (`INCORRECT_PARAMETERS`), then the method converts its arguments and
+//! calls the owner's typed API ([`Owner`]), whose mood check gives `SHUTDOWN_STATE`. Methods
+//! are grouped by family (`daemon`, `processes`, `logs`, `config`, `system`); each only
+//! converts XML-RPC values to a typed call and the typed result back (`faults.rs`, `info.rs`).
+//! Argument problems are `INCORRECT_PARAMETERS` faults, never HTTP 500s (fix Q31).
 
 mod args;
+mod config;
+mod daemon;
+mod faults;
 mod info;
-mod methods;
-mod stdin;
+mod logs;
+mod processes;
 mod system;
 
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::Response;
-use bytes::Bytes;
 use supervisor_xmlrpc::{
     decode_call, encode_fault, encode_response, DecodeErrorKind, Fault, FaultCode, Value,
 };
 
-use crate::http::error_response;
 use crate::logs::{daemon_log, Level};
-use crate::owner::Handle;
+use crate::owner::Owner;
 
 pub use args::Args;
-pub use methods::API_VERSION;
+pub use daemon::API_VERSION;
+pub use faults::fault_of;
 
 /// The result of one method call.
 pub type RpcResult = Result<Value, Fault>;
@@ -34,9 +35,23 @@ pub type RpcResult = Result<Value, Fault>;
 /// The most request data quoted in a log line about an invalid request.
 const LOGGED_DATA_MAX: usize = 512;
 
-/// Handles one `/RPC2` POST body and builds the HTTP response.
-pub async fn handle_http(owner: &Handle, body: Bytes) -> Response {
-    let call = match decode_call(&body) {
+/// The answer to one `/RPC2` body.
+#[derive(Debug)]
+pub struct Reply {
+    /// The XML response (a value or a fault).
+    pub body: Vec<u8>,
+    /// The connection should be closed after it: the owner that answered has stopped (a
+    /// reload), so the client must reconnect to the new one.
+    pub close: bool,
+}
+
+/// The body is not an XML-RPC call (HTTP 400); the reason is already logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotACall;
+
+/// Handles one `/RPC2` POST body.
+pub async fn handle(owner: &Owner, body: &[u8]) -> Result<Reply, NotACall> {
+    let call = match decode_call(body) {
         Ok(call) => call,
         Err(err) => {
             let why = match err.kind() {
@@ -48,19 +63,21 @@ pub async fn handle_http(owner: &Handle, body: Bytes) -> Response {
                 Level::Error,
                 &format!("XML-RPC request data {data:?} is invalid: {why}"),
             );
-            return error_response(StatusCode::BAD_REQUEST);
+            return Err(NotACall);
         }
     };
     crate::daemon_log!(Level::Trace, "XML-RPC method called: {}()", call.name);
     let result = if call.name == "supervisor.getAllProcessInfo" && call.params.is_empty() {
         // The status poll of every client: encoded on the owner without a value tree.
-        methods::all_process_info_xml(owner).await
+        processes::all_process_info_xml(owner)
+            .await
+            .map_err(faults::fault_of)
     } else {
         call_method(owner, &call.name, call.params)
             .await
             .map(|v| encode_response(&v))
     };
-    let (bytes, shutting_down) = match result {
+    let (body, shutting_down) = match result {
         Ok(bytes) => {
             crate::daemon_log!(
                 Level::Trace,
@@ -81,19 +98,12 @@ pub async fn handle_http(owner: &Handle, body: Bytes) -> Response {
             (encode_fault(&fault), shutting_down)
         }
     };
-    let mut response = crate::http::xml_response(bytes);
-    // After a reload this connection would keep talking to the old, stopped owner: end it so
-    // the client reconnects to the new one.
-    if shutting_down && owner.call(|_| ()).await.is_err() {
-        response
-            .headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    response
+    let close = shutting_down && owner.is_gone().await;
+    Ok(Reply { body, close })
 }
 
 /// Dispatches one call by name (used directly and by `system.multicall`).
-pub async fn call_method(owner: &Handle, name: &str, params: Vec<Value>) -> RpcResult {
+async fn call_method(owner: &Owner, name: &str, params: Vec<Value>) -> RpcResult {
     let Some(doc) = system::find(name) else {
         return Err(FaultCode::UnknownMethod.fault());
     };
@@ -101,7 +111,32 @@ pub async fn call_method(owner: &Handle, name: &str, params: Vec<Value>) -> RpcR
     args.arity(doc.min_params(), doc.max_params())?;
     match name.split_once('.') {
         Some(("system", method)) => system::call(owner, method, args).await,
-        Some(("supervisor", method)) => methods::call(owner, method, args).await,
+        Some(("supervisor", method)) => match method {
+            "getAPIVersion"
+            | "getVersion"
+            | "getSupervisorVersion"
+            | "getIdentification"
+            | "getState"
+            | "getPID"
+            | "readLog"
+            | "readMainLog"
+            | "clearLog"
+            | "shutdown"
+            | "restart" => daemon::call(owner, method, args).await,
+            "reloadConfig" | "addProcessGroup" | "removeProcessGroup" | "getAllConfigInfo" => {
+                config::call(owner, method, args).await
+            }
+            "readProcessStdoutLog"
+            | "readProcessLog"
+            | "readProcessStderrLog"
+            | "tailProcessStdoutLog"
+            | "tailProcessLog"
+            | "tailProcessStderrLog"
+            | "clearProcessLogs"
+            | "clearProcessLog"
+            | "clearAllProcessLogs" => logs::call(owner, method, args).await,
+            _ => processes::call(owner, method, args).await,
+        },
         _ => Err(FaultCode::UnknownMethod.fault()),
     }
 }

@@ -1,12 +1,9 @@
-//! The `system.*` namespace (introspection and multicall) and `getAllConfigInfo`.
+//! The `system.*` namespace (introspection and multicall) and the table of every method.
 
-use std::os::unix::ffi::OsStrExt;
-
-use supervisor_config::model::ChildLog;
-use supervisor_xmlrpc::{FaultCode, Struct, Value};
+use supervisor_xmlrpc::{FaultCode, Value};
 
 use super::{call_method, Args, RpcResult};
-use crate::owner::{Handle, Supervisor};
+use crate::owner::Owner;
 
 /// One method of the API: its name, XML-RPC signature (return type first) with parameter
 /// names, and what it does.
@@ -104,7 +101,7 @@ fn help_text(m: &MethodDoc) -> String {
 /// Calls `system.<method>`; the caller has checked that the method exists and the number of
 /// arguments fits. These never fault `SHUTDOWN_STATE` (Supervisor's `system` namespace has
 /// no mood check).
-pub async fn call(owner: &Handle, method: &str, mut a: Args) -> RpcResult {
+pub async fn call(owner: &Owner, method: &str, mut a: Args) -> RpcResult {
     match method {
         "listMethods" => Ok(Value::Array(
             METHODS.iter().map(|m| Value::from(m.name)).collect(),
@@ -146,7 +143,7 @@ pub async fn call(owner: &Handle, method: &str, mut a: Args) -> RpcResult {
     }
 }
 
-async fn multicall_one(owner: &Handle, call: Value) -> RpcResult {
+async fn multicall_one(owner: &Owner, call: Value) -> RpcResult {
     let Value::Struct(call) = call else {
         return Err(FaultCode::IncorrectParameters.fault());
     };
@@ -170,74 +167,4 @@ async fn multicall_one(owner: &Handle, call: Value) -> RpcResult {
     // Boxed: multicall → call_method → multicall is recursive in the type system (not at run
     // time: nested multicalls are refused above).
     Box::pin(call_method(owner, &name, params)).await
-}
-
-/// `getAllConfigInfo`: one struct per process of the latest config read (the running one, or
-/// the one `reloadConfig` loaded), sorted by process name.
-///
-/// Keys and their order are Supervisor 4.3.0's, then `autorestart` (which 4.4 adds; fix Q36).
-/// `None` values are `'none'`; AUTO log files are the real file while the running config is
-/// the latest, `'auto'` after a reread (as Supervisor).
-pub fn all_config_info(s: &Supervisor) -> Value {
-    let config = s.pending_config.as_ref().unwrap_or(&s.config);
-    let mut rows = Vec::new();
-    for group in &config.groups {
-        let inuse = s.group(&group.name).is_some();
-        for p in &group.processes {
-            let running = s.find(&group.name, &p.name).and_then(|id| s.procs.get(&id));
-            let logname = |log: &ChildLog, index: usize| -> Value {
-                match log {
-                    ChildLog::None => "none".into(),
-                    ChildLog::Path(path) => Value::string_lossy(path.as_os_str().as_bytes()),
-                    ChildLog::Auto => match (s.pending_config.is_none(), running) {
-                        (true, Some(r)) => r.log_paths[index].as_ref().map_or_else(
-                            || "auto".into(),
-                            |p| Value::string_lossy(p.as_os_str().as_bytes()),
-                        ),
-                        _ => "auto".into(),
-                    },
-                }
-            };
-            let none_or = |v: Option<Value>| v.unwrap_or_else(|| "none".into());
-            let mut st = Struct::with_capacity(30);
-            st.push("autostart", p.autostart);
-            st.push("directory", none_or(p.directory.clone().map(Value::from)));
-            st.push("uid", none_or(p.uid.map(|u| Value::int(i64::from(u)))));
-            st.push("command", p.command.as_str());
-            st.push(
-                "exitcodes",
-                Value::Array(p.exitcodes.iter().map(|c| Value::from(*c)).collect()),
-            );
-            st.push("group", group.name.as_str());
-            st.push("group_prio", group.priority);
-            st.push("inuse", inuse);
-            st.push("killasgroup", p.killasgroup);
-            st.push("name", p.name.as_str());
-            st.push("process_prio", p.priority);
-            st.push("redirect_stderr", p.redirect_stderr);
-            st.push("startretries", p.startretries);
-            st.push("startsecs", p.startsecs);
-            let channel = |st: &mut Struct,
-                           prefix: &str,
-                           ch: &supervisor_config::model::ChannelLog,
-                           index| {
-                st.push(format!("{prefix}_capture_maxbytes"), ch.capture_maxbytes);
-                st.push(format!("{prefix}_events_enabled"), ch.events_enabled);
-                st.push(format!("{prefix}_logfile"), logname(&ch.logfile, index));
-                st.push(format!("{prefix}_logfile_backups"), ch.logfile_backups);
-                st.push(format!("{prefix}_logfile_maxbytes"), ch.logfile_maxbytes);
-                st.push(format!("{prefix}_syslog"), ch.syslog);
-            };
-            channel(&mut st, "stdout", &p.stdout, 0);
-            st.push("stopsignal", p.stopsignal);
-            st.push("stopwaitsecs", p.stopwaitsecs);
-            channel(&mut st, "stderr", &p.stderr, 1);
-            st.push("serverurl", none_or(p.serverurl.clone().map(Value::from)));
-            st.push("autorestart", p.autorestart.as_str());
-            rows.push((p.name.clone(), Value::Struct(st)));
-        }
-    }
-    // Stable, like Python's sort: equal names keep config order.
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    Value::Array(rows.into_iter().map(|(_, v)| v).collect())
 }

@@ -1,10 +1,8 @@
-//! The status page's actions (`index.html?action=…&processname=…`), run through the RPC layer
-//! so that they wait and fail exactly like the XML-RPC methods, with Supervisor's messages.
+//! The status page's actions (`index.html?action=…&processname=…`), run through the owner's
+//! typed API so that they wait and fail exactly like the XML-RPC methods, with Supervisor's
+//! messages.
 
-use supervisor_xmlrpc::{Fault, FaultCode, Value};
-
-use crate::owner::Handle;
-use crate::rpc::call_method;
+use crate::owner::{ApiError, Owner};
 
 /// One action of the status page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,87 +124,75 @@ pub fn is_error(message: &str) -> bool {
         || message.starts_with("No such process")
 }
 
-/// Supervisor's text for a fault it did not expect.
-fn unexpected(f: &Fault) -> String {
+/// Supervisor's text for a fault it did not expect (`unexpected rpc fault [70] NOT_RUNNING: p`).
+fn unexpected(e: ApiError) -> String {
+    let f = crate::rpc::fault_of(e);
     format!("unexpected rpc fault [{}] {}", f.code, f.string)
 }
 
 /// The reason shown after `ERROR: Process NS: ` when a start fails.
-fn start_error(f: &Fault) -> String {
-    let known = [
-        (FaultCode::NoFile, "no such file"),
-        (FaultCode::NotExecutable, "file not executable"),
-        (FaultCode::AlreadyStarted, "already started"),
-        (FaultCode::SpawnError, "spawn error"),
-        (FaultCode::AbnormalTermination, "abnormal termination"),
-    ];
-    known
-        .iter()
-        .find(|(code, _)| code.code() == f.code)
-        .map_or_else(|| unexpected(f), |(_, text)| (*text).to_string())
-}
-
-/// Runs `method` with `params` through the RPC layer.
-async fn rpc(owner: &Handle, method: &str, params: Vec<Value>) -> Result<Value, Fault> {
-    call_method(owner, &format!("supervisor.{method}"), params).await
+fn start_error(e: ApiError) -> String {
+    match e {
+        ApiError::NoFile(_) => "no such file".into(),
+        ApiError::NotExecutable(_) => "file not executable".into(),
+        ApiError::AlreadyStarted(_) => "already started".into(),
+        ApiError::SpawnError(_) => "spawn error".into(),
+        ApiError::AbnormalTermination(_) => "abnormal termination".into(),
+        other => unexpected(other),
+    }
 }
 
 /// Whether `namespec` names one existing process (Supervisor checks this before any action).
-async fn exists(owner: &Handle, namespec: &str) -> Result<bool, Fault> {
-    match rpc(owner, "getProcessInfo", vec![namespec.into()]).await {
-        Ok(_) => Ok(true),
-        Err(f) if f.code == FaultCode::BadName.code() => Ok(false),
-        Err(f) => Err(f),
+async fn exists(owner: &Owner, namespec: &str) -> Result<bool, ApiError> {
+    match owner.process(namespec, |_| ()).await {
+        Ok(()) => Ok(true),
+        Err(ApiError::BadName(_)) => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
 /// Runs the action, waiting for it to complete, and returns the message to show.
-pub async fn run(owner: &Handle, action: &Action) -> String {
+pub async fn run(owner: &Owner, action: &Action) -> String {
     if let Some(ns) = action.process() {
         match exists(owner, ns).await {
             Ok(true) => {}
             Ok(false) => return format!("No such process named {ns}"),
-            Err(f) => return unexpected(&f),
+            Err(e) => return unexpected(e),
         }
     }
     match action {
         Action::Refresh => format!("Page refreshed at {}", ctime()),
-        Action::StopAll => match rpc(owner, "stopAllProcesses", vec![]).await {
+        Action::StopAll => match owner.stop_all(true).await {
             Ok(_) => format!("All stopped at {}", ctime()),
-            Err(f) => unexpected(&f),
+            Err(e) => unexpected(e),
         },
         Action::RestartAll => {
-            if let Err(f) = rpc(owner, "stopAllProcesses", vec![]).await {
-                return unexpected(&f);
+            if let Err(e) = owner.stop_all(true).await {
+                return unexpected(e);
             }
-            match rpc(owner, "startAllProcesses", vec![]).await {
+            match owner.start_all(true).await {
                 Ok(_) => format!("All restarted at {}", ctime()),
-                Err(f) => unexpected(&f),
+                Err(e) => unexpected(e),
             }
         }
-        Action::Start(ns) => match rpc(owner, "startProcess", vec![ns.as_str().into()]).await {
+        Action::Start(ns) => match owner.start_process(ns, true).await {
             Ok(_) => format!("Process {ns} started"),
-            Err(f) => format!("ERROR: Process {ns}: {}", start_error(&f)),
+            Err(e) => format!("ERROR: Process {ns}: {}", start_error(e)),
         },
-        Action::Stop(ns) => match rpc(owner, "stopProcess", vec![ns.as_str().into()]).await {
+        Action::Stop(ns) => match owner.stop_process(ns, true).await {
             Ok(_) => format!("Process {ns} stopped"),
-            Err(f) => unexpected(&f),
+            Err(e) => unexpected(e),
         },
-        Action::Restart(ns) => {
-            // A process that is not running just gets started (Supervisor ignores this error).
-            let _ = rpc(owner, "stopProcess", vec![ns.as_str().into()]).await;
-            match rpc(owner, "startProcess", vec![ns.as_str().into()]).await {
-                Ok(_) => format!("Process {ns} restarted"),
-                // Supervisor reports success regardless; saying why it failed is more useful.
-                Err(f) => format!("ERROR: Process {ns}: {}", start_error(&f)),
-            }
-        }
-        Action::ClearLog(ns) => {
-            match rpc(owner, "clearProcessLogs", vec![ns.as_str().into()]).await {
-                Ok(_) => format!("Log for {ns} cleared"),
-                Err(f) => unexpected(&f),
-            }
-        }
+        // A process that is not running just gets started (Supervisor ignores the stop's error).
+        Action::Restart(ns) => match owner.restart_process(ns, true).await {
+            Ok(_) => format!("Process {ns} restarted"),
+            // Supervisor reports success regardless; saying why it failed is more useful.
+            Err(e) => format!("ERROR: Process {ns}: {}", start_error(e)),
+        },
+        Action::ClearLog(ns) => match owner.clear_logs(ns).await {
+            Ok(()) => format!("Log for {ns} cleared"),
+            Err(e) => unexpected(e),
+        },
     }
 }
 
@@ -236,12 +222,14 @@ mod tests {
 
     #[test]
     fn start_errors_have_supervisors_wording() {
-        let f = FaultCode::SpawnError.with_detail("p");
-        assert_eq!(start_error(&f), "spawn error");
-        let f = FaultCode::ShutdownState.fault();
+        assert_eq!(start_error(ApiError::SpawnError("p".into())), "spawn error");
         assert_eq!(
-            start_error(&f),
-            format!("unexpected rpc fault [6] {}", f.string)
+            start_error(ApiError::ShuttingDown),
+            "unexpected rpc fault [6] SHUTDOWN_STATE"
+        );
+        assert_eq!(
+            unexpected(ApiError::NotRunning("p".into())),
+            "unexpected rpc fault [70] NOT_RUNNING: p"
         );
     }
 

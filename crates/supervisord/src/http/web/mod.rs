@@ -53,7 +53,7 @@ use http_body_util::BodyExt;
 
 use super::{error_response, AppState};
 use crate::logs::daemon_log;
-use crate::owner::{Handle, ProcId, Supervisor};
+use crate::owner::{ApiError, LogChannel, Owner};
 use actions::Action;
 use follow::Follower;
 use form::{quote, Params};
@@ -134,16 +134,8 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
 /// at once: only when an HTTP server section of the running config says
 /// `legacy_web_actions = true` (an option Python ignores, so the config stays portable). Otherwise
 /// they show a confirmation page, because any other site could trigger them.
-pub async fn legacy_actions(owner: &Handle) -> bool {
-    owner
-        .call(|s| {
-            s.config
-                .server_configs
-                .iter()
-                .any(|c| c.legacy_web_actions())
-        })
-        .await
-        .unwrap_or(false)
+pub async fn legacy_actions(owner: &Owner) -> bool {
+    owner.legacy_web_actions().await
 }
 
 fn params_of(req: &Request) -> Params {
@@ -203,7 +195,7 @@ fn render(status: StatusCode, page: &impl Template) -> Response {
     }
 }
 
-async fn problem(owner: &Handle, status: StatusCode, title: &str, detail: String) -> Response {
+async fn problem(owner: &Owner, status: StatusCode, title: &str, detail: String) -> Response {
     let page = ProblemPage {
         chrome: Chrome::load(owner).await,
         title,
@@ -272,7 +264,7 @@ async fn read_form(body: Body) -> Result<bytes::Bytes, StatusCode> {
 }
 
 /// The status page, and the actions posted to it or linked from Supervisor's old page.
-async fn index(owner: &Handle, req: Request) -> Response {
+async fn index(owner: &Owner, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let is_post = parts.method == Method::POST;
     let body = if is_post {
@@ -325,7 +317,7 @@ async fn index(owner: &Handle, req: Request) -> Response {
     redirect(reply, headers, &message)
 }
 
-async fn refused(owner: &Handle, refusal: Refusal) -> Response {
+async fn refused(owner: &Owner, refusal: Refusal) -> Response {
     problem(
         owner,
         StatusCode::FORBIDDEN,
@@ -335,7 +327,7 @@ async fn refused(owner: &Handle, refusal: Refusal) -> Response {
     .await
 }
 
-async fn confirm_page(owner: &Handle, action: &Action) -> Response {
+async fn confirm_page(owner: &Owner, action: &Action) -> Response {
     let page = ConfirmPage {
         chrome: Chrome::load(owner).await,
         question: action.question(),
@@ -347,7 +339,7 @@ async fn confirm_page(owner: &Handle, action: &Action) -> Response {
     render(StatusCode::OK, &page)
 }
 
-async fn status_page(owner: &Handle, message: Option<&str>, filter: &str) -> Response {
+async fn status_page(owner: &Owner, message: Option<&str>, filter: &str) -> Response {
     let view = ProcsView::load(owner, filter).await;
     let procs = match view.render() {
         Ok(html) => html,
@@ -370,15 +362,6 @@ async fn status_page(owner: &Handle, message: Option<&str>, filter: &str) -> Res
     render(StatusCode::OK, &page)
 }
 
-/// Resolves a namespec naming one process (`group:name`, or `name` for `name:name`).
-fn find_proc(s: &Supervisor, namespec: &str) -> Option<ProcId> {
-    let (group, name) = namespec.split_once(':').unwrap_or((namespec, namespec));
-    if name.is_empty() || name == "*" {
-        return None;
-    }
-    s.find(group, name)
-}
-
 /// Why a process's log file cannot be shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum LogLookup {
@@ -390,26 +373,17 @@ enum LogLookup {
     NoLog,
 }
 
-/// The log file of `namespec`'s `channel` (0 stdout, 1 stderr).
-async fn log_path(owner: &Handle, namespec: &str, channel: usize) -> Result<PathBuf, LogLookup> {
-    let ns = namespec.to_string();
-    owner
-        .call(move |s| {
-            let id = find_proc(s, &ns).ok_or(LogLookup::NoProcess)?;
-            s.procs[&id].log_paths[channel]
-                .clone()
-                .ok_or(LogLookup::NoLog)
-        })
-        .await
-        .map_err(|_| LogLookup::Gone)?
-}
-
-/// `stdout`/`stderr` → channel index; anything else is no channel.
-fn channel_index(name: &str) -> Option<usize> {
-    match name {
-        "stdout" => Some(0),
-        "stderr" => Some(1),
-        _ => None,
+/// The log file of `namespec`'s `channel`.
+async fn log_path(
+    owner: &Owner,
+    namespec: &str,
+    channel: LogChannel,
+) -> Result<PathBuf, LogLookup> {
+    match owner.log_path(namespec, channel).await {
+        Ok(Some(path)) => Ok(path),
+        Ok(None) => Err(LogLookup::NoLog),
+        Err(ApiError::ShuttingDown) => Err(LogLookup::Gone),
+        Err(_) => Err(LogLookup::NoProcess),
     }
 }
 
@@ -439,7 +413,7 @@ fn stream(follower: Follower, path: &std::path::Path) -> Response {
 
 /// `tail.html`: the last `max(1024, limit)` bytes of a log (quirk Q52), with Supervisor's
 /// messages for what cannot be shown.
-async fn tail_page(owner: &Handle, params: &Params) -> Response {
+async fn tail_page(owner: &Owner, params: &Params) -> Response {
     let channel = match params.get("channel") {
         Some("stderr") => "stderr",
         _ => "stdout",
@@ -460,7 +434,7 @@ async fn tail_page(owner: &Handle, params: &Params) -> Response {
         .and_then(|l| l.parse::<u64>().ok())
         .unwrap_or(0)
         .clamp(1024, MAX_TAIL);
-    let index = usize::from(channel == "stderr");
+    let index = LogChannel::parse(channel).unwrap_or(LogChannel::Stdout);
     let mut follow = None;
     let text = match log_path(owner, namespec, index).await {
         Err(LogLookup::Gone) => "ERROR: unexpected rpc fault [6] SHUTDOWN_STATE".to_string(),
@@ -495,10 +469,11 @@ async fn tail_page(owner: &Handle, params: &Params) -> Response {
 }
 
 /// The process and channel named by `processname` and `channel` (default stdout).
-async fn requested_log(owner: &Handle, params: &Params) -> Result<PathBuf, Response> {
+async fn requested_log(owner: &Owner, params: &Params) -> Result<PathBuf, Response> {
     let not_found = || error_response(StatusCode::NOT_FOUND);
     let namespec = params.non_empty("processname").ok_or_else(not_found)?;
-    let channel = channel_index(params.get("channel").unwrap_or("stdout")).ok_or_else(not_found)?;
+    let channel =
+        LogChannel::parse(params.get("channel").unwrap_or("stdout")).ok_or_else(not_found)?;
     log_path(owner, namespec, channel)
         .await
         .map_err(|_| not_found())
@@ -506,7 +481,7 @@ async fn requested_log(owner: &Handle, params: &Params) -> Result<PathBuf, Respo
 
 /// `ui/follow`: the log from `offset` on (from its current end without one), following it; a
 /// file that does not exist yet is waited for (a process that has never run).
-async fn follow_stream(owner: &Handle, params: &Params) -> Response {
+async fn follow_stream(owner: &Owner, params: &Params) -> Response {
     let path = match requested_log(owner, params).await {
         Ok(p) => p,
         Err(resp) => return resp,
@@ -537,7 +512,7 @@ fn download_name(namespec: &str, channel: &str) -> String {
 
 /// `ui/download`: the whole current log file, as an attachment. The file is sent up to the size
 /// it had when the request came, in chunks, without blocking the daemon on one big read.
-async fn download(owner: &Handle, params: &Params) -> Response {
+async fn download(owner: &Owner, params: &Params) -> Response {
     let path = match requested_log(owner, params).await {
         Ok(p) => p,
         Err(resp) => return resp,

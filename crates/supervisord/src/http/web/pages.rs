@@ -1,11 +1,10 @@
 //! The page templates (askama, compiled in, HTML-escaped by default) and the view data they show.
 
 use askama::Template;
-use supervisor_xmlrpc::{Struct, Value};
+use supervisor_core::ProcessState;
 
 use super::form::quote_strict;
-use crate::owner::Handle;
-use crate::rpc::call_method;
+use crate::owner::{Owner, ProcessStatus};
 
 /// What every page shows in its header and footer.
 pub struct Chrome {
@@ -17,11 +16,11 @@ pub struct Chrome {
 
 impl Chrome {
     /// Reads the identifier from the owner (a generic one while the daemon shuts down).
-    pub async fn load(owner: &Handle) -> Chrome {
+    pub async fn load(owner: &Owner) -> Chrome {
         let identifier = owner
-            .call(|s| s.config.supervisord.identifier.clone())
+            .peek_state()
             .await
-            .unwrap_or_else(|_| "supervisor".to_string());
+            .map_or_else(|_| "supervisor".to_string(), |st| st.identification);
         Chrome {
             identifier,
             version: crate::options::VERSION,
@@ -103,42 +102,34 @@ pub struct Row {
     pub can_restart: bool,
 }
 
-/// Supervisor's CSS class for a state code.
-fn css_for(state: i64) -> &'static str {
+/// Supervisor's CSS class for a state.
+fn css_for(state: ProcessState) -> &'static str {
     match state {
-        20 => "statusrunning",
-        30 | 200 => "statuserror",
+        ProcessState::Running => "statusrunning",
+        ProcessState::Backoff | ProcessState::Fatal => "statuserror",
         _ => "statusnominal",
     }
 }
 
 impl Row {
-    fn from_info(info: &Struct) -> Row {
-        let text = |k: &str| {
-            info.get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        let name = text("name");
-        let group = text("group");
-        let namespec = if name == group {
-            name
-        } else {
-            format!("{group}:{name}")
-        };
-        let state = info.get("state").and_then(Value::as_i64).unwrap_or(1000);
+    fn from_status(p: &ProcessStatus) -> Row {
+        let state = p.info.state;
         Row {
-            quoted: quote_strict(&namespec),
-            namespec,
-            statename: text("statename").to_lowercase(),
+            quoted: quote_strict(&p.namespec),
+            namespec: p.namespec.clone(),
+            statename: state.name().to_lowercase(),
             css: css_for(state),
-            description: text("description"),
-            // STOPPED, EXITED, FATAL can be started.
-            can_start: matches!(state, 0 | 100 | 200),
+            description: p.description.clone(),
+            can_start: matches!(
+                state,
+                ProcessState::Stopped | ProcessState::Exited | ProcessState::Fatal
+            ),
             // RUNNING, and (unlike Supervisor's page) STARTING and BACKOFF, which the API stops.
-            can_stop: matches!(state, 10 | 20 | 30),
-            can_restart: state == 20,
+            can_stop: matches!(
+                state,
+                ProcessState::Starting | ProcessState::Running | ProcessState::Backoff
+            ),
+            can_restart: state == ProcessState::Running,
         }
     }
 }
@@ -160,20 +151,12 @@ fn counts(rows: &[Row]) -> String {
 }
 
 impl ProcsView {
-    /// Builds the list from `getAllProcessInfo` (already sorted by group, then name).
-    pub fn from_infos(infos: &[Value], filter: &str) -> ProcsView {
+    /// Builds the list from the processes' statuses (already sorted by group, then name).
+    pub fn from_statuses(statuses: &[ProcessStatus], filter: &str) -> ProcsView {
         let needle = filter.trim().to_lowercase();
-        let mut all: Vec<(String, Row)> = infos
+        let mut all: Vec<(String, Row)> = statuses
             .iter()
-            .filter_map(Value::as_struct)
-            .map(|info| {
-                let group = info
-                    .get("group")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                (group, Row::from_info(info))
-            })
+            .map(|p| (p.group.clone(), Row::from_status(p)))
             .collect();
         let total = all.len();
         let running = all.iter().filter(|(_, r)| r.statename == "running").count();
@@ -212,12 +195,11 @@ impl ProcsView {
         }
     }
 
-    /// Reads the process list through the RPC layer.
-    pub async fn load(owner: &Handle, filter: &str) -> ProcsView {
-        match call_method(owner, "supervisor.getAllProcessInfo", vec![]).await {
-            Ok(Value::Array(infos)) => ProcsView::from_infos(&infos, filter),
-            Ok(_) => ProcsView::failed("unexpected answer from getAllProcessInfo".into()),
-            Err(f) => ProcsView::failed(format!("ERROR: {}", f.string)),
+    /// Reads the process list from the owner.
+    pub async fn load(owner: &Owner, filter: &str) -> ProcsView {
+        match owner.processes().await {
+            Ok(statuses) => ProcsView::from_statuses(&statuses, filter),
+            Err(e) => ProcsView::failed(format!("ERROR: {}", crate::rpc::fault_of(e).string)),
         }
     }
 
@@ -293,24 +275,41 @@ pub struct ProblemPage<'a> {
 mod tests {
     use super::*;
 
-    fn info(group: &str, name: &str, state: i32, statename: &str, description: &str) -> Value {
-        let mut s = Struct::new();
-        s.push("name", name);
-        s.push("group", group);
-        s.push("state", state);
-        s.push("statename", statename);
-        s.push("description", description);
-        Value::Struct(s)
+    fn info(group: &str, name: &str, state: ProcessState, description: &str) -> ProcessStatus {
+        ProcessStatus {
+            name: name.into(),
+            group: group.into(),
+            namespec: if name == group {
+                name.into()
+            } else {
+                format!("{group}:{name}")
+            },
+            info: supervisor_core::ProcessInfo {
+                start: 0,
+                stop: 0,
+                now: 0,
+                state,
+                spawnerr: String::new(),
+                exitstatus: 0,
+                pid: 0,
+            },
+            description: description.into(),
+        }
     }
 
     #[test]
     fn groups_standalone_programs_and_filtering() {
         let infos = vec![
-            info("clock", "clock", 20, "RUNNING", "pid 1, uptime 0:00:01"),
-            info("web", "web_0", 20, "RUNNING", ""),
-            info("web", "web_1", 200, "FATAL", "Exited too quickly"),
+            info(
+                "clock",
+                "clock",
+                ProcessState::Running,
+                "pid 1, uptime 0:00:01",
+            ),
+            info("web", "web_0", ProcessState::Running, ""),
+            info("web", "web_1", ProcessState::Fatal, "Exited too quickly"),
         ];
-        let v = ProcsView::from_infos(&infos, "");
+        let v = ProcsView::from_statuses(&infos, "");
         assert_eq!((v.total, v.running, v.shown), (3, 2, 3));
         assert_eq!(v.blocks.len(), 2);
         assert!(v.blocks[0].group.is_none());
@@ -321,7 +320,7 @@ mod tests {
         assert_eq!(v.blocks[1].rows[1].css, "statuserror");
         assert!(v.blocks[1].rows[1].can_start && !v.blocks[1].rows[1].can_stop);
 
-        let v = ProcsView::from_infos(&infos, " WEB_1 ");
+        let v = ProcsView::from_statuses(&infos, " WEB_1 ");
         assert_eq!((v.total, v.shown), (3, 1));
         assert_eq!(v.blocks.len(), 1);
     }
@@ -331,16 +330,15 @@ mod tests {
         let infos = vec![info(
             "<script>",
             "<script>",
-            20,
-            "RUNNING",
+            ProcessState::Running,
             "<img src=x onerror=alert(1)>",
         )];
-        let html = ProcsView::from_infos(&infos, "<scr").render().unwrap();
+        let html = ProcsView::from_statuses(&infos, "<scr").render().unwrap();
         assert!(!html.contains("<scr"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
         // The filter text is shown back escaped too.
-        let html = ProcsView::from_infos(&infos, "\"><b>").render().unwrap();
+        let html = ProcsView::from_statuses(&infos, "\"><b>").render().unwrap();
         assert!(!html.contains("\"><b>"), "{html}");
         assert!(!html.contains("<b>"), "{html}");
     }

@@ -1,21 +1,14 @@
-//! One supervised process on the owner: its config, its pure state machine, and the I/O
-//! handles (pid, stdin, log captures) the machine's actions operate on.
+//! Performing what the state machines decide: feeding them events, spawning children and
+//! capturing their output, sending signals, and delivering exits once output is drained.
 
-use std::os::fd::OwnedFd;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
-use supervisor_config::model::{ChannelLog, ProcessConfig};
-use supervisor_config::types::AutoRestart as ConfigAutoRestart;
-use supervisor_core::{
-    Action, AutoRestart, Event, LogLevel, Mono, Outcome, Policy, Process, ProcessState, StateChange,
-};
+use supervisor_core::{Action, Event, LogLevel, Outcome, ProcessState, StateChange};
 
-use super::Supervisor;
-use crate::logs::{
-    spawn_capture, CaptureConfig, CaptureHandle, CaptureNotice, Channel, Level, LogFile,
-};
+use super::stdin::StdinPipe;
+use super::{Proc, ProcId, Supervisor};
+use crate::logs::{spawn_capture, CaptureConfig, CaptureNotice, Channel, Level, LogFile};
 use crate::reaper::Reaped;
 use crate::spawn::{self, CommandLine, SpawnRequest, StdinSource};
 
@@ -43,90 +36,8 @@ fn process_group_of(pid: i32) -> Option<i32> {
     rest.split_whitespace().nth(2)?.parse().ok()
 }
 
-/// A process's id on the owner, stable for its whole life (pids change on every spawn).
-pub type ProcId = u64;
-
-/// One supervised process.
-pub struct Proc {
-    /// Stable id.
-    pub id: ProcId,
-    /// The process's configuration.
-    pub config: Arc<ProcessConfig>,
-    /// The state machine's view of the options.
-    pub policy: Policy,
-    /// The lifecycle state.
-    pub machine: Process,
-    /// The deadline the machine asked for, if any.
-    pub(super) deadline: Option<Mono>,
-    /// Write end of the child's stdin pipe.
-    pub stdin: Option<OwnedFd>,
-    /// Live captures of stdout and stderr.
-    pub captures: [Option<CaptureHandle>; 2],
-    /// An exit reaped while output was still being drained.
-    pending_exit: Option<Reaped>,
-    /// When the current child was spawned (for the daemonized-survivor scan).
-    spawned_at: Option<Instant>,
-    /// The resolved log file of each channel (AUTO replaced by the file created for it).
-    pub log_paths: [Option<PathBuf>; 2],
-}
-
-impl Proc {
-    /// Builds the runtime state of a configured process; `log_paths` are the resolved files.
-    pub fn new(id: ProcId, config: Arc<ProcessConfig>, log_paths: [Option<PathBuf>; 2]) -> Proc {
-        let policy = policy_of(&config);
-        Proc {
-            id,
-            config,
-            policy,
-            machine: Process::new(),
-            deadline: None,
-            stdin: None,
-            captures: [None, None],
-            pending_exit: None,
-            spawned_at: None,
-            log_paths,
-        }
-    }
-
-    /// The namespec clients use: `group:name`, or `name` when both are equal.
-    pub fn namespec(&self) -> String {
-        self.config.namespec()
-    }
-
-    /// The current state.
-    pub fn state(&self) -> ProcessState {
-        self.machine.state()
-    }
-
-    fn channel_config(&self, channel: Channel) -> &ChannelLog {
-        match channel {
-            Channel::Stdout => &self.config.stdout,
-            Channel::Stderr => &self.config.stderr,
-        }
-    }
-}
-
-/// The state machine's policy for a process config.
-pub fn policy_of(c: &ProcessConfig) -> Policy {
-    let mut p = Policy::new(c.name.clone());
-    p.startsecs = u64::try_from(c.startsecs).unwrap_or(0);
-    p.startretries = u32::try_from(c.startretries).unwrap_or(0);
-    p.autostart = c.autostart;
-    p.autorestart = match c.autorestart {
-        ConfigAutoRestart::Always => AutoRestart::Always,
-        ConfigAutoRestart::Never => AutoRestart::Never,
-        ConfigAutoRestart::Unexpected => AutoRestart::Unexpected,
-    };
-    p.exitcodes = c.exitcodes.clone();
-    p.stopsignal = c.stopsignal;
-    p.stopwaitsecs = u64::try_from(c.stopwaitsecs).unwrap_or(0);
-    p.stopasgroup = c.stopasgroup;
-    p.killasgroup = c.killasgroup;
-    p
-}
-
 /// The daemon log level of a state-machine log action.
-pub fn level_of(level: LogLevel) -> Level {
+pub(super) fn level_of(level: LogLevel) -> Level {
     match level {
         LogLevel::Critical => Level::Critical,
         LogLevel::Error => Level::Error,
@@ -144,7 +55,11 @@ impl Supervisor {
     /// An explicit stop that leaves the process STOPPING logs `waiting for NAME to stop`, as
     /// Supervisor's `stopProcess` does while it waits (Python repeats it every 2 seconds from
     /// its polling loop; without a loop tick we say it once, when the wait begins).
-    pub fn handle(&mut self, id: ProcId, event: Event) -> Result<(), supervisor_core::Refusal> {
+    pub(super) fn handle(
+        &mut self,
+        id: ProcId,
+        event: Event,
+    ) -> Result<(), supervisor_core::Refusal> {
         let now = self.now();
         let is_stop = event == Event::Stop;
         let result = self.handle_at(id, event, now);
@@ -155,7 +70,7 @@ impl Supervisor {
     }
 
     /// Logs `waiting for NAME to stop` if the process is STOPPING (at most every 2 seconds).
-    pub fn stop_report(&mut self, id: ProcId) {
+    fn stop_report(&mut self, id: ProcId) {
         let now = self.now();
         let Some(proc) = self.procs.get_mut(&id) else {
             return;
@@ -184,7 +99,7 @@ impl Supervisor {
     }
 
     /// Re-evaluates a process's time conditions (deadline reached, start-up, mood change).
-    pub fn tick(&mut self, id: ProcId) {
+    pub(super) fn tick(&mut self, id: ProcId) {
         // An exit that is still draining output is delivered first; ticking before it could
         // call the process RUNNING although it died within startsecs.
         if self
@@ -261,7 +176,7 @@ impl Supervisor {
     }
 
     /// The spawn request for a process, from its config and the daemon's servers.
-    pub fn spawn_request_for(&self, proc: &Proc) -> SpawnRequest {
+    pub(super) fn spawn_request_for(&self, proc: &Proc) -> SpawnRequest {
         let command = match &proc.config.argv {
             Ok(argv) => CommandLine::Argv(argv.iter().map(Into::into).collect()),
             Err(_) => CommandLine::Shell(proc.config.command.clone()),
@@ -331,7 +246,7 @@ impl Supervisor {
         let strip_ansi = self.config.supervisord.strip_ansi;
         let notices = self.notices.clone();
         let proc = self.procs.get_mut(&id).expect("checked above");
-        proc.stdin = child.stdin;
+        proc.stdin = child.stdin.map(StdinPipe::new);
         proc.spawned_at = Some(Instant::now());
         let pipes = [
             (Channel::Stdout, Some(child.stdout)),

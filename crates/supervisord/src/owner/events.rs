@@ -1,16 +1,18 @@
-//! The owner's hooks into the event system: one `Supervisor::events_*` call at each point where
-//! Supervisor emits an event or a listener's situation changes.
+//! The owner's hooks into the event system (`crate::events`): one `Supervisor::events_*` call at
+//! each point where Supervisor emits an event or a listener's situation changes.
 //!
 //! Every hook ends with a dispatch, which is where Python's main loop would next offer buffered
 //! events to READY listeners.
 
 use supervisor_config::model::GroupKind;
-use supervisor_core::events::{Channel as EventChannel, Event, EventType, PoolSpec, Subscription};
+use supervisor_core::events::{
+    BrokenPipe, Channel as EventChannel, Event, EventType, PoolSpec, Subscription,
+};
 use supervisor_core::{ProcessState, StateChange};
 
-use super::{ticks, write_logs};
+use super::{wall_now, Group, ProcId, Supervisor};
+use crate::events::{ticks, write_logs, EventBus};
 use crate::logs::{Channel, Level};
-use crate::owner::{wall_now, Group, ProcId, Supervisor};
 
 fn event_channel(channel: Channel) -> EventChannel {
     match channel {
@@ -32,7 +34,7 @@ fn is_death(change: &StateChange) -> bool {
 
 impl Supervisor {
     /// Publishes `event` to the subscribed pools and dispatches.
-    pub fn events_publish(&mut self, event: Event) {
+    pub(super) fn events_publish(&mut self, event: Event) {
         if !self.events.hub.wants(event.kind()) {
             return;
         }
@@ -41,19 +43,22 @@ impl Supervisor {
     }
 
     /// Offers buffered events to READY listeners (Python's `EventListenerPool.dispatch`).
-    pub fn events_dispatch(&mut self) {
-        let procs = &self.procs;
-        let super::EventBus { hub, stdin, .. } = &mut self.events;
-        let logs = hub.dispatch(&self.config.supervisord.identifier, |id, envelope| {
-            let fd = procs.get(&id).and_then(|p| p.stdin.as_ref());
-            stdin.entry(id).or_default().write(fd, envelope.as_bytes())
-        });
+    pub(super) fn events_dispatch(&mut self) {
+        let procs = &mut self.procs;
+        let EventBus { hub, .. } = &mut self.events;
+        let logs = hub.dispatch(
+            &self.config.supervisord.identifier,
+            |id, envelope| match procs.get_mut(&id).and_then(|p| p.stdin.as_mut()) {
+                Some(stdin) => stdin.write(envelope.as_bytes()),
+                None => Err(BrokenPipe),
+            },
+        );
         write_logs(logs);
     }
 
     /// Hook: the group at `index` in `self.groups` was just added. A pool subscribes first, so
     /// it receives its own `PROCESS_GROUP_ADDED`, as in Python.
-    pub fn events_group_added(&mut self, index: usize) {
+    pub(super) fn events_group_added(&mut self, index: usize) {
         let Some(group) = self.groups.get(index) else {
             return;
         };
@@ -85,11 +90,8 @@ impl Supervisor {
 
     /// Hook: `group` was removed. A pool unsubscribes (dropping its buffer) before
     /// `PROCESS_GROUP_REMOVED` is published, as in Python.
-    pub fn events_group_removed(&mut self, group: &Group) {
+    pub(super) fn events_group_removed(&mut self, group: &Group) {
         if self.events.hub.remove_pool(&group.config.name) {
-            for id in &group.members {
-                self.events.stdin.remove(id);
-            }
             self.events_update_ticks();
         }
         self.events_publish(Event::group_removed(&group.config.name));
@@ -98,15 +100,15 @@ impl Supervisor {
     /// Hook: process `id` changed state. Publishes `PROCESS_STATE_*` and, for a listener,
     /// resets its protocol at each spawn, tracks whether it may be sent events (RUNNING), and
     /// puts the event it held back at the head of its pool's buffer when it dies.
-    pub fn events_state_changed(&mut self, id: ProcId, change: StateChange) {
+    pub(super) fn events_state_changed(&mut self, id: ProcId, change: StateChange) {
         let Some(proc) = self.procs.get(&id) else {
             return;
         };
         let event = Event::process_state(&change, &proc.config.name, &proc.config.group);
         let listener = self.events.hub.is_listener(id);
         if listener {
+            // A new spawn has a new stdin pipe (`Proc::stdin`), with nothing queued.
             if change.to == ProcessState::Starting {
-                self.events.stdin.remove(&id);
                 write_logs(self.events.hub.listener_spawned(id));
             }
             self.events
@@ -117,7 +119,10 @@ impl Supervisor {
             write_logs(self.events.hub.publish(event));
         }
         if listener && is_death(&change) {
-            self.events.stdin.remove(&id);
+            // Whatever was queued for the dead listener is dropped with its pipe.
+            if let Some(proc) = self.procs.get_mut(&id) {
+                proc.stdin = None;
+            }
             write_logs(self.events.hub.listener_died(id));
         }
         self.events_dispatch();
@@ -125,7 +130,7 @@ impl Supervisor {
 
     /// Hook: a capture reported a chunk of output (`CaptureNotice::LogEvent`). A listener's
     /// stdout is its protocol channel; any other channel becomes `PROCESS_LOG_STDOUT/STDERR`.
-    pub fn events_output(&mut self, id: ProcId, channel: Channel, data: Vec<u8>) {
+    pub(super) fn events_output(&mut self, id: ProcId, channel: Channel, data: Vec<u8>) {
         if channel == Channel::Stdout && self.events.hub.is_listener(id) {
             write_logs(self.events.hub.feed(id, &data));
             self.events_dispatch();
@@ -153,7 +158,7 @@ impl Supervisor {
 
     /// Hook: a capture-mode block ended (`CaptureNotice::Communication`):
     /// `PROCESS_COMMUNICATION_STDOUT/STDERR`.
-    pub fn events_communication(&mut self, id: ProcId, channel: Channel, data: Vec<u8>) {
+    pub(super) fn events_communication(&mut self, id: ProcId, channel: Channel, data: Vec<u8>) {
         let Some(proc) = self.procs.get(&id) else {
             return;
         };
@@ -168,22 +173,22 @@ impl Supervisor {
     }
 
     /// Hook: supervisord entered its main loop (start or reload).
-    pub fn events_supervisor_running(&mut self) {
+    pub(super) fn events_supervisor_running(&mut self) {
         self.events_publish(Event::supervisor_running());
     }
 
     /// Hook: shutdown or reload begins.
-    pub fn events_supervisor_stopping(&mut self) {
+    pub(super) fn events_supervisor_stopping(&mut self) {
         self.events_publish(Event::supervisor_stopping());
     }
 
     /// Hook: RPC `sendRemoteCommEvent(type, data)`.
-    pub fn events_remote(&mut self, kind: &str, data: &str) {
+    pub(super) fn events_remote(&mut self, kind: &str, data: &str) {
         self.events_publish(Event::remote_communication(kind, data));
     }
 
     /// The TICK timer fired: publish the TICK events whose slice changed.
-    pub fn events_tick(&mut self) {
+    pub(crate) fn events_tick(&mut self) {
         let wanted = self.events.ticks.serving();
         let due = self
             .events
