@@ -15,8 +15,8 @@ use super::batch::Op;
 use super::handle::{Gone, Handle};
 use super::ops::Namespec;
 use super::types::{
-    ApiError, ConfigEntry, DaemonState, LogChannel, ProcessResult, ProcessStatus, ProcessView,
-    ReloadDiff, SignalArg,
+    ApiError, ConfigEntry, DaemonState, GroupChange, GroupUpdate, LogChannel, ProcessResult,
+    ProcessStatus, ProcessView, ReloadDiff, SignalArg,
 };
 use super::{wall_now, Supervisor};
 use crate::logs::{daemon_log, read_log, tail_log, ClearLogError, ReadLogError, Tail};
@@ -342,6 +342,56 @@ impl Owner {
     pub async fn remove_group(&self, name: &str) -> Result<(), ApiError> {
         let name = name.to_string();
         self.run(move |s| s.remove_group_named(&name)).await
+    }
+
+    /// Rereads the config and applies the difference, group by group, as `supervisorctl
+    /// update` does: removed groups are stopped and removed, changed ones stopped, removed and
+    /// added again, new ones added. `only` limits it to the named groups (empty: all).
+    pub async fn update(&self, only: &[String]) -> Result<Vec<GroupUpdate>, ApiError> {
+        let diff = self.reread().await?;
+        let wanted = |g: &String| only.is_empty() || only.contains(g);
+        let mut done = Vec::new();
+        for group in diff.removed.into_iter().filter(wanted) {
+            let result = match self.stop_group(&group, true).await {
+                Ok(results)
+                    if results
+                        .iter()
+                        .any(|r| matches!(r.result, Err(ApiError::Failed(_)))) =>
+                {
+                    Err(ApiError::Failed(Some("has problems; not removing".into())))
+                }
+                Ok(_) => self.remove_group(&group).await,
+                Err(e) => Err(e),
+            };
+            done.push(GroupUpdate {
+                group,
+                change: GroupChange::Removed,
+                result,
+            });
+        }
+        for group in diff.changed.into_iter().filter(wanted) {
+            let mut result = self.stop_group(&group, true).await.map(drop);
+            if result.is_ok() {
+                result = self.remove_group(&group).await;
+            }
+            if result.is_ok() {
+                result = self.add_group(&group).await;
+            }
+            done.push(GroupUpdate {
+                group,
+                change: GroupChange::Changed,
+                result,
+            });
+        }
+        for group in diff.added.into_iter().filter(wanted) {
+            let result = self.add_group(&group).await;
+            done.push(GroupUpdate {
+                group,
+                change: GroupChange::Added,
+                result,
+            });
+        }
+        Ok(done)
     }
 
     /// Every process of the latest config read (`getAllConfigInfo`).

@@ -160,9 +160,4 @@ impl Supervisor {
     pub(super) fn remove_fcgi_socket(&mut self, group: &str) {
         self.fcgi_sockets.remove(group);
     }
-
-    /// Whether `group`'s socket is currently open (for tests and diagnostics).
-    pub fn fcgi_socket_open(&self, group: &str) -> bool {
-        self.fcgi_sockets.get(group).is_some_and(|s| s.fd.is_some())
-    }
 }

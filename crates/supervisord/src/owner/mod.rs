@@ -44,6 +44,8 @@ mod ops;
 mod proc;
 mod shutdown;
 mod stdin;
+#[cfg(test)]
+mod tests;
 mod types;
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
@@ -64,10 +66,11 @@ pub use api::{Applied, Owner};
 use groups::Group;
 pub use handle::Gone;
 pub(crate) use handle::Handle;
-pub use proc::{Proc, ProcId};
+use proc::Proc;
+pub use proc::ProcId;
 pub use types::{
-    ApiError, ConfigEntry, DaemonState, LogChannel, LogName, Member, ProcessResult, ProcessStatus,
-    ProcessView, ReloadDiff, SignalArg,
+    ApiError, ConfigEntry, DaemonState, GroupChange, GroupUpdate, LogChannel, LogName, Member,
+    ProcessResult, ProcessStatus, ProcessView, ReloadDiff, SignalArg,
 };
 
 /// A condition a waiting operation is blocked on; returns `true` once it has replied and can be

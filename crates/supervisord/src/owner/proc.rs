@@ -18,11 +18,11 @@ use crate::reaper::Reaped;
 pub type ProcId = u64;
 
 /// One supervised process.
-pub struct Proc {
+pub(crate) struct Proc {
     /// Stable id.
-    pub id: ProcId,
+    pub(super) id: ProcId,
     /// The process's configuration.
-    pub config: Arc<ProcessConfig>,
+    pub(super) config: Arc<ProcessConfig>,
     /// The state machine's view of the options.
     pub(super) policy: Policy,
     /// The lifecycle state.
@@ -64,12 +64,12 @@ impl Proc {
     }
 
     /// The namespec clients use: `group:name`, or `name` when both are equal.
-    pub fn namespec(&self) -> String {
+    pub(super) fn namespec(&self) -> String {
         self.config.namespec()
     }
 
     /// The current state.
-    pub fn state(&self) -> ProcessState {
+    pub(super) fn state(&self) -> ProcessState {
         self.machine.state()
     }
 

@@ -228,5 +228,28 @@ pub struct ConfigEntry {
     pub logfiles: [LogName; 2],
 }
 
+/// How `update` changed one group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupChange {
+    /// Gone from the config: stopped and removed.
+    Removed,
+    /// Its settings changed: stopped, removed and added again.
+    Changed,
+    /// New in the config: added (its autostart processes start).
+    Added,
+}
+
+/// What `update` did to one group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupUpdate {
+    /// The group's name.
+    pub group: String,
+    /// What the reread found for it.
+    pub change: GroupChange,
+    /// Whether it was carried out; a removed group with a process that failed to stop stays
+    /// (`FAILED: has problems; not removing`).
+    pub result: Result<(), ApiError>,
+}
+
 /// What a reread found, compared with the running groups (`reloadConfig`).
 pub use supervisor_core::ReloadDiff;
