@@ -2,7 +2,7 @@
 //! child log names, and supervisord's own log.
 //!
 //! - [`logfile`]: [`LogFile`], a file with Supervisor's `maxbytes`/`backups` rotation.
-//! - [`capture`]: the per-pipe capture task and Supervisor's per-chunk output semantics.
+//! - [`capture`]: the per-pipe capture task: Supervisor's output semantics, the pump, flood mode.
 //! - [`tail`]: `readLog` / `tailProcess*Log` offset arithmetic on log files.
 //! - [`follow`]: the one follower of a growing log (`/logtail`, `/mainlogtail`, the tail page).
 //! - [`autolog`]: `AUTO` log file names and their cleanup at startup.
