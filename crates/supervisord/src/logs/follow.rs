@@ -212,6 +212,16 @@ mod tests {
         std::iter::from_fn(|| f.poll()).flatten().collect()
     }
 
+    /// A follower of `a.log` in a new directory, which has already sent `old1\n`.
+    fn following_old1() -> (tempfile::TempDir, PathBuf, Follower) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        append(&path, b"old1\n");
+        let mut f = Follower::from_tail(path.clone(), 1024).unwrap();
+        assert_eq!(drain(&mut f), b"old1\n");
+        (dir, path, f)
+    }
+
     #[test]
     fn sends_the_tail_then_what_is_appended() {
         let dir = tempfile::tempdir().unwrap();
@@ -256,11 +266,7 @@ mod tests {
 
     #[test]
     fn rotation_drains_the_old_file_then_sends_the_new_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.log");
-        append(&path, b"old1\n");
-        let mut f = Follower::from_tail(path.clone(), 1024).unwrap();
-        assert_eq!(f.poll().as_deref(), Some(&b"old1\n"[..]));
+        let (dir, path, mut f) = following_old1();
         // The writer appends to the old file, which is then renamed away and replaced, all
         // before the follower looks again.
         append(&path, b"old2\n");
@@ -275,11 +281,7 @@ mod tests {
 
     #[test]
     fn a_missing_path_after_rename_keeps_the_old_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.log");
-        append(&path, b"old1\n");
-        let mut f = Follower::from_tail(path.clone(), 1024).unwrap();
-        assert_eq!(drain(&mut f), b"old1\n");
+        let (dir, path, mut f) = following_old1();
         let moved = dir.path().join("a.log.1");
         std::fs::rename(&path, &moved).unwrap();
         append(&moved, b"late\n");
@@ -321,11 +323,8 @@ mod tests {
             assert_eq!(Follower::from_offset(path, 0).poll(), None);
         }
         // A rotation to a FIFO is not followed: the old file stays.
-        let path = dir.path().join("a.log");
-        append(&path, b"one\n");
-        let mut f = Follower::from_tail(path.clone(), 1024).unwrap();
-        assert_eq!(drain(&mut f), b"one\n");
-        std::fs::rename(&path, dir.path().join("a.log.1")).unwrap();
+        let (other, path, mut f) = following_old1();
+        std::fs::rename(&path, other.path().join("a.log.1")).unwrap();
         std::fs::rename(&fifo, &path).unwrap();
         assert_eq!(f.poll(), None);
     }
