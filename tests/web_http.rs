@@ -623,11 +623,21 @@ fn the_live_log_stream_survives_rotation() {
          stdout_logfile_backups = 3\n",
     );
     d.wait_state("rotor", "RUNNING");
+    // The tail page's stream, and Supervisor's `/logtail` (which starts mid-line, with the last
+    // KiB of the file: that partial line is not counted).
+    for url in ["/ui/follow?processname=rotor", "/logtail/rotor"] {
+        follow_across_rotations(&d, url);
+    }
+}
+
+/// Reads `url` until it has carried 120 lines of the `rotor` program and checks that none was
+/// lost or repeated across the log rotations in between.
+fn follow_across_rotations(d: &Daemon, url: &str) {
     let mut stream = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
     stream.set_read_timeout(Some(TIMEOUT)).unwrap();
     write!(
         stream,
-        "GET /ui/follow?processname=rotor HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\n\r\n",
+        "GET {url} HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\n\r\n",
         basic(USER, PASSWORD)
     )
     .unwrap();
@@ -646,18 +656,53 @@ fn the_live_log_stream_survives_rotation() {
     };
     let deadline = Instant::now() + TIMEOUT;
     while numbers(&got).len() < 120 {
-        assert!(Instant::now() < deadline, "too few lines in the stream");
+        assert!(Instant::now() < deadline, "too few lines in {url}");
         let n = stream.read(&mut buf).unwrap();
-        assert!(n > 0, "stream closed");
+        assert!(n > 0, "{url} closed");
         got.extend_from_slice(&buf[..n]);
     }
     let seen = numbers(&got);
     // Consecutive numbers: nothing lost or repeated across the rotations in between.
     for pair in seen.windows(2) {
-        assert_eq!(pair[1], pair[0] + 1, "{seen:?}");
+        assert_eq!(pair[1], pair[0] + 1, "{url}: {seen:?}");
     }
     assert!(
         d.dir.path().join("rotor.log.2").exists(),
         "the log rotated at least twice"
     );
+}
+
+#[test]
+fn logtail_refuses_logs_that_are_not_regular_files() {
+    // A log path can name anything. Opening a FIFO would wait for a writer (Python's daemon
+    // hangs there), and a directory or a device is no log to follow: 404, as for a log file
+    // that does not exist (spec §6.7), which is also what `/ui/download` answers.
+    let d = Daemon::start(
+        "[program:odd]\ncommand = /bin/cat\nautostart = false\n\
+         stdout_logfile = %(here)s/odd.fifo\nstderr_logfile = %(here)s/odd.dir\n\
+         [program:dev]\ncommand = /bin/cat\nautostart = false\nstdout_logfile = /dev/zero\n",
+    );
+    let fifo = std::ffi::CString::new(
+        d.dir
+            .path()
+            .join("odd.fifo")
+            .into_os_string()
+            .into_encoded_bytes(),
+    )
+    .unwrap();
+    // SAFETY: `fifo` is a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    std::fs::create_dir(d.dir.path().join("odd.dir")).unwrap();
+    // Both programs exist, so a 404 is about their logs.
+    assert_eq!(d.state("odd"), "STOPPED");
+    assert_eq!(d.state("dev"), "STOPPED");
+    for url in ["/logtail/odd", "/logtail/odd/stderr", "/logtail/dev"] {
+        assert_eq!(d.get(url).status, 404, "{url}");
+    }
+    for channel in ["stdout", "stderr"] {
+        let url = format!("/ui/download?processname=odd&channel={channel}");
+        assert_eq!(d.get(&url).status, 404, "{url}");
+    }
+    // The daemon still answers.
+    assert_eq!(d.get("/ok.html").status, 200);
 }

@@ -2,8 +2,9 @@
 //! child log names, and supervisord's own log.
 //!
 //! - [`logfile`]: [`LogFile`], a file with Supervisor's `maxbytes`/`backups` rotation.
-//! - [`capture`]: the per-pipe capture task and Supervisor's per-chunk output semantics.
+//! - [`capture`]: the per-pipe capture task: Supervisor's output semantics, the pump, flood mode.
 //! - [`tail`]: `readLog` / `tailProcess*Log` offset arithmetic on log files.
+//! - [`follow`]: the one follower of a growing log (`/logtail`, `/mainlogtail`, the tail page).
 //! - [`autolog`]: `AUTO` log file names and their cleanup at startup.
 //! - [`daemon_log`]: the daemon's levelled logger and its macros (`log_info!` …).
 //! - [`ansi`], [`pyrepr`], [`syslog`]: `strip_ansi`, Python `repr()` for messages, `syslog(3)`.
@@ -12,6 +13,7 @@ pub mod ansi;
 pub mod autolog;
 pub mod capture;
 pub mod daemon_log;
+pub mod follow;
 pub mod logfile;
 pub mod pyrepr;
 pub mod syslog;

@@ -1,5 +1,6 @@
-//! Reading log files for the RPC layer: `readLog`/`readProcess*Log` and `tailProcess*Log`
-//! (spec §4.8), byte for byte as Supervisor's `readFile` and `tailFile`.
+//! Reading log files: `readLog`/`readProcess*Log` and `tailProcess*Log` for the RPC layer
+//! (spec §4.8), byte for byte as Supervisor's `readFile` and `tailFile`, and the end of a log
+//! for the tail page. Following a growing file is [`super::follow`]'s job.
 //!
 //! Results are raw bytes; decoding them for XML-RPC is the RPC layer's job. Unlike Python,
 //! a non-regular file (a log sent to `/dev/stdout`, a tty) is never read — reading it could
@@ -37,7 +38,7 @@ pub struct Tail {
 
 /// Opens `path` for reading without ever blocking or taking a controlling tty, and insists on a
 /// regular file (Python fails on the seek of anything else).
-fn open_regular(path: &Path) -> io::Result<File> {
+pub fn open_regular(path: &Path) -> io::Result<File> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
@@ -56,6 +57,16 @@ fn read_from(file: &mut File, max: Option<u64>) -> io::Result<Vec<u8>> {
         None => file.read_to_end(&mut data)?,
     };
     Ok(data)
+}
+
+/// Reads the last `limit` bytes of a regular file; returns them with the file's size.
+pub fn read_tail(path: &Path, limit: u64) -> io::Result<(Vec<u8>, u64)> {
+    let mut file = open_regular(path)?;
+    let size = file.metadata()?.len();
+    let start = size.saturating_sub(limit);
+    file.seek(SeekFrom::Start(start))?;
+    let data = read_from(&mut file, Some(size - start))?;
+    Ok((data, size))
 }
 
 /// `readLog(offset, length)` on `path`:
@@ -263,5 +274,13 @@ mod tests {
             }
         );
         assert_eq!(read_log(&path, -1600, 0).unwrap(), b"");
+    }
+
+    #[test]
+    fn read_tail_gives_the_end_and_the_size() {
+        let (_dir, path) = hello();
+        assert_eq!(read_tail(&path, 4).unwrap(), (b"llo\n".to_vec(), 6));
+        assert_eq!(read_tail(&path, 100).unwrap(), (b"hello\n".to_vec(), 6));
+        assert!(read_tail(Path::new("/dev/zero"), 10).is_err());
     }
 }

@@ -38,7 +38,6 @@
 mod actions;
 mod assets;
 mod csrf;
-mod follow;
 mod form;
 mod pages;
 
@@ -53,9 +52,10 @@ use http_body_util::BodyExt;
 
 use super::{error_response, AppState};
 use crate::logs::daemon_log;
+use crate::logs::follow::Follower;
+use crate::logs::tail::{open_regular, read_tail};
 use crate::owner::{ApiError, LogChannel, Owner};
 use actions::Action;
-use follow::Follower;
 use form::{quote, Params};
 use pages::{Chrome, ConfirmPage, ProblemPage, ProcsView, StatusPage, TailLinks, TailPage};
 
@@ -443,7 +443,7 @@ async fn tail_page(owner: &Owner, params: &Params) -> Response {
         }
         Err(LogLookup::NoLog) => format!("No file for {namespec}"),
         Ok(path) if !path.exists() => format!("No file for {namespec}"),
-        Ok(path) => match follow::read_tail(&path, limit) {
+        Ok(path) => match read_tail(&path, limit) {
             Ok((data, size)) => {
                 follow = Some(format!(
                     "ui/follow?processname={}&channel={channel}&offset={size}",
@@ -517,7 +517,7 @@ async fn download(owner: &Owner, params: &Params) -> Response {
         Ok(p) => p,
         Err(resp) => return resp,
     };
-    let Ok(file) = follow::open_regular(&path) else {
+    let Ok(file) = open_regular(&path) else {
         return error_response(StatusCode::NOT_FOUND);
     };
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
