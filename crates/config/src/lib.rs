@@ -31,6 +31,5 @@ pub use sample::SAMPLE_CONF;
 pub mod expand;
 pub mod host;
 pub mod ini;
-pub mod pystr;
 pub mod shlex;
 pub mod types;

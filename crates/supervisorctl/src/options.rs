@@ -11,7 +11,7 @@ use supervisor_config::expand::{expand, ExpandError};
 use supervisor_config::ini::Document;
 use supervisor_getopt::{getopt, OptSpec};
 
-use crate::pyfmt::py_repr;
+use supervisor_core::pystr::py_repr;
 
 /// The usage text (`-h`), Python's module docstring with `%s` replaced by the program name.
 pub const USAGE: &str =

@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use supervisor_config::host::Host;
-use supervisor_config::pystr::py_repr;
 use supervisor_config::types::{self, LogLevel};
+use supervisor_core::pystr::py_repr;
 use supervisor_getopt::{getopt, OptSpec};
 
 /// The version we report: clients compare it with Python Supervisor's, so it is Supervisor's.

@@ -19,7 +19,7 @@ use std::os::fd::BorrowedFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use super::pyrepr::repr_os_str;
+use supervisor_core::pystr::py_repr_os_str;
 
 /// What a [`LogFile`] was doing when an I/O error happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,7 @@ impl LogOp {
 
 /// An I/O failure of a [`LogFile`]; the file keeps working (or retrying) afterwards.
 #[derive(Debug, thiserror::Error)]
-#[error("could not {} log file {}: {source}", .op.verb(), repr_os_str(.path.as_os_str()))]
+#[error("could not {} log file {}: {source}", .op.verb(), py_repr_os_str(.path.as_os_str()))]
 pub struct LogFileError {
     /// The operation that failed.
     pub op: LogOp,

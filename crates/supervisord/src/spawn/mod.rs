@@ -41,7 +41,7 @@ use nix::errno::Errno;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::unistd::Pid;
 
-use supervisor_config::pystr::py_repr;
+use supervisor_core::pystr::py_repr;
 
 use crate::postfork::{self, errno_text, ChildPlan, Privileges};
 
