@@ -153,19 +153,6 @@ pub fn expanduser(s: &str, host: &dyn Host) -> String {
     }
 }
 
-/// Python's `posixpath.dirname`.
-fn py_dirname(p: &str) -> &str {
-    let head = match p.rfind('/') {
-        Some(i) => &p[..=i],
-        None => "",
-    };
-    if !head.is_empty() && head.bytes().any(|b| b != b'/') {
-        head.trim_end_matches('/')
-    } else {
-        head
-    }
-}
-
 /// Python's `posixpath.normpath`: collapses `.`, `..` and repeated slashes (two leading slashes
 /// are kept, as POSIX allows).
 pub fn normpath(p: &str) -> String {
@@ -223,8 +210,8 @@ pub fn existing_directory(s: &str, host: &dyn Host) -> Result<PathBuf, String> {
 /// expanded path.
 pub fn existing_dirpath(s: &str, host: &dyn Host) -> Result<PathBuf, String> {
     let nv = expanduser(s, host);
-    let dir = py_dirname(&nv);
-    if dir.is_empty() || host.is_dir(Path::new(dir)) {
+    let dir = crate::discovery::py_dirname(&nv);
+    if dir.is_empty() || host.is_dir(Path::new(&dir)) {
         Ok(PathBuf::from(nv))
     } else {
         Err(format!(
