@@ -14,6 +14,8 @@
 //!
 //! Nothing here touches the file system or the user database except through [`host::Host`].
 
+#![forbid(unsafe_code)]
+
 mod include;
 mod sample;
 mod sections;
