@@ -364,8 +364,11 @@ struct ChildStack {
 
 impl ChildStack {
     fn new() -> Result<ChildStack, Errno> {
-        // SAFETY: sysconf has no preconditions.
-        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+        let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+            .ok()
+            .flatten()
+            .and_then(|p| usize::try_from(p).ok())
+            .unwrap_or(4096);
         let len = CHILD_STACK_SIZE + page;
         // SAFETY: a fresh private anonymous mapping; the result is checked.
         let base = unsafe {
