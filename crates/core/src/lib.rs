@@ -1,7 +1,9 @@
 //! Supervisor's process lifecycle and event logic as pure functions: no I/O, no clock.
 //!
 //! This crate is the part of supervisord that decides; the daemon (`crates/supervisord`) is the
-//! part that acts. Everything here is plain data and pure functions, tested on a fake clock:
+//! part that acts. Being the lowest crate, it also holds the vocabulary the others share (log
+//! levels, `autorestart`, signals, namespecs, Python string primitives), each defined once.
+//! Everything here is plain data and pure functions, tested on a fake clock:
 //!
 //! - [`state`]: process states (STOPPED 0 … UNKNOWN 1000), supervisord's mood, log levels.
 //! - [`pystr`]: Python's `str.strip`, `repr()` and `int()`, which Supervisor's messages quote.
