@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::pystr::py_repr;
+use supervisor_core::pystr::py_repr;
 
 /// A value available to expansion. Python's dict holds `str`s and, for `process_num` and
 /// `numprocs`, `int`s; the conversions behave differently for the two.

@@ -14,8 +14,8 @@ use crate::expand::{expand_values, ExpandValue};
 use crate::host::Host;
 use crate::ini::{Document, IniError};
 use crate::load::LoadContext;
-use crate::pystr::py_isspace;
 use crate::types::normpath;
+use supervisor_core::pystr::py_isspace;
 
 /// The document read from a main file and its includes, with what was said on the way.
 #[derive(Debug, Default)]

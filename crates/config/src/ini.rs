@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::pystr::{py_isspace, py_repr, py_strip};
+use supervisor_core::pystr::{py_isspace, py_repr, py_strip};
 
 /// The name of the section whose keys every other section inherits.
 pub const DEFAULT_SECTION: &str = "DEFAULT";

@@ -14,6 +14,8 @@
 //!
 //! Nothing here touches the file system or the user database except through [`host::Host`].
 
+#![forbid(unsafe_code)]
+
 mod include;
 mod sample;
 mod sections;
@@ -32,6 +34,5 @@ pub use sample::SAMPLE_CONF;
 pub mod expand;
 pub mod host;
 pub mod ini;
-pub mod pystr;
 pub mod shlex;
 pub mod types;

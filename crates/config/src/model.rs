@@ -400,10 +400,6 @@ pub struct ProcessConfig {
 impl ProcessConfig {
     /// The namespec: `group:process`, or just `process` when the two names are equal.
     pub fn namespec(&self) -> String {
-        if self.group == self.name {
-            self.name.clone()
-        } else {
-            format!("{}:{}", self.group, self.name)
-        }
+        supervisor_core::namespec::make(&self.group, Some(&self.name))
     }
 }

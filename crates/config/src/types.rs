@@ -7,9 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
+pub use supervisor_core::{AutoRestart, LogLevel};
+
 use crate::host::Host;
-use crate::pystr::{py_int, py_int_base, py_repr, py_strip};
 use crate::shlex::{env_tokens, EnvToken};
+use supervisor_core::pystr::{py_int, py_int_base, py_repr, py_strip};
 
 /// Python's truthy strings (compared after lower-casing).
 const TRUTHY: [&str; 4] = ["yes", "true", "on", "1"];
@@ -60,101 +62,10 @@ pub fn octal(s: &str) -> Result<u32, String> {
         .ok_or_else(|| format!("{s} can not be converted to an octal type"))
 }
 
-/// Linux signal names (without `SIG`) and their numbers, aliases included.
-const SIGNALS: &[(&str, i32)] = &[
-    ("HUP", 1),
-    ("INT", 2),
-    ("QUIT", 3),
-    ("ILL", 4),
-    ("TRAP", 5),
-    ("ABRT", 6),
-    ("IOT", 6),
-    ("BUS", 7),
-    ("FPE", 8),
-    ("KILL", 9),
-    ("USR1", 10),
-    ("SEGV", 11),
-    ("USR2", 12),
-    ("PIPE", 13),
-    ("ALRM", 14),
-    ("TERM", 15),
-    ("STKFLT", 16),
-    ("CHLD", 17),
-    ("CLD", 17),
-    ("CONT", 18),
-    ("STOP", 19),
-    ("TSTP", 20),
-    ("TTIN", 21),
-    ("TTOU", 22),
-    ("URG", 23),
-    ("XCPU", 24),
-    ("XFSZ", 25),
-    ("VTALRM", 26),
-    ("PROF", 27),
-    ("WINCH", 28),
-    ("IO", 29),
-    ("POLL", 29),
-    ("PWR", 30),
-    ("SYS", 31),
-    ("RTMIN", 34),
-    ("RTMAX", 64),
-];
-
-/// The real-time signal range glibc leaves to applications.
-const SIGRTMIN: i32 = 34;
-/// The highest Linux signal number.
-const SIGRTMAX: i32 = 64;
-
-/// The canonical name of a signal number (`TERM` for 15, `RTMIN+2` for 36), without `SIG`.
-pub fn signal_name(num: i32) -> Option<String> {
-    if let Some((name, _)) = SIGNALS.iter().find(|(_, n)| *n == num) {
-        return Some((*name).to_owned());
-    }
-    match num {
-        35..=49 => Some(format!("RTMIN+{}", num - SIGRTMIN)),
-        50..=63 => Some(format!("RTMAX-{}", SIGRTMAX - num)),
-        32 | 33 => Some(num.to_string()),
-        _ => None,
-    }
-}
-
-/// `signal_number`: a number (1..=64) or a name (trimmed, upper-cased, `SIG` optional), with
-/// Linux's names and aliases plus `RTMIN+n`/`RTMAX-n`. Unlike Python (quirk Q22) the pseudo-names
-/// `SIG_DFL`, `SIG_IGN`, `SIG_SETMASK`… and signal 0 are refused.
+/// `signal_number`: [`supervisor_core::signal_number`] with its error as text, the form every
+/// converter here has.
 pub fn signal_number(s: &str) -> Result<i32, String> {
-    let num = match py_int(s) {
-        Ok(n) => n,
-        Err(_) => {
-            let upper = py_strip(s).to_uppercase();
-            let name = upper.strip_prefix("SIG").unwrap_or(&upper);
-            lookup_signal_name(name)
-                .ok_or_else(|| format!("value {} is not a valid signal name", py_repr(s)))?
-                .into()
-        }
-    };
-    match i32::try_from(num) {
-        Ok(n) if (1..=SIGRTMAX).contains(&n) => Ok(n),
-        _ => Err(format!("value {} is not a valid signal number", py_repr(s))),
-    }
-}
-
-fn lookup_signal_name(name: &str) -> Option<i32> {
-    if let Some((_, n)) = SIGNALS.iter().find(|(k, _)| *k == name) {
-        return Some(*n);
-    }
-    let offset = |rest: &str| -> Option<i32> {
-        if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        rest.parse().ok()
-    };
-    if let Some(n) = name.strip_prefix("RTMIN+").and_then(offset) {
-        return Some(SIGRTMIN + n).filter(|s| *s <= SIGRTMAX);
-    }
-    if let Some(n) = name.strip_prefix("RTMAX-").and_then(offset) {
-        return Some(SIGRTMAX - n).filter(|s| *s >= SIGRTMIN);
-    }
-    None
+    supervisor_core::signal_number(s).map_err(|e| e.to_string())
 }
 
 /// `list_of_exitcodes`: comma-separated integers 0..=255; the empty string is the empty list.
@@ -173,28 +84,6 @@ pub fn exitcodes(s: &str) -> Result<Vec<i32>, String> {
         .ok_or_else(|| format!("not a valid list of exit codes: {}", py_repr(s)))
 }
 
-/// When a process is restarted after it exits (`autorestart=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AutoRestart {
-    /// `true`: restart after every exit.
-    Always,
-    /// `false`: never restart.
-    Never,
-    /// `unexpected`: restart when the exit code is not in `exitcodes`.
-    Unexpected,
-}
-
-impl AutoRestart {
-    /// The option value that selects this variant (`true`, `false`, `unexpected`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AutoRestart::Always => "true",
-            AutoRestart::Never => "false",
-            AutoRestart::Unexpected => "unexpected",
-        }
-    }
-}
-
 /// `auto_restart`: a boolean string or `unexpected`, case-insensitive. The error quotes the
 /// lower-cased value, as Python does.
 pub fn auto_restart(s: &str) -> Result<AutoRestart, String> {
@@ -210,79 +99,11 @@ pub fn auto_restart(s: &str) -> Result<AutoRestart, String> {
     }
 }
 
-/// Supervisor's log levels, most severe first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum LogLevel {
-    /// 50.
-    Critical,
-    /// 40.
-    Error,
-    /// 30.
-    Warn,
-    /// 20.
-    Info,
-    /// 10.
-    Debug,
-    /// 5.
-    Trace,
-    /// 3.
-    Blather,
-}
-
-impl LogLevel {
-    /// The level's description as written in configs (`critical` … `blather`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogLevel::Critical => "critical",
-            LogLevel::Error => "error",
-            LogLevel::Warn => "warn",
-            LogLevel::Info => "info",
-            LogLevel::Debug => "debug",
-            LogLevel::Trace => "trace",
-            LogLevel::Blather => "blather",
-        }
-    }
-
-    /// The four-letter name used in log lines (`CRIT`, `ERRO`, `WARN`, `INFO`, `DEBG`, `TRAC`,
-    /// `BLAT`).
-    pub fn short_name(self) -> &'static str {
-        match self {
-            LogLevel::Critical => "CRIT",
-            LogLevel::Error => "ERRO",
-            LogLevel::Warn => "WARN",
-            LogLevel::Info => "INFO",
-            LogLevel::Debug => "DEBG",
-            LogLevel::Trace => "TRAC",
-            LogLevel::Blather => "BLAT",
-        }
-    }
-
-    /// Python's numeric level (50 … 3).
-    pub fn number(self) -> u8 {
-        match self {
-            LogLevel::Critical => 50,
-            LogLevel::Error => 40,
-            LogLevel::Warn => 30,
-            LogLevel::Info => 20,
-            LogLevel::Debug => 10,
-            LogLevel::Trace => 5,
-            LogLevel::Blather => 3,
-        }
-    }
-}
-
 /// `logging_level`: a level description, case-insensitive; also `warning` (quirk Q23).
 pub fn logging_level(s: &str) -> Result<LogLevel, String> {
-    Ok(match s.to_lowercase().as_str() {
-        "critical" => LogLevel::Critical,
-        "error" => LogLevel::Error,
-        "warn" | "warning" => LogLevel::Warn,
-        "info" => LogLevel::Info,
-        "debug" => LogLevel::Debug,
-        "trace" => LogLevel::Trace,
-        "blather" => LogLevel::Blather,
-        _ => return Err(format!("bad logging level name {}", py_repr(s))),
-    })
+    let lower = s.to_lowercase();
+    let name = if lower == "warning" { "warn" } else { &lower };
+    LogLevel::from_name(name).ok_or_else(|| format!("bad logging level name {}", py_repr(s)))
 }
 
 /// Where a log goes (`*_logfile=`).
@@ -329,19 +150,6 @@ pub fn expanduser(s: &str, host: &dyn Host) -> String {
         "/".to_owned()
     } else {
         joined
-    }
-}
-
-/// Python's `posixpath.dirname`.
-fn py_dirname(p: &str) -> &str {
-    let head = match p.rfind('/') {
-        Some(i) => &p[..=i],
-        None => "",
-    };
-    if !head.is_empty() && head.bytes().any(|b| b != b'/') {
-        head.trim_end_matches('/')
-    } else {
-        head
     }
 }
 
@@ -402,8 +210,8 @@ pub fn existing_directory(s: &str, host: &dyn Host) -> Result<PathBuf, String> {
 /// expanded path.
 pub fn existing_dirpath(s: &str, host: &dyn Host) -> Result<PathBuf, String> {
     let nv = expanduser(s, host);
-    let dir = py_dirname(&nv);
-    if dir.is_empty() || host.is_dir(Path::new(dir)) {
+    let dir = crate::discovery::py_dirname(&nv);
+    if dir.is_empty() || host.is_dir(Path::new(&dir)) {
         Ok(PathBuf::from(nv))
     } else {
         Err(format!(
@@ -683,7 +491,7 @@ pub fn socket_url(s: &str) -> Result<SocketUrl, String> {
     let rest = rest.strip_suffix('\n').unwrap_or(rest);
     let (host, port) = rest.split_once(':').ok_or_else(bad)?;
     if host.is_empty()
-        || host.chars().any(crate::pystr::py_isspace)
+        || host.chars().any(supervisor_core::pystr::py_isspace)
         || port.is_empty()
         || !port.bytes().all(|b| b.is_ascii_digit())
     {
@@ -828,10 +636,11 @@ mod tests {
         for (input, msg) in bad {
             assert_eq!(signal_number(input), Err(msg.to_owned()), "{input}");
         }
-        assert_eq!(signal_name(15).as_deref(), Some("TERM"));
-        assert_eq!(signal_name(36).as_deref(), Some("RTMIN+2"));
-        assert_eq!(signal_name(63).as_deref(), Some("RTMAX-1"));
-        assert_eq!(signal_name(99), None);
+        // The config's `signal_name` (`TERM`, `RTMIN+2`) had no caller and is gone; names are
+        // printed by `supervisor_core::signal_name`, Python's `signame`.
+        assert_eq!(supervisor_core::signal_name(15), "SIGTERM");
+        assert_eq!(supervisor_core::signal_name(36), "signal 36");
+        assert_eq!(supervisor_core::signal_name(99), "signal 99");
     }
 
     #[test]
@@ -869,8 +678,10 @@ mod tests {
             Err("bad logging level name 'Loud'".to_owned())
         );
         assert_eq!(LogLevel::Trace.number(), 5);
-        assert_eq!(LogLevel::Critical.short_name(), "CRIT");
-        assert!(LogLevel::Critical < LogLevel::Blather);
+        assert_eq!(LogLevel::Critical.tag(), "CRIT");
+        // The merged level orders by severity (this crate's copy ordered most severe first;
+        // nothing compared them).
+        assert!(LogLevel::Blather < LogLevel::Critical);
     }
 
     fn host() -> FakeHost {

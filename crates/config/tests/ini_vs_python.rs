@@ -17,7 +17,8 @@ use serde_json::{json, Value};
 
 use supervisor_config::expand::{expand, expand_values, ExpandError, ExpandValue};
 use supervisor_config::ini::Document;
-use supervisor_config::{pystr, shlex, types};
+use supervisor_config::{shlex, types};
+use supervisor_core::pystr;
 
 /// Generated cases per test: enough to cover the grammar, small enough to stay well under a
 /// few seconds on a loaded machine.

@@ -19,6 +19,18 @@ pub enum AutoRestart {
     Unexpected,
 }
 
+impl AutoRestart {
+    /// The option value that selects this variant (`true`, `false`, `unexpected`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AutoRestart::Always => "true",
+            AutoRestart::Never => "false",
+            AutoRestart::Unexpected => "unexpected",
+        }
+    }
+}
+
 /// The options of one `[program:x]` process that drive its lifecycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {

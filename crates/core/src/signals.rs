@@ -3,56 +3,25 @@
 //! Python Supervisor builds its signal table from the `signal` module, so on Linux aliases
 //! resolve to one canonical name (`SIGIOT` → `SIGABRT`, `SIGCLD` → `SIGCHLD`, `SIGIO` →
 //! `SIGPOLL`), only 34 and 64 have real-time names (`SIGRTMIN`, `SIGRTMAX`), and every other
-//! number is written `signal N`. The table here is Linux's; it is data, not a system call.
+//! number is written `signal N`. Parsing (`stopsignal=`, `signalProcess`) follows Linux rather
+//! than Python's `signal` module (quirk Q22): real names, aliases, `RTMIN+n`/`RTMAX-n` and
+//! numbers 1..=64 are accepted, the pseudo-names `SIG_DFL`, `SIG_IGN`, … and 0 are refused.
+//! The table here is Linux's; it is data, not a system call.
 
-use std::fmt::Write as _;
+use crate::pystr::{py_int, py_repr, py_strip};
 
 /// `SIGKILL`'s number, used for stop escalation.
 pub const SIGKILL: i32 = 9;
 /// `SIGTERM`'s number, the default `stopsignal`.
 pub const SIGTERM: i32 = 15;
+/// The first real-time signal glibc leaves to applications.
+const SIGRTMIN: i32 = 34;
+/// The highest Linux signal number.
+const SIGRTMAX: i32 = 64;
 
-/// Canonical names by number, exactly as `supervisor.options.signame` resolves them on Linux.
-const NAMES: [(i32, &str); 33] = [
-    (1, "SIGHUP"),
-    (2, "SIGINT"),
-    (3, "SIGQUIT"),
-    (4, "SIGILL"),
-    (5, "SIGTRAP"),
-    (6, "SIGABRT"),
-    (7, "SIGBUS"),
-    (8, "SIGFPE"),
-    (9, "SIGKILL"),
-    (10, "SIGUSR1"),
-    (11, "SIGSEGV"),
-    (12, "SIGUSR2"),
-    (13, "SIGPIPE"),
-    (14, "SIGALRM"),
-    (15, "SIGTERM"),
-    (16, "SIGSTKFLT"),
-    (17, "SIGCHLD"),
-    (18, "SIGCONT"),
-    (19, "SIGSTOP"),
-    (20, "SIGTSTP"),
-    (21, "SIGTTIN"),
-    (22, "SIGTTOU"),
-    (23, "SIGURG"),
-    (24, "SIGXCPU"),
-    (25, "SIGXFSZ"),
-    (26, "SIGVTALRM"),
-    (27, "SIGPROF"),
-    (28, "SIGWINCH"),
-    (29, "SIGPOLL"),
-    (30, "SIGPWR"),
-    (31, "SIGSYS"),
-    (34, "SIGRTMIN"),
-    (64, "SIGRTMAX"),
-];
-
-/// Every name Python's `signal` module exposes with a `SIG` prefix, aliases included, with
-/// its number: what `signal_number` accepts. `SIG_DFL`, `SIG_IGN`, `SIG_BLOCK`, … are there
-/// because Supervisor's `getattr(signal, name)` finds them too (so `stopsignal=_IGN` means 1).
-const ACCEPTED_NAMES: [(&str, i32); 41] = [
+/// Linux's signal names and numbers: each number's canonical name first (the one
+/// `supervisor.options.signame` prints on Linux), then its aliases.
+const SIGNALS: [(&str, i32); 36] = [
     ("SIGHUP", 1),
     ("SIGINT", 2),
     ("SIGQUIT", 3),
@@ -87,19 +56,17 @@ const ACCEPTED_NAMES: [(&str, i32); 41] = [
     ("SIGIO", 29),
     ("SIGPWR", 30),
     ("SIGSYS", 31),
-    ("SIGRTMIN", 34),
-    ("SIGRTMAX", 64),
-    ("SIG_DFL", 0),
-    ("SIG_IGN", 1),
-    ("SIG_BLOCK", 0),
-    ("SIG_UNBLOCK", 1),
-    ("SIG_SETMASK", 2),
+    ("SIGRTMIN", SIGRTMIN),
+    ("SIGRTMAX", SIGRTMAX),
 ];
 
 /// The canonical name of a signal number, if Supervisor has one for it.
 #[must_use]
 pub fn signal_name_opt(sig: i32) -> Option<&'static str> {
-    NAMES.iter().find(|(n, _)| *n == sig).map(|(_, name)| *name)
+    SIGNALS
+        .iter()
+        .find(|(_, n)| *n == sig)
+        .map(|(name, _)| *name)
 }
 
 /// The name Supervisor prints for a signal: `SIGTERM`, `SIGRTMIN`, or `signal N` when the
@@ -110,13 +77,6 @@ pub fn signal_name(sig: i32) -> String {
         Some(name) => name.to_owned(),
         None => format!("signal {sig}"),
     }
-}
-
-/// Whether `sig` is a number Supervisor accepts as a signal (0–31, 34 and 64 on Linux; 0 is
-/// accepted because Python's list of valid numbers includes `SIG_DFL`).
-#[must_use]
-pub fn is_valid_signal_number(sig: i32) -> bool {
-    sig == 0 || NAMES.iter().any(|(n, _)| *n == sig)
 }
 
 /// Why a signal specification was rejected (Supervisor's `signal_number` messages).
@@ -130,86 +90,44 @@ pub enum SignalError {
     BadNumber(String),
 }
 
-/// Parse a signal given as a number (`"15"`) or a name with or without `SIG` in any case
-/// (`"term"`, `"SIGTERM"`), as Supervisor's `signal_number` does for `stopsignal=` and the
-/// `signalProcess` RPC.
+/// Parse a signal given as a number (1..=64, Python `int()` syntax) or a name (trimmed, any
+/// case, `SIG` optional, aliases and `RTMIN+n`/`RTMAX-n` included), as `stopsignal=` and the
+/// `signalProcess` RPC take it; the errors carry Python's texts.
 pub fn signal_number(value: &str) -> Result<i32, SignalError> {
-    let num = match parse_python_int(value) {
-        Some(n) => n,
-        None => {
-            let upper = value.trim().to_uppercase();
-            let name = if upper.starts_with("SIG") {
-                upper
-            } else {
-                format!("SIG{upper}")
-            };
-            match ACCEPTED_NAMES.iter().find(|(n, _)| *n == name) {
-                Some((_, num)) => i64::from(*num),
-                None => return Err(SignalError::BadName(value.to_owned())),
-            }
+    let num = match py_int(value) {
+        Ok(n) => n,
+        Err(_) => {
+            let upper = py_strip(value).to_uppercase();
+            let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+            lookup_signal_name(name)
+                .ok_or_else(|| SignalError::BadName(value.to_owned()))?
+                .into()
         }
     };
     match i32::try_from(num) {
-        Ok(n) if is_valid_signal_number(n) => Ok(n),
+        Ok(n) if (1..=SIGRTMAX).contains(&n) => Ok(n),
         _ => Err(SignalError::BadNumber(value.to_owned())),
     }
 }
 
-/// Python's `int(str)` for base 10 (surrounding whitespace, a sign, and single underscores
-/// between digits are allowed); values beyond `i64` saturate, which keeps them invalid signals.
-fn parse_python_int(value: &str) -> Option<i64> {
-    let s = value.trim();
-    let (negative, digits) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') {
-        return None;
+/// The number of a signal name given without `SIG` and upper-cased (`TERM`, `CLD`, `RTMIN+2`).
+fn lookup_signal_name(name: &str) -> Option<i32> {
+    if let Some((_, n)) = SIGNALS.iter().find(|(k, _)| k[3..] == *name) {
+        return Some(*n);
     }
-    if digits.contains("__") {
-        return None;
-    }
-    let mut n: i64 = 0;
-    for c in digits.chars().filter(|c| *c != '_') {
-        let d = i64::from(c.to_digit(10)?);
-        n = n.saturating_mul(10).saturating_add(d);
-    }
-    Some(if negative { -n } else { n })
-}
-
-/// Python's `repr()` of a `str`, enough for error messages that quote user input.
-pub(crate) fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => {
-                let code = u32::from(c);
-                if code < 0x100 {
-                    let _ = write!(out, "\\x{code:02x}");
-                } else {
-                    let _ = write!(out, "\\u{code:04x}");
-                }
-            }
-            c => out.push(c),
+    let offset = |rest: &str| -> Option<i32> {
+        if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
         }
+        rest.parse().ok()
+    };
+    if let Some(n) = name.strip_prefix("RTMIN+").and_then(offset) {
+        return Some(SIGRTMIN + n).filter(|s| *s <= SIGRTMAX);
     }
-    out.push(quote);
-    out
+    if let Some(n) = name.strip_prefix("RTMAX-").and_then(offset) {
+        return Some(SIGRTMAX - n).filter(|s| *s >= SIGRTMIN);
+    }
+    None
 }
 
 /// How a child ended, decoded from a `waitpid` status.
@@ -321,17 +239,53 @@ mod tests {
         assert_eq!(signal_number(" 9 "), Ok(9));
         assert_eq!(signal_number("+1"), Ok(1));
         assert_eq!(signal_number("1_5"), Ok(15));
-        assert_eq!(signal_number("0"), Ok(0));
         assert_eq!(signal_number("64"), Ok(64));
+        assert_eq!(signal_number("32"), Ok(32));
         assert_eq!(signal_number("TERM"), Ok(15));
         assert_eq!(signal_number("term"), Ok(15));
         assert_eq!(signal_number(" SigKill "), Ok(9));
         assert_eq!(signal_number("IOT"), Ok(6));
         assert_eq!(signal_number("CLD"), Ok(17));
         assert_eq!(signal_number("IO"), Ok(29));
+        assert_eq!(signal_number("POLL"), Ok(29));
         assert_eq!(signal_number("RTMIN"), Ok(34));
-        assert_eq!(signal_number("_IGN"), Ok(1));
-        assert_eq!(signal_number("SIG_SETMASK"), Ok(2));
+        assert_eq!(signal_number("RTMIN+2"), Ok(36));
+        assert_eq!(signal_number("SIGRTMAX-1"), Ok(63));
+        assert_eq!(signal_number("RTMAX"), Ok(64));
+    }
+
+    #[test]
+    fn signal_number_refuses_python_pseudo_signals() {
+        // This module's own parser used to copy Python here (0, `SIG_IGN` = 1, `SIG_SETMASK` =
+        // 2 accepted, 35 refused); the one kept is the config's, which callers used: quirk Q22.
+        assert_eq!(signal_number("0"), Err(SignalError::BadNumber("0".into())));
+        assert_eq!(
+            signal_number("_IGN"),
+            Err(SignalError::BadName("_IGN".into()))
+        );
+        assert_eq!(
+            signal_number("SIG_SETMASK"),
+            Err(SignalError::BadName("SIG_SETMASK".into()))
+        );
+        assert_eq!(signal_number("35"), Ok(35));
+        assert_eq!(
+            signal_number("RTMIN+31"),
+            Err(SignalError::BadName("RTMIN+31".into()))
+        );
+        assert_eq!(
+            signal_number("RTMAX-31"),
+            Err(SignalError::BadName("RTMAX-31".into()))
+        );
+        assert_eq!(
+            signal_number("RTMIN+"),
+            Err(SignalError::BadName("RTMIN+".into()))
+        );
+        assert_eq!(
+            signal_number("SIGSIGTERM"),
+            Err(SignalError::BadName("SIGSIGTERM".into()))
+        );
+        // Python's `str.strip` also trims the information separators.
+        assert_eq!(signal_number("\x1cHUP"), Ok(1));
     }
 
     #[test]
@@ -340,16 +294,17 @@ mod tests {
         assert_eq!(e, SignalError::BadName("BOGUS".into()));
         assert_eq!(e.to_string(), "value 'BOGUS' is not a valid signal name");
         assert_eq!(
-            signal_number("35").unwrap_err().to_string(),
-            "value '35' is not a valid signal number"
+            signal_number("65").unwrap_err().to_string(),
+            "value '65' is not a valid signal number"
         );
         assert_eq!(
             signal_number("-1").unwrap_err().to_string(),
             "value '-1' is not a valid signal number"
         );
+        // Too large for Python-int-in-i64: looked up as a name (the config parser's rule).
         assert_eq!(
             signal_number("99999999999999999999").unwrap_err(),
-            SignalError::BadNumber("99999999999999999999".into())
+            SignalError::BadName("99999999999999999999".into())
         );
         assert_eq!(
             signal_number("1__5").unwrap_err(),
@@ -363,26 +318,6 @@ mod tests {
             signal_number("it's").unwrap_err().to_string(),
             "value \"it's\" is not a valid signal name"
         );
-    }
-
-    #[test]
-    fn python_int_rules() {
-        assert_eq!(parse_python_int("-0"), Some(0));
-        assert_eq!(parse_python_int("_1"), None);
-        assert_eq!(parse_python_int("1_"), None);
-        assert_eq!(parse_python_int("0x1"), None);
-        assert_eq!(parse_python_int("+"), None);
-        assert_eq!(parse_python_int("  "), None);
-        assert_eq!(parse_python_int("\t42\n"), Some(42));
-    }
-
-    #[test]
-    fn repr_quotes_like_python() {
-        assert_eq!(py_repr("a'b"), "\"a'b\"");
-        assert_eq!(py_repr("a\"b"), "'a\"b'");
-        assert_eq!(py_repr("a'\"b"), "'a\\'\"b'");
-        assert_eq!(py_repr("x\n\t\u{1}\u{7f}é"), "'x\\n\\t\\x01\\x7fé'");
-        assert_eq!(py_repr("back\\slash"), "'back\\\\slash'");
     }
 
     #[test]

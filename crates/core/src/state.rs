@@ -208,52 +208,46 @@ impl fmt::Display for SupervisorState {
 }
 
 /// Supervisor's seven log levels (`supervisor/loggers.py`), declared least severe first so that
-/// `Ord` compares severity.
+/// `Ord` compares severity; the discriminant is Python's number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
 pub enum LogLevel {
     /// `BLAT` (3): per-fd poll chatter.
-    Blather,
+    Blather = 3,
     /// `TRAC` (5): RPC calls and HTTP access.
-    Trace,
+    Trace = 5,
     /// `DEBG` (10): kill/signal details, child output echo.
-    Debug,
+    Debug = 10,
     /// `INFO` (20): spawned, success, expected exits, gave up.
-    Info,
+    Info = 20,
     /// `WARN` (30): unexpected exits, SIGKILL escalation.
-    Warn,
+    Warn = 30,
     /// `ERRO` (40): errors that don't stop supervisord.
-    Error,
+    Error = 40,
     /// `CRIT` (50): e.g. unknown problems killing a process.
-    Critical,
+    Critical = 50,
 }
 
 impl LogLevel {
-    /// Every level, least severe first.
+    /// Every level, most severe first (the order Supervisor lists them in).
     pub const ALL: [LogLevel; 7] = [
-        LogLevel::Blather,
-        LogLevel::Trace,
-        LogLevel::Debug,
-        LogLevel::Info,
-        LogLevel::Warn,
-        LogLevel::Error,
         LogLevel::Critical,
+        LogLevel::Error,
+        LogLevel::Warn,
+        LogLevel::Info,
+        LogLevel::Debug,
+        LogLevel::Trace,
+        LogLevel::Blather,
     ];
 
-    /// The numeric level (a message is written when its level ≥ the configured one).
+    /// Python's numeric level (50 … 3): a message is written when its level ≥ the configured one.
     #[must_use]
-    pub const fn value(self) -> u8 {
-        match self {
-            LogLevel::Blather => 3,
-            LogLevel::Trace => 5,
-            LogLevel::Debug => 10,
-            LogLevel::Info => 20,
-            LogLevel::Warn => 30,
-            LogLevel::Error => 40,
-            LogLevel::Critical => 50,
-        }
+    pub const fn number(self) -> u8 {
+        self as u8
     }
 
-    /// The four-letter tag written in log lines (`INFO`, `DEBG`, …).
+    /// The four-letter tag written in log lines (`CRIT`, `ERRO`, `WARN`, `INFO`, `DEBG`, `TRAC`,
+    /// `BLAT`).
     #[must_use]
     pub const fn tag(self) -> &'static str {
         match self {
@@ -269,7 +263,7 @@ impl LogLevel {
 
     /// The name used in `loglevel=` and `-e` (`critical` … `blather`).
     #[must_use]
-    pub const fn config_name(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             LogLevel::Blather => "blather",
             LogLevel::Trace => "trace",
@@ -281,12 +275,12 @@ impl LogLevel {
         }
     }
 
-    /// The level with this configuration name, case-insensitively (Supervisor's
-    /// `logging_level`; there is no `warning` alias).
+    /// The level with this name, case-insensitively (Supervisor's `logging_level` names; the
+    /// config's `warning` alias, quirk Q23, is `supervisor_config::types::logging_level`'s).
     #[must_use]
-    pub fn from_config_name(name: &str) -> Option<LogLevel> {
+    pub fn from_name(name: &str) -> Option<LogLevel> {
         let lower = name.to_lowercase();
-        LogLevel::ALL.into_iter().find(|l| l.config_name() == lower)
+        LogLevel::ALL.into_iter().find(|l| l.as_str() == lower)
     }
 }
 
@@ -377,19 +371,32 @@ mod tests {
             (LogLevel::Blather, 3, "BLAT", "blather"),
         ];
         for (level, value, tag, name) in table {
-            assert_eq!(level.value(), value);
+            assert_eq!(level.number(), value);
+            assert_eq!(level as u8, value);
             assert_eq!(level.tag(), tag);
             assert_eq!(level.to_string(), tag);
-            assert_eq!(level.config_name(), name);
-            assert_eq!(LogLevel::from_config_name(name), Some(level));
-            assert_eq!(
-                LogLevel::from_config_name(&name.to_uppercase()),
-                Some(level)
-            );
+            assert_eq!(level.as_str(), name);
+            assert_eq!(LogLevel::from_name(name), Some(level));
+            assert_eq!(LogLevel::from_name(&name.to_uppercase()), Some(level));
         }
-        assert_eq!(LogLevel::from_config_name("warning"), None);
-        assert_eq!(LogLevel::from_config_name("loud"), None);
+        assert_eq!(
+            LogLevel::ALL.map(LogLevel::number),
+            [50, 40, 30, 20, 10, 5, 3]
+        );
+        assert_eq!(LogLevel::from_name("warning"), None);
+        assert_eq!(LogLevel::from_name("loud"), None);
         assert!(LogLevel::Critical > LogLevel::Info);
         assert!(LogLevel::Blather < LogLevel::Trace);
+        assert!(LogLevel::Error < LogLevel::Critical);
+    }
+
+    #[test]
+    fn log_level_names_fold_case_like_python_lower() {
+        // The daemon's copy folded ASCII only, this crate's and the config's all of Unicode:
+        // no non-ASCII character lowers onto a level name, so both accept the same names.
+        assert_eq!(LogLevel::from_name("wArN"), Some(LogLevel::Warn));
+        assert_eq!(LogLevel::from_name("\u{130}nfo"), None); // İ lowers to "i̇", not "i"
+        assert_eq!(LogLevel::from_name("\u{212a}"), None); // KELVIN SIGN lowers to "k"
+        assert_eq!(LogLevel::from_name(" info"), None);
     }
 }

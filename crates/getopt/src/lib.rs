@@ -5,6 +5,8 @@
 //! prefix, and errors have getopt's exact wording (`option --bogus not recognized`). Scripts and
 //! users see those texts, so we reproduce the algorithm rather than use a general-purpose parser.
 
+#![forbid(unsafe_code)]
+
 use thiserror::Error;
 
 /// One option of the table: its short letter and/or long name, and whether it takes a value.

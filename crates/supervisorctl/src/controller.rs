@@ -4,7 +4,7 @@
 
 use std::io::{self, BufWriter, Write};
 
-use supervisor_config::pystr::{py_isspace, py_strip};
+use supervisor_core::pystr::{py_isspace, py_strip};
 
 use crate::input::{self, ReadError, StdinLines};
 use crate::options::ClientOptions;
@@ -124,24 +124,6 @@ pub struct Controller {
 /// Python's `str.split()` with no argument.
 pub fn split_words(s: &str) -> Vec<&str> {
     s.split(py_isspace).filter(|w| !w.is_empty()).collect()
-}
-
-/// Python's `make_namespec`.
-pub fn make_namespec(group: &str, process: Option<&str>) -> String {
-    match process {
-        Some(p) if p == group => p.to_string(),
-        Some(p) => format!("{group}:{p}"),
-        None => format!("{group}:None"),
-    }
-}
-
-/// Python's `split_namespec`: `(group, Some(process))`, or `(group, None)` for `group:*`.
-pub fn split_namespec(namespec: &str) -> (&str, Option<&str>) {
-    match namespec.split_once(':') {
-        Some((g, p)) if p.is_empty() || p == "*" => (g, None),
-        Some((g, p)) => (g, Some(p)),
-        None => (namespec, Some(namespec)),
-    }
 }
 
 /// `cmd.Cmd.parseline`: `(command, argument, stripped line)`; the command is `None` when the line
@@ -394,6 +376,7 @@ impl Controller {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use supervisor_core::namespec::{self, Namespec};
 
     #[test]
     fn parseline_like_cmd() {
@@ -422,13 +405,15 @@ mod tests {
 
     #[test]
     fn namespecs() {
-        assert_eq!(split_namespec("g:*"), ("g", None));
-        assert_eq!(split_namespec("g:"), ("g", None));
-        assert_eq!(split_namespec("g:p"), ("g", Some("p")));
-        assert_eq!(split_namespec("p"), ("p", Some("p")));
-        assert_eq!(make_namespec("p", Some("p")), "p");
-        assert_eq!(make_namespec("g", Some("p")), "g:p");
-        assert_eq!(make_namespec("g", None), "g:None");
+        // The commands' namespec handling is `supervisor_core::namespec`'s.
+        let split = |s| Namespec::parse(s).parts();
+        assert_eq!(split("g:*"), ("g", None));
+        assert_eq!(split("g:"), ("g", None));
+        assert_eq!(split("g:p"), ("g", Some("p")));
+        assert_eq!(split("p"), ("p", Some("p")));
+        assert_eq!(namespec::make("p", Some("p")), "p");
+        assert_eq!(namespec::make("g", Some("p")), "g:p");
+        assert_eq!(namespec::make("g", None), "g:None");
     }
 
     #[test]

@@ -5,10 +5,8 @@
 //! line by line by the shell and, later, by `fg` waiting on stdin with `poll` alongside the log
 //! streams.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::mem::ManuallyDrop;
-use std::os::fd::FromRawFd;
+use std::fs::OpenOptions;
+use std::io::{self, BufRead, BufReader, Write};
 use std::os::fd::{AsFd, BorrowedFd};
 
 use nix::sys::termios::{self, LocalFlags, SetArg};
@@ -67,13 +65,13 @@ impl StdinLines {
         let mut chunk = [0u8; 8192];
         loop {
             // Read fd 0 directly: std's `Stdin` would buffer bytes `poll` cannot see.
-            // SAFETY: fd 0 is open for the life of the process; ManuallyDrop never closes it.
-            let mut fd0 = ManuallyDrop::new(unsafe { File::from_raw_fd(0) });
+            let stdin = io::stdin();
+            let fd0 = stdin.as_fd();
             // Wait in poll with the Ctrl-C pipe, so a Ctrl-C just before the read is not missed.
-            if signals::wait_readable(fd0.as_fd()) == signals::Wait::Interrupted {
+            if signals::wait_readable(fd0) == signals::Wait::Interrupted {
                 return Err(ReadError::Interrupted);
             }
-            match fd0.read(&mut chunk) {
+            match nix::unistd::read(fd0, &mut chunk) {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(());
@@ -82,7 +80,7 @@ impl StdinLines {
                     self.buf.extend_from_slice(&chunk[..n]);
                     return Ok(());
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                Err(nix::errno::Errno::EINTR) => {
                     if signals::interrupted() {
                         return Err(ReadError::Interrupted);
                     }

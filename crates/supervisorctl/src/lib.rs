@@ -14,7 +14,6 @@ pub mod commands;
 pub mod controller;
 pub mod input;
 pub mod options;
-pub mod pyfmt;
 pub mod rpc;
 pub mod shell;
 pub mod signals;

@@ -5,13 +5,16 @@
 //! `For help, use PROG -h` on stderr, exit status 2.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
+use supervisor_config::discovery::search_paths;
 use supervisor_config::expand::{expand, ExpandError};
+use supervisor_config::host::RealHost;
 use supervisor_config::ini::Document;
+use supervisor_config::types;
 use supervisor_getopt::{getopt, OptSpec};
 
-use crate::pyfmt::py_repr;
+use supervisor_core::pystr::py_repr;
 
 /// The usage text (`-h`), Python's module docstring with `%s` replaced by the program name.
 pub const USAGE: &str =
@@ -132,107 +135,13 @@ fn is_url(value: &str) -> bool {
     !netloc.is_empty() || !path.is_empty()
 }
 
-/// Python's `os.path.normpath(os.path.abspath(os.path.expanduser(p)))`.
+/// Python's `os.path.normpath(os.path.abspath(os.path.expanduser(p)))`: the config's
+/// [`types::normalize_path`] against the current directory and the real user database.
 pub fn normalize_path(p: &str) -> String {
-    let expanded = expanduser(p);
-    let abs = if expanded.starts_with('/') {
-        PathBuf::from(&expanded)
-    } else {
-        std::env::current_dir()
-            .unwrap_or_else(|_| PathBuf::from("/"))
-            .join(&expanded)
-    };
-    let mut parts: Vec<String> = Vec::new();
-    for c in abs.components() {
-        match c {
-            Component::ParentDir => {
-                parts.pop();
-            }
-            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
-            _ => {}
-        }
-    }
-    // POSIX normpath keeps exactly two leading slashes.
-    let lead = if expanded.starts_with("//") && !expanded.starts_with("///") {
-        "//"
-    } else {
-        "/"
-    };
-    format!("{lead}{}", parts.join("/"))
-}
-
-/// Python's `os.path.expanduser` for `~` and `~user`.
-fn expanduser(p: &str) -> String {
-    let Some(rest) = p.strip_prefix('~') else {
-        return p.to_string();
-    };
-    let (user, tail) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    let home = if user.is_empty() {
-        std::env::var("HOME").ok().or_else(|| {
-            nix::unistd::User::from_uid(nix::unistd::getuid())
-                .ok()
-                .flatten()
-                .map(|u| u.dir.to_string_lossy().into_owned())
-        })
-    } else {
-        nix::unistd::User::from_name(user)
-            .ok()
-            .flatten()
-            .map(|u| u.dir.to_string_lossy().into_owned())
-    };
-    match home {
-        Some(h) => {
-            let h = if h == "/" {
-                String::new()
-            } else {
-                h.trim_end_matches('/').to_string()
-            };
-            let joined = format!("{h}{tail}");
-            if joined.is_empty() {
-                "/".to_string()
-            } else {
-                joined
-            }
-        }
-        None => p.to_string(),
-    }
-}
-
-/// Python's `posixpath.dirname`.
-fn py_dirname(p: &str) -> String {
-    let head = &p[..p.rfind('/').map_or(0, |i| i + 1)];
-    if !head.is_empty() && head.chars().any(|c| c != '/') {
-        head.trim_end_matches('/').to_string()
-    } else {
-        head.to_string()
-    }
-}
-
-/// Python's `posixpath.join` of two parts.
-fn py_join(a: &str, b: &str) -> String {
-    if b.starts_with('/') {
-        b.to_string()
-    } else if a.is_empty() || a.ends_with('/') {
-        format!("{a}{b}")
-    } else {
-        format!("{a}/{b}")
-    }
-}
-
-/// The six default config paths for `argv0` (spec §1.1), as Python computes them.
-fn search_paths(argv0: &str) -> Vec<String> {
-    let here = py_dirname(&py_dirname(argv0));
-    vec![
-        py_join(&py_join(&here, "etc"), "supervisord.conf"),
-        py_join(&here, "supervisord.conf"),
-        "supervisord.conf".to_string(),
-        "etc/supervisord.conf".to_string(),
-        "/etc/supervisord.conf".to_string(),
-        "/etc/supervisor/supervisord.conf".to_string(),
-    ]
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    types::normalize_path(p, &cwd, &RealHost)
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Values read from the `[supervisorctl]` section.

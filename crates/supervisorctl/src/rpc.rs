@@ -10,8 +10,8 @@ use std::io;
 use supervisor_xmlrpc::{decode_response, encode_call, ResponseError, Struct, Value};
 use thiserror::Error;
 
-use crate::pyfmt::py_repr;
 use crate::transport::{Endpoint, RpcConnection, TransportError, UnknownProtocol};
+use supervisor_core::pystr::py_repr;
 
 /// Supervisor's fault codes used by the client.
 pub mod faults {

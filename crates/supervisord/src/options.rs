@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use supervisor_config::host::Host;
-use supervisor_config::pystr::py_repr;
 use supervisor_config::types::{self, LogLevel};
+use supervisor_core::pystr::py_repr;
 use supervisor_getopt::{getopt, OptSpec};
 
 /// The version we report: clients compare it with Python Supervisor's, so it is Supervisor's.
@@ -99,7 +99,7 @@ const TABLE: &[OptSpec] = &[
     OptSpec::long("json", false),
 ];
 
-/// Parses supervisord's arguments (without argv[0]).
+/// Parses supervisord's arguments (without `argv[0]`).
 ///
 /// Options are handled in the order given, as Python does: `-h` prints help even if a later
 /// option has a bad value, but an earlier bad value wins over a later `-h`.
@@ -210,7 +210,7 @@ fn python_list_repr(items: &[String]) -> String {
     format!("[{}]", inner.join(", "))
 }
 
-/// The text of `supervisord -h`: Supervisor's usage, with `%s` replaced by argv[0] as it does,
+/// The text of `supervisord -h`: Supervisor's usage, with `%s` replaced by `argv[0]` as it does,
 /// followed by our own additions.
 pub fn help_text(argv0: &str) -> String {
     format!(

@@ -206,16 +206,18 @@ fn read_pidfile(pidfile: &Path) -> Option<Pid> {
 
 /// Whether we still have children (running ones, or re-parented descendants).
 fn has_children() -> bool {
-    // SAFETY: waitid only writes into `info`. WNOWAIT leaves any exited child to be collected by
-    // reap_exited(); ECHILD means there are no children at all.
-    unsafe {
-        let mut info: libc::siginfo_t = std::mem::zeroed();
-        libc::waitid(
-            libc::P_ALL,
-            0,
-            &mut info,
-            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-        ) == 0
+    use nix::sys::wait::{waitid, Id, WaitPidFlag};
+    // WNOWAIT leaves any exited child to be collected by reap_exited(); ECHILD means there are
+    // no children at all.
+    match waitid(
+        Id::All,
+        WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT,
+    ) {
+        Ok(_) => true,
+        // waitid(2) succeeded but nix cannot decode the status (a child killed by a real-time
+        // signal has no `Signal`): there is a child.
+        Err(Errno::EINVAL) => true,
+        Err(_) => false,
     }
 }
 

@@ -93,17 +93,14 @@ pub fn daemonize(directory: Option<&Path>, umask: u32) -> io::Result<DaemonizeRe
 }
 
 fn redirect_stdio_to_devnull() -> io::Result<()> {
-    use std::os::fd::AsRawFd;
+    use nix::unistd::{dup2_stderr, dup2_stdin, dup2_stdout};
     let null = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open("/dev/null")?;
-    for fd in 0..3 {
-        // SAFETY: dup2 onto the standard descriptors, which this process owns.
-        if unsafe { libc::dup2(null.as_raw_fd(), fd) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
+    dup2_stdin(&null)?;
+    dup2_stdout(&null)?;
+    dup2_stderr(&null)?;
     Ok(())
 }
 

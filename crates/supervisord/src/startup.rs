@@ -12,7 +12,7 @@ use supervisor_config::{discovery, load, resolved, types, Diagnostics, LoadConte
 use crate::http::auth::Credentials;
 use crate::http::listen::{self, ListenSpec, Opened};
 use crate::logs::{
-    clear_auto_child_logs, daemon_log, DaemonLog, DaemonLogConfig, Level, LogTarget,
+    clear_auto_child_logs, daemon_log, DaemonLog, DaemonLogConfig, LogLevel, LogTarget,
 };
 use crate::options::{self, CommandLine, Invocation};
 use crate::owner::{self, RunEnd};
@@ -236,19 +236,19 @@ fn log_startup_messages(
     rlimit_infos: &[String],
 ) {
     if let PrivilegeNotice::RunningAsRoot = privileges {
-        daemon_log::log(Level::Critical, RUNNING_AS_ROOT);
+        daemon_log::log(LogLevel::Critical, RUNNING_AS_ROOT);
     }
     for w in &parse.warnings {
-        daemon_log::log(Level::Warn, w);
+        daemon_log::log(LogLevel::Warn, w);
     }
     for i in &parse.infos {
-        daemon_log::log(Level::Info, i);
+        daemon_log::log(LogLevel::Info, i);
     }
     if let PrivilegeNotice::SetUid(uid) = privileges {
-        daemon_log::log(Level::Info, &format!("Set uid to user {uid} succeeded"));
+        daemon_log::log(LogLevel::Info, &format!("Set uid to user {uid} succeeded"));
     }
     for i in rlimit_infos {
-        daemon_log::log(Level::Info, i);
+        daemon_log::log(LogLevel::Info, i);
     }
 }
 
@@ -338,9 +338,8 @@ fn open_log(config: &Config) -> Result<DaemonLog, Usage> {
             backups: u32::try_from(sd.logfile_backups).unwrap_or(0),
         },
     };
-    let level = crate::logs::Level::from_name(sd.loglevel.as_str()).unwrap_or(Level::Info);
     DaemonLog::open(&DaemonLogConfig {
-        level,
+        level: sd.loglevel,
         target,
         echo_stdout: sd.nodaemon && !sd.silent,
     })
@@ -412,11 +411,11 @@ fn serve(
         report
             .infos
             .iter()
-            .for_each(|m| daemon_log::log(Level::Info, m));
+            .for_each(|m| daemon_log::log(LogLevel::Info, m));
         report
             .criticals
             .iter()
-            .for_each(|m| daemon_log::log(Level::Critical, m));
+            .for_each(|m| daemon_log::log(LogLevel::Critical, m));
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -430,7 +429,7 @@ fn serve(
             Ok(r) => r,
             Err(e) => {
                 daemon_log::log(
-                    Level::Critical,
+                    LogLevel::Critical,
                     &format!("cannot watch for child exits: {e}"),
                 );
                 return 2;
@@ -448,14 +447,14 @@ fn serve(
                     Ok(log) => {
                         daemon_log::install(log);
                     }
-                    Err(Usage(msg)) => daemon_log::log(Level::Error, &msg),
+                    Err(Usage(msg)) => daemon_log::log(LogLevel::Error, &msg),
                 }
                 let parse = std::mem::take(&mut *reloaded_messages.lock().expect("not poisoned"));
                 log_startup_messages(&privilege_notice(&config), &parse, &[]);
                 match bind_servers(&config) {
                     Ok(o) => opened = o,
                     Err(Usage(msg)) => {
-                        daemon_log::log(Level::Critical, &msg);
+                        daemon_log::log(LogLevel::Critical, &msg);
                         return 2;
                     }
                 }
@@ -466,7 +465,7 @@ fn serve(
                     &config.supervisord.childlogdir,
                     &config.supervisord.identifier,
                 ) {
-                    daemon_log::log(Level::Warn, &warning);
+                    daemon_log::log(LogLevel::Warn, &warning);
                 }
             }
             let reload_path = path.clone();
@@ -490,11 +489,11 @@ fn serve(
             let servers = start_http(std::mem::take(&mut opened), &handle);
             match process_env::write_pidfile(&pidfile) {
                 Ok(()) => daemon_log::log(
-                    Level::Info,
+                    LogLevel::Info,
                     &format!("supervisord started with pid {}", std::process::id()),
                 ),
                 Err(_) => daemon_log::log(
-                    Level::Critical,
+                    LogLevel::Critical,
                     &format!("could not write pidfile {}", pidfile.display()),
                 ),
             }
@@ -502,7 +501,7 @@ fn serve(
                 Ok(s) => s,
                 Err(e) => {
                     daemon_log::log(
-                        Level::Critical,
+                        LogLevel::Critical,
                         &format!("cannot install signal handlers: {e}"),
                     );
                     return 2;
@@ -535,10 +534,10 @@ fn start_http(
 ) -> Vec<(tokio::task::JoinHandle<()>, Option<PathBuf>)> {
     let mut tasks = Vec::new();
     for (spec, o) in opened {
-        daemon_log::log(Level::Info, "RPC interface 'supervisor' initialized");
+        daemon_log::log(LogLevel::Info, "RPC interface 'supervisor' initialized");
         if spec.credentials.is_none() {
             daemon_log::log(
-                Level::Critical,
+                LogLevel::Critical,
                 &format!(
                     "Server '{}' running without any HTTP authentication checking",
                     spec.section
@@ -559,7 +558,7 @@ fn start_http(
                     Some(path),
                 )),
                 Err(e) => daemon_log::log(
-                    Level::Critical,
+                    LogLevel::Critical,
                     &format!("cannot serve {}: {e}", path.display()),
                 ),
             },
@@ -571,7 +570,7 @@ fn start_http(
                     None,
                 )),
                 Err(e) => daemon_log::log(
-                    Level::Critical,
+                    LogLevel::Critical,
                     &format!("cannot serve {}: {e}", spec.section),
                 ),
             },

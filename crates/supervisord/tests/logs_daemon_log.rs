@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use supervisord::logs::daemon_log::{self, DaemonLog, DaemonLogConfig, Level, LogTarget};
+use supervisord::logs::daemon_log::{self, DaemonLog, DaemonLogConfig, LogLevel, LogTarget};
 use supervisord::logs::{CaptureConfig, Channel, ClearLogError, OutputProcessor};
 
-fn file_config(path: &Path, level: Level, maxbytes: u64, backups: u32) -> DaemonLogConfig {
+fn file_config(path: &Path, level: LogLevel, maxbytes: u64, backups: u32) -> DaemonLogConfig {
     DaemonLogConfig {
         level,
         target: LogTarget::File {
@@ -50,14 +50,14 @@ fn daemon_log_behaviour() {
 
     // Line format and level filtering on a plain logger.
     let path = dir.path().join("plain.log");
-    let mut log = DaemonLog::open(&file_config(&path, Level::Info, 0, 0)).unwrap();
-    for level in Level::ALL {
-        log.log(level, &format!("at {}", level.name()));
+    let mut log = DaemonLog::open(&file_config(&path, LogLevel::Info, 0, 0)).unwrap();
+    for level in LogLevel::ALL {
+        log.log(level, &format!("at {}", level.as_str()));
     }
-    log.log(Level::Debug, "dropped");
-    log.log(Level::Info, "spawned: 'x' with pid 123");
-    log.log(Level::Debug, "not at info");
-    log.log(Level::Info, "'printer' stdout output:\nhello\n");
+    log.log(LogLevel::Debug, "dropped");
+    log.log(LogLevel::Info, "spawned: 'x' with pid 123");
+    log.log(LogLevel::Debug, "not at info");
+    log.log(LogLevel::Info, "'printer' stdout output:\nhello\n");
     assert_eq!(
         std::fs::read_to_string(&path)
             .unwrap()
@@ -85,8 +85,8 @@ fn daemon_log_behaviour() {
 
     // blather lets everything through.
     let all = dir.path().join("all.log");
-    let mut log = DaemonLog::open(&file_config(&all, Level::Blather, 0, 0)).unwrap();
-    for level in Level::ALL {
+    let mut log = DaemonLog::open(&file_config(&all, LogLevel::Blather, 0, 0)).unwrap();
+    for level in LogLevel::ALL {
         log.log(level, "m");
     }
     let tags: Vec<String> = messages(&all).iter().map(|m| m[..4].to_string()).collect();
@@ -97,23 +97,23 @@ fn daemon_log_behaviour() {
 
     // logfile_maxbytes / logfile_backups rotate the main log.
     let rot = dir.path().join("rot.log");
-    let mut log = DaemonLog::open(&file_config(&rot, Level::Info, 200, 1)).unwrap();
+    let mut log = DaemonLog::open(&file_config(&rot, LogLevel::Info, 200, 1)).unwrap();
     for i in 0..20 {
-        log.log(Level::Info, &format!("line {i}"));
+        log.log(LogLevel::Info, &format!("line {i}"));
     }
     assert!(dir.path().join("rot.log.1").exists());
     assert!(!dir.path().join("rot.log.2").exists());
 
     // clearLog: the file is deleted and reopened empty; syslog has no file.
-    let mut log = DaemonLog::open(&file_config(&path, Level::Info, 0, 0)).unwrap();
+    let mut log = DaemonLog::open(&file_config(&path, LogLevel::Info, 0, 0)).unwrap();
     log.clear().unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), b"");
-    log.log(Level::Info, "after clear");
+    log.log(LogLevel::Info, "after clear");
     assert_eq!(messages(&path), ["INFO after clear"]);
     std::fs::remove_file(&path).unwrap();
     assert!(matches!(log.clear(), Err(ClearLogError::NoFile)));
     let syslog_cfg = DaemonLogConfig {
-        level: Level::Info,
+        level: LogLevel::Info,
         target: LogTarget::Syslog,
         echo_stdout: false,
     };
@@ -125,7 +125,7 @@ fn daemon_log_behaviour() {
     // An unopenable log file is an error at creation.
     assert!(DaemonLog::open(&file_config(
         &dir.path().join("no/such/dir.log"),
-        Level::Info,
+        LogLevel::Info,
         0,
         0
     ))
@@ -140,14 +140,14 @@ fn daemon_log_behaviour() {
     supervisord::log_crit!("Supervisor is running as root");
     supervisord::log_info!("parse info 2");
     assert!(daemon_log::install(
-        DaemonLog::open(&file_config(&global, Level::Info, 0, 0)).unwrap()
+        DaemonLog::open(&file_config(&global, LogLevel::Info, 0, 0)).unwrap()
     )
     .is_none());
-    assert!(!daemon_log::enabled(Level::Debug));
-    assert!(daemon_log::enabled(Level::Info));
+    assert!(!daemon_log::enabled(LogLevel::Debug));
+    assert!(daemon_log::enabled(LogLevel::Info));
     supervisord::log_info!("supervisord started with pid {}", 42);
     supervisord::log_debug!("filtered");
-    supervisord::daemon_log!(Level::Error, "explicit {}", "level");
+    supervisord::daemon_log!(LogLevel::Error, "explicit {}", "level");
     assert_eq!(
         messages(&global),
         [
@@ -173,12 +173,12 @@ fn daemon_log_behaviour() {
     supervisord::log_debug!("chatter before a logger exists is dropped");
     assert_eq!(
         daemon_log::take_early(),
-        vec![(Level::Info, "buffered again".to_string())]
+        vec![(LogLevel::Info, "buffered again".to_string())]
     );
 
     // At debug, child output is echoed to the main log as Python formats it.
     let debug = dir.path().join("debug.log");
-    daemon_log::install(DaemonLog::open(&file_config(&debug, Level::Debug, 0, 0)).unwrap());
+    daemon_log::install(DaemonLog::open(&file_config(&debug, LogLevel::Debug, 0, 0)).unwrap());
     let config = CaptureConfig {
         process_name: "cat".into(),
         channel: Channel::Stderr,
@@ -242,7 +242,7 @@ fn daemon_log_behaviour() {
 fn helper_log_with_stdout_echo() {
     let path = std::env::var_os("LOGS_TEST_FILE").unwrap();
     let config = DaemonLogConfig {
-        level: Level::Info,
+        level: LogLevel::Info,
         target: LogTarget::File {
             path: path.into(),
             maxbytes: 0,
@@ -251,10 +251,10 @@ fn helper_log_with_stdout_echo() {
         echo_stdout: true,
     };
     let mut log = DaemonLog::open(&config).unwrap();
-    log.log(Level::Warn, "to both");
-    log.log(Level::Debug, "to neither");
+    log.log(LogLevel::Warn, "to both");
+    log.log(LogLevel::Debug, "to neither");
     log.clear().unwrap();
-    log.log(Level::Info, "after clear");
+    log.log(LogLevel::Info, "after clear");
 }
 
 #[test]

@@ -14,6 +14,8 @@
 //!
 //! No HTTP and no I/O: callers move the bytes.
 
+#![forbid(unsafe_code)]
+
 pub mod client;
 pub mod decode;
 pub mod encode;

@@ -14,7 +14,7 @@ pub(crate) fn group(cx: &mut Ctx<'_>, section: &str) -> GroupConfig {
         Ok(n) => n,
         Err(message) => {
             cx.error(message, section, None, None);
-            crate::pystr::py_strip(after_colon(section)).to_string()
+            supervisor_core::pystr::py_strip(after_colon(section)).to_string()
         }
     };
     let names = cx.here_names();

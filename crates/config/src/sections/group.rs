@@ -53,7 +53,7 @@ fn heterogeneous(
         Ok(n) => n,
         Err(message) => {
             cx.error(message, section, None, None);
-            crate::pystr::py_strip(after_colon(section)).to_string()
+            supervisor_core::pystr::py_strip(after_colon(section)).to_string()
         }
     };
     let names = cx.here_names();
@@ -126,7 +126,8 @@ fn homogeneous(cx: &mut Ctx<'_>, section: &str) -> GroupConfig {
     };
     let names = cx.here_names();
     let priority = cx.typed(section, "priority", "999", &names, types::integer);
-    let name = name.unwrap_or_else(|| crate::pystr::py_strip(after_colon(section)).to_string());
+    let name =
+        name.unwrap_or_else(|| supervisor_core::pystr::py_strip(after_colon(section)).to_string());
     // A priority Python rejects at group level is read again per process; report it once.
     let before = cx.errors.len();
     let processes = processes_from_section(cx, section, &name);
@@ -149,7 +150,7 @@ fn check_duplicates(cx: &mut Ctx<'_>, groups: &[GroupConfig]) {
             cx.error_hint(
                 format!(
                     "duplicate group name {}: [{}] and [{}] both define it",
-                    crate::pystr::py_repr(&group.name),
+                    supervisor_core::pystr::py_repr(&group.name),
                     first.section,
                     group.section
                 ),
@@ -168,8 +169,8 @@ fn check_duplicates(cx: &mut Ctx<'_>, groups: &[GroupConfig]) {
                 cx.error_hint(
                     format!(
                         "duplicate process name {} in group {}: [{}] and [{}] both define it",
-                        crate::pystr::py_repr(&p.name),
-                        crate::pystr::py_repr(&group.name),
+                        supervisor_core::pystr::py_repr(&p.name),
+                        supervisor_core::pystr::py_repr(&group.name),
                         first,
                         p.section
                     ),

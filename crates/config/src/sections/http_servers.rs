@@ -117,7 +117,7 @@ fn unix(cx: &mut Ctx<'_>, section: &str) -> Option<UnixServer> {
     let file_names = cx.names(&[("here", ExpandValue::Str(cx.here.clone()))]);
     let file = match cx.get(section, "file", None, Some(&file_names)) {
         Ok(Some(found)) => Some(types::normalize_path(
-            crate::pystr::py_strip(&found.value),
+            supervisor_core::pystr::py_strip(&found.value),
             &cx.load.cwd,
             host,
         )),

@@ -60,7 +60,7 @@ fn read_processes(cx: &mut Ctx<'_>, s: &str, group_name: &str) -> Vec<Arc<Proces
         Ok(name) => name,
         Err(message) => {
             cx.error(message, s, None, None);
-            crate::pystr::py_strip(after_colon(s)).to_string()
+            supervisor_core::pystr::py_strip(after_colon(s)).to_string()
         }
     };
     let mut names = cx.names(&[
@@ -262,7 +262,7 @@ fn read_common(cx: &mut Ctx<'_>, s: &str, names: &Names) -> Common {
         .ok()
         .flatten()
         .map(|f| f.value)
-        .filter(|v| !crate::pystr::py_strip(v).eq_ignore_ascii_case("AUTO"));
+        .filter(|v| !supervisor_core::pystr::py_strip(v).eq_ignore_ascii_case("AUTO"));
     let user_found = cx.get(s, "user", None, Some(names)).ok().flatten();
     let uid = user_found.as_ref().and_then(|f| {
         cx.convert(s, "user", f, |v| types::name_to_uid(v, host))

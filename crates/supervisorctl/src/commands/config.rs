@@ -2,12 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use crate::controller::{exit, make_namespec, split_words, CmdResult, Controller};
+use supervisor_core::namespec;
+
+use crate::controller::{exit, split_words, CmdResult, Controller};
 use crate::rpc::{faults, ConfigChanges, ConfigInfo};
 
 /// One `avail` line: `%-32s %-9s %-9s %s`.
 pub fn format_config_info(c: &ConfigInfo) -> String {
-    let name = make_namespec(&c.group, Some(&c.name));
+    let name = namespec::make(&c.group, Some(&c.name));
     let inuse = if c.inuse { "in use" } else { "avail" };
     let auto = if c.autostart { "auto" } else { "manual" };
     format!(

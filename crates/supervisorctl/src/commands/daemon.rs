@@ -83,7 +83,7 @@ impl Controller {
 
     /// `open URL`: switch servers and show their status.
     pub(crate) fn do_open(&mut self, arg: &str) -> CmdResult {
-        let url = supervisor_config::pystr::py_strip(arg).to_string();
+        let url = supervisor_core::pystr::py_strip(arg).to_string();
         let scheme = url
             .split_once(':')
             .map(|(s, _)| s.to_lowercase())

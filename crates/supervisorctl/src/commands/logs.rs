@@ -6,10 +6,10 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 use crate::controller::{exit, split_words, CmdResult, Controller, Exc};
 use crate::input::ReadError;
-use crate::pyfmt::{py_int, py_repr};
 use crate::rpc::{faults, transport_exception};
 use crate::signals;
 use crate::transport::{Endpoint, StreamingGet, TransportError};
+use supervisor_core::pystr::{py_int, py_repr};
 
 /// Python's warning when stdout cannot encode all of Unicode. Python decides from
 /// `sys.stdout.encoding`; the only setting that makes it non-UTF-8 on a UTF-8-mode Python is

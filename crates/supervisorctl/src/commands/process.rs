@@ -1,13 +1,13 @@
 //! `start`, `stop`, `restart`, `signal`, `clear` and `pid`.
 
-use crate::controller::{
-    exit, make_namespec, split_namespec, split_words, CmdResult, Controller, Exc,
-};
+use supervisor_core::namespec::{self, Namespec};
+
+use crate::controller::{exit, split_words, CmdResult, Controller, Exc};
 use crate::rpc::{faults, RpcError, StatusResult};
 
 /// Python's `_startresult`.
 fn start_result(r: &StatusResult) -> Result<String, Exc> {
-    let name = make_namespec(&r.group, r.name.as_deref());
+    let name = namespec::make(&r.group, r.name.as_deref());
     let reason = match r.status {
         faults::BAD_NAME => "no such process",
         faults::NO_FILE => "no such file",
@@ -23,7 +23,7 @@ fn start_result(r: &StatusResult) -> Result<String, Exc> {
 
 /// Python's `_signalresult` (also `_stopresult` with `success = "stopped"`).
 fn signal_result(r: &StatusResult, success: &str) -> Result<String, Exc> {
-    let name = make_namespec(&r.group, r.name.as_deref());
+    let name = namespec::make(&r.group, r.name.as_deref());
     let reason = match r.status {
         faults::BAD_NAME => "no such process",
         faults::BAD_SIGNAL => "bad signal name",
@@ -37,7 +37,7 @@ fn signal_result(r: &StatusResult, success: &str) -> Result<String, Exc> {
 
 /// Python's `_clearresult`.
 fn clear_result(r: &StatusResult) -> Result<String, Exc> {
-    let name = make_namespec(&r.group, r.name.as_deref());
+    let name = namespec::make(&r.group, r.name.as_deref());
     let reason = match r.status {
         faults::BAD_NAME => "no such process",
         faults::FAILED => "failed",
@@ -100,7 +100,7 @@ impl Controller {
             return Ok(false);
         }
         for name in names {
-            let (group, process) = split_namespec(name);
+            let (group, process) = Namespec::parse(name).parts();
             match process {
                 None => match self.client().start_process_group(group) {
                     Ok(results) => self.report(&results, start_result, ignored)?,
@@ -114,7 +114,7 @@ impl Controller {
                     }
                 },
                 Some(p) => match self.client().start_process(name) {
-                    Ok(()) => self.output(&format!("{}: started", make_namespec(group, Some(p)))),
+                    Ok(()) => self.output(&format!("{}: started", namespec::make(group, Some(p)))),
                     Err(e) => {
                         let r = fault_result(e, group, Some(p))?;
                         self.report(&[r], start_result, ignored)?;
@@ -145,7 +145,7 @@ impl Controller {
             return Ok(false);
         }
         for name in names {
-            let (group, process) = split_namespec(name);
+            let (group, process) = Namespec::parse(name).parts();
             match process {
                 None => match self.client().stop_process_group(group) {
                     Ok(results) => self.report(&results, stopped, ignored)?,
@@ -159,7 +159,7 @@ impl Controller {
                     }
                 },
                 Some(p) => match self.client().stop_process(name) {
-                    Ok(()) => self.output(&format!("{}: stopped", make_namespec(group, Some(p)))),
+                    Ok(()) => self.output(&format!("{}: stopped", namespec::make(group, Some(p)))),
                     Err(e) => {
                         let r = fault_result(e, group, Some(p))?;
                         self.report(&[r], stopped, ignored)?;
@@ -206,7 +206,7 @@ impl Controller {
             return Ok(false);
         }
         for &name in names {
-            let (group, process) = split_namespec(name);
+            let (group, process) = Namespec::parse(name).parts();
             match process {
                 None => match self.client().signal_process_group(group, sig) {
                     Ok(results) => self.report(&results, signalled, None)?,
@@ -217,7 +217,9 @@ impl Controller {
                     Err(e) => return Err(e.into()),
                 },
                 Some(p) => match self.client().signal_process(name, sig) {
-                    Ok(()) => self.output(&format!("{}: signalled", make_namespec(group, Some(p)))),
+                    Ok(()) => {
+                        self.output(&format!("{}: signalled", namespec::make(group, Some(p))))
+                    }
                     Err(e) => {
                         let r = fault_result(e, group, Some(p))?;
                         self.report(&[r], signalled, None)?;
@@ -249,7 +251,7 @@ impl Controller {
             return Ok(false);
         }
         for name in names {
-            let (group, process) = split_namespec(name);
+            let (group, process) = Namespec::parse(name).parts();
             match process {
                 None => {
                     let members: Vec<String> = self
@@ -276,7 +278,7 @@ impl Controller {
     fn clear_one(&mut self, namespec: &str, group: &str, process: &str) -> Result<(), Exc> {
         match self.client().clear_process_logs(namespec) {
             Ok(()) => {
-                let line = format!("{}: cleared", make_namespec(group, Some(process)));
+                let line = format!("{}: cleared", namespec::make(group, Some(process)));
                 self.output(&line);
                 Ok(())
             }

@@ -1,6 +1,8 @@
 //! `status`.
 
-use crate::controller::{make_namespec, split_namespec, split_words, CmdResult, Controller};
+use supervisor_core::namespec::{self, Namespec};
+
+use crate::controller::{split_words, CmdResult, Controller};
 use crate::rpc::ProcessInfo;
 
 /// `status` exit statuses (Python's `LSBStatusExitStatuses`).
@@ -16,7 +18,7 @@ fn is_stopped_state(state: i64) -> bool {
 pub fn format_statuses(infos: &[&ProcessInfo]) -> Vec<String> {
     let namespecs: Vec<String> = infos
         .iter()
-        .map(|i| make_namespec(&i.group, Some(&i.name)))
+        .map(|i| namespec::make(&i.group, Some(&i.name)))
         .collect();
     let width = namespecs
         .iter()
@@ -46,7 +48,7 @@ impl Controller {
         } else {
             let mut matching = Vec::new();
             for name in names {
-                let (group, process) = split_namespec(name);
+                let (group, process) = Namespec::parse(name).parts();
                 let before = matching.len();
                 matching.extend(
                     all.iter()

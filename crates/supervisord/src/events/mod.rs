@@ -29,9 +29,8 @@ pub(crate) mod ticks;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use supervisor_core::events::{Hub, TickClock};
-use supervisor_core::LogLevel;
 
-use crate::logs::{daemon_log, CaptureConfig, Channel, Level};
+use crate::logs::{daemon_log, CaptureConfig, Channel};
 use crate::owner::{Handle, ProcId};
 
 /// The last global serial of a dropped bus (a reload), continued by the next one.
@@ -101,18 +100,6 @@ impl Drop for EventBus {
 /// Writes the hub's log lines to the daemon log.
 pub(crate) fn write_logs(logs: Vec<supervisor_core::events::Log>) {
     for line in logs {
-        daemon_log::log(level_of(line.level), &line.message);
-    }
-}
-
-fn level_of(level: LogLevel) -> Level {
-    match level {
-        LogLevel::Critical => Level::Critical,
-        LogLevel::Error => Level::Error,
-        LogLevel::Warn => Level::Warn,
-        LogLevel::Info => Level::Info,
-        LogLevel::Debug => Level::Debug,
-        LogLevel::Trace => Level::Trace,
-        LogLevel::Blather => Level::Blather,
+        daemon_log::log(line.level, &line.message);
     }
 }

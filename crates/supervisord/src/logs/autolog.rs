@@ -12,7 +12,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
 
-use super::pyrepr::repr_os_str;
+use supervisor_core::pystr::py_repr_os_str;
 
 /// The characters of mkstemp's random part (Python's `_RandomNameSequence`).
 const NAME_CHARS: &[u8; 37] = b"abcdefghijklmnopqrstuvwxyz0123456789_";
@@ -170,7 +170,7 @@ pub fn clear_auto_child_logs(childlogdir: &Path, identifier: &str) -> Vec<String
             if std::fs::remove_file(&path).is_err() {
                 warnings.push(format!(
                     "Failed to clean up {}",
-                    repr_os_str(path.as_os_str())
+                    py_repr_os_str(path.as_os_str())
                 ));
             }
         }

@@ -1,4 +1,5 @@
-//! supervisord's own log: Supervisor's seven levels, its line format and its handlers.
+//! supervisord's own log: its line format and its handlers, at Supervisor's seven levels
+//! ([`LogLevel`], from `supervisor-core`).
 //!
 //! Lines look like `2026-11-25 14:20:07,997 INFO spawned: 'x' with pid 123` (local time,
 //! milliseconds truncated), multi-line messages are written as they are. The sinks mirror
@@ -22,75 +23,9 @@ use std::sync::Mutex;
 use super::logfile::{LogFile, LogFileError};
 use super::syslog;
 
-/// Supervisor's log levels, with their numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u8)]
-pub enum Level {
-    /// `blather` (3): developer detail about supervisor itself.
-    Blather = 3,
-    /// `trace` (5): RPC calls, HTTP access.
-    Trace = 5,
-    /// `debug` (10): child output echo, signal details.
-    Debug = 10,
-    /// `info` (20): the default.
-    Info = 20,
-    /// `warn` (30).
-    Warn = 30,
-    /// `error` (40).
-    Error = 40,
-    /// `critical` (50).
-    Critical = 50,
-}
-
-impl Level {
-    /// All levels, most severe first.
-    pub const ALL: [Level; 7] = [
-        Level::Critical,
-        Level::Error,
-        Level::Warn,
-        Level::Info,
-        Level::Debug,
-        Level::Trace,
-        Level::Blather,
-    ];
-
-    /// The four-letter tag written in log lines (`CRIT`, `ERRO`, `WARN`, `INFO`, `DEBG`, `TRAC`, `BLAT`).
-    pub fn tag(self) -> &'static str {
-        match self {
-            Level::Critical => "CRIT",
-            Level::Error => "ERRO",
-            Level::Warn => "WARN",
-            Level::Info => "INFO",
-            Level::Debug => "DEBG",
-            Level::Trace => "TRAC",
-            Level::Blather => "BLAT",
-        }
-    }
-
-    /// The name used by `loglevel=` (`critical`, `error`, `warn`, `info`, `debug`, `trace`, `blather`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Critical => "critical",
-            Level::Error => "error",
-            Level::Warn => "warn",
-            Level::Info => "info",
-            Level::Debug => "debug",
-            Level::Trace => "trace",
-            Level::Blather => "blather",
-        }
-    }
-
-    /// Supervisor's number for the level.
-    pub fn number(self) -> u8 {
-        self as u8
-    }
-
-    /// Parses a `loglevel=` value the way Supervisor does (case-insensitive name).
-    pub fn from_name(name: &str) -> Option<Level> {
-        let lower = name.to_ascii_lowercase();
-        Level::ALL.into_iter().find(|l| l.name() == lower)
-    }
-}
+pub use supervisor_core::LogLevel;
+/// The old name of [`LogLevel`], still used by `capture.rs`, `owner/`, `rpc/` and `http/`.
+pub use supervisor_core::LogLevel as Level;
 
 /// Where the main log goes besides stdout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,7 +62,7 @@ impl LogTarget {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DaemonLogConfig {
     /// `loglevel`: records below it are dropped.
-    pub level: Level,
+    pub level: LogLevel,
     /// `logfile`.
     pub target: LogTarget,
     /// `nodaemon && !silent`: also write every record to stdout.
@@ -153,7 +88,7 @@ enum Sink {
 
 /// The daemon's logger: a level and the sinks that receive each record.
 pub struct DaemonLog {
-    level: Level,
+    level: LogLevel,
     sinks: Vec<Sink>,
     line: Vec<u8>,
 }
@@ -196,7 +131,7 @@ impl DaemonLog {
     }
 
     /// The threshold level.
-    pub fn level(&self) -> Level {
+    pub fn level(&self) -> LogLevel {
         self.level
     }
 
@@ -209,7 +144,7 @@ impl DaemonLog {
     }
 
     /// Writes one record to every sink if `level` passes the threshold.
-    pub fn log(&mut self, level: Level, message: &str) {
+    pub fn log(&mut self, level: LogLevel, message: &str) {
         if level < self.level {
             return;
         }
@@ -290,7 +225,7 @@ impl DaemonLog {
             }
         }
         for i in 0..self.sinks.len() {
-            self.log(Level::Info, "reopening log file");
+            self.log(LogLevel::Info, "reopening log file");
             if let Sink::File { log, failing } = &mut self.sinks[i] {
                 log.reopen()?;
                 *failing = false;
@@ -301,7 +236,7 @@ impl DaemonLog {
 }
 
 /// Writes `YYYY-MM-DD HH:MM:SS,mmm LEVL ` for `time` (milliseconds truncated, as Python's `%03d`).
-pub fn format_prefix(out: &mut Vec<u8>, time: jiff::civil::DateTime, level: Level) {
+pub fn format_prefix(out: &mut Vec<u8>, time: jiff::civil::DateTime, level: LogLevel) {
     let millis = time.subsec_nanosecond() / 1_000_000;
     let _ = write!(
         out,
@@ -322,7 +257,7 @@ const EARLY_CAP: usize = 4096;
 
 struct Global {
     log: Option<DaemonLog>,
-    early: Vec<(Level, String)>,
+    early: Vec<(LogLevel, String)>,
     early_bytes: usize,
 }
 
@@ -335,7 +270,7 @@ static GLOBAL: Mutex<Global> = Mutex::new(Global {
 /// The installed logger's level. While no logger is installed, records at `info` and above are
 /// buffered (Supervisor's pre-logger messages are criticals, warnings and infos); anything
 /// chattier, such as a child's output echo, is dropped rather than piling up.
-static THRESHOLD: AtomicU8 = AtomicU8::new(Level::Info as u8);
+static THRESHOLD: AtomicU8 = AtomicU8::new(LogLevel::Info.number());
 
 /// Bytes of message text the pre-logger buffer may hold.
 const EARLY_MAX_BYTES: usize = 1 << 20;
@@ -348,12 +283,12 @@ fn global() -> std::sync::MutexGuard<'static, Global> {
 
 /// Whether a record at `level` would be kept (cheap: one atomic load). The macros check this
 /// before formatting.
-pub fn enabled(level: Level) -> bool {
+pub fn enabled(level: LogLevel) -> bool {
     level.number() >= THRESHOLD.load(Ordering::Relaxed)
 }
 
 /// Logs `message` through the installed logger, or buffers it until [`install`].
-pub fn log(level: Level, message: &str) {
+pub fn log(level: LogLevel, message: &str) {
     if !enabled(level) {
         return;
     }
@@ -370,7 +305,7 @@ pub fn log(level: Level, message: &str) {
 }
 
 /// [`log`] for preformatted arguments (what the macros call).
-pub fn log_args(level: Level, args: fmt::Arguments<'_>) {
+pub fn log_args(level: LogLevel, args: fmt::Arguments<'_>) {
     match args.as_str() {
         Some(s) => log(level, s),
         None => log(level, &args.to_string()),
@@ -396,13 +331,13 @@ pub fn install(mut log: DaemonLog) -> Option<DaemonLog> {
 /// records logged afterwards are buffered again.
 pub fn uninstall() -> Option<DaemonLog> {
     let mut g = global();
-    THRESHOLD.store(Level::Info.number(), Ordering::Relaxed);
+    THRESHOLD.store(LogLevel::Info.number(), Ordering::Relaxed);
     g.log.take()
 }
 
 /// Takes the records buffered while no logger was installed (to print them to stderr when
 /// supervisord exits before creating its logger).
-pub fn take_early() -> Vec<(Level, String)> {
+pub fn take_early() -> Vec<(LogLevel, String)> {
     let mut g = global();
     g.early_bytes = 0;
     std::mem::take(&mut g.early)
@@ -413,7 +348,7 @@ pub fn with_installed<R>(f: impl FnOnce(&mut DaemonLog) -> R) -> Option<R> {
     global().log.as_mut().map(f)
 }
 
-/// Logs at an explicit [`Level`] with `format!` syntax, skipping the formatting when filtered out.
+/// Logs at an explicit [`LogLevel`] with `format!` syntax, skipping the formatting when filtered out.
 #[macro_export]
 macro_rules! daemon_log {
     ($level:expr, $($arg:tt)*) => {{
@@ -426,25 +361,25 @@ macro_rules! daemon_log {
 
 /// Logs at `critical` (CRIT).
 #[macro_export]
-macro_rules! log_crit { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Critical, $($arg)*) }; }
+macro_rules! log_crit { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::LogLevel::Critical, $($arg)*) }; }
 /// Logs at `error` (ERRO).
 #[macro_export]
-macro_rules! log_error { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Error, $($arg)*) }; }
+macro_rules! log_error { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::LogLevel::Error, $($arg)*) }; }
 /// Logs at `warn` (WARN).
 #[macro_export]
-macro_rules! log_warn { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Warn, $($arg)*) }; }
+macro_rules! log_warn { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::LogLevel::Warn, $($arg)*) }; }
 /// Logs at `info` (INFO).
 #[macro_export]
-macro_rules! log_info { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Info, $($arg)*) }; }
+macro_rules! log_info { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::LogLevel::Info, $($arg)*) }; }
 /// Logs at `debug` (DEBG).
 #[macro_export]
-macro_rules! log_debug { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Debug, $($arg)*) }; }
+macro_rules! log_debug { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::LogLevel::Debug, $($arg)*) }; }
 /// Logs at `trace` (TRAC).
 #[macro_export]
-macro_rules! log_trace { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Trace, $($arg)*) }; }
+macro_rules! log_trace { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::LogLevel::Trace, $($arg)*) }; }
 /// Logs at `blather` (BLAT).
 #[macro_export]
-macro_rules! log_blather { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::Level::Blather, $($arg)*) }; }
+macro_rules! log_blather { ($($arg:tt)*) => { $crate::daemon_log!($crate::logs::LogLevel::Blather, $($arg)*) }; }
 
 #[cfg(test)]
 mod tests {
@@ -452,9 +387,9 @@ mod tests {
 
     #[test]
     fn levels_have_supervisor_numbers_tags_and_names() {
-        let table: Vec<(u8, &str, &str)> = Level::ALL
+        let table: Vec<(u8, &str, &str)> = LogLevel::ALL
             .iter()
-            .map(|l| (l.number(), l.tag(), l.name()))
+            .map(|l| (l.number(), l.tag(), l.as_str()))
             .collect();
         assert_eq!(
             table,
@@ -468,22 +403,22 @@ mod tests {
                 (3, "BLAT", "blather"),
             ]
         );
-        assert_eq!(Level::from_name("WARN"), Some(Level::Warn));
-        assert_eq!(Level::from_name("warning"), None);
-        assert!(Level::Blather < Level::Trace && Level::Error < Level::Critical);
+        assert_eq!(LogLevel::from_name("WARN"), Some(LogLevel::Warn));
+        assert_eq!(LogLevel::from_name("warning"), None);
+        assert!(LogLevel::Blather < LogLevel::Trace && LogLevel::Error < LogLevel::Critical);
     }
 
     #[test]
     fn prefix_has_comma_millis_truncated() {
         let t = jiff::civil::date(2026, 11, 25).at(14, 20, 7, 997_999_999);
         let mut out = Vec::new();
-        format_prefix(&mut out, t, Level::Info);
+        format_prefix(&mut out, t, LogLevel::Info);
         assert_eq!(out, b"2026-11-25 14:20:07,997 INFO ");
         out.clear();
         format_prefix(
             &mut out,
             jiff::civil::date(2027, 1, 2).at(3, 4, 5, 6_000_000),
-            Level::Blather,
+            LogLevel::Blather,
         );
         assert_eq!(out, b"2027-01-02 03:04:05,006 BLAT ");
     }

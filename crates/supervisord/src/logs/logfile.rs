@@ -15,11 +15,11 @@
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Seek, Write};
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use super::pyrepr::repr_os_str;
+use supervisor_core::pystr::py_repr_os_str;
 
 /// What a [`LogFile`] was doing when an I/O error happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,7 @@ impl LogOp {
 
 /// An I/O failure of a [`LogFile`]; the file keeps working (or retrying) afterwards.
 #[derive(Debug, thiserror::Error)]
-#[error("could not {} log file {}: {source}", .op.verb(), repr_os_str(.path.as_os_str()))]
+#[error("could not {} log file {}: {source}", .op.verb(), py_repr_os_str(.path.as_os_str()))]
 pub struct LogFileError {
     /// The operation that failed.
     pub op: LogOp,
@@ -412,11 +412,8 @@ fn open_target(path: &Path, truncate: bool) -> io::Result<(File, bool)> {
         // Opening /dev/stdout fails with ENXIO when fd 1 is a socket (systemd's journal):
         // write to a duplicate of the descriptor instead.
         Err(e) if e.raw_os_error() == Some(libc::ENXIO) => match std_stream_alias(path) {
-            Some(fd) => {
-                // SAFETY: fds 1 and 2 stay open for the life of the process.
-                let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-                File::from(nix::unistd::dup(borrowed)?)
-            }
+            Some(1) => File::from(nix::unistd::dup(io::stdout().as_fd())?),
+            Some(_) => File::from(nix::unistd::dup(io::stderr().as_fd())?),
             None => return Err(e),
         },
         Err(e) => return Err(e),

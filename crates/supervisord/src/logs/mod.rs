@@ -7,7 +7,8 @@
 //! - [`follow`]: the one follower of a growing log (`/logtail`, `/mainlogtail`, the tail page).
 //! - [`autolog`]: `AUTO` log file names and their cleanup at startup.
 //! - [`daemon_log`]: the daemon's levelled logger and its macros (`log_info!` …).
-//! - [`ansi`], [`pyrepr`], [`syslog`]: `strip_ansi`, Python `repr()` for messages, `syslog(3)`.
+//! - [`ansi`], [`syslog`]: `strip_ansi`, `syslog(3)` (Python's `repr()` for messages is
+//!   [`supervisor_core::pystr`]).
 
 pub mod ansi;
 pub mod autolog;
@@ -25,6 +26,6 @@ pub use capture::{
     spawn_capture, spawn_listener_capture, CaptureConfig, CaptureHandle, CaptureNotice,
     CaptureReport, Channel, NoticeSink, OutputProcessor, ProtocolSink,
 };
-pub use daemon_log::{ClearLogError, DaemonLog, DaemonLogConfig, Level, LogTarget};
+pub use daemon_log::{ClearLogError, DaemonLog, DaemonLogConfig, Level, LogLevel, LogTarget};
 pub use logfile::{LogFile, LogFileError, LogOp, Spliced};
 pub use tail::{read_log, tail_log, ReadLogError, Tail};

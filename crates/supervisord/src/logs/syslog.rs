@@ -1,11 +1,14 @@
 //! Forwarding to the system log with libc's `syslog(3)`, as Python's `syslog` module does:
 //! ident = the program's base name, facility `LOG_USER`, priority `LOG_INFO`.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString, OsStr};
+use std::os::unix::ffi::OsStrExt;
 use std::sync::OnceLock;
 
+use nix::syslog::{openlog, syslog, Facility, LogFlags, Severity};
+
 /// The ident string handed to `openlog`; syslog keeps the pointer, so it lives forever.
-static IDENT: OnceLock<CString> = OnceLock::new();
+static IDENT: OnceLock<&'static CStr> = OnceLock::new();
 
 fn ensure_open() {
     IDENT.get_or_init(|| {
@@ -17,10 +20,11 @@ fn ensure_open() {
                     .map(|n| n.to_os_string())
             })
             .unwrap_or_else(|| "supervisord".into());
-        let ident = CString::new(std::os::unix::ffi::OsStrExt::as_bytes(name.as_os_str()).to_vec())
-            .unwrap_or_else(|_| c"supervisord".to_owned());
-        // SAFETY: `ident` is stored in a static and never freed, as openlog requires.
-        unsafe { libc::openlog(ident.as_ptr(), 0, libc::LOG_USER) };
+        let ident =
+            CString::new(name.as_bytes().to_vec()).unwrap_or_else(|_| c"supervisord".to_owned());
+        // openlog keeps the pointer: the ident is leaked once and lives as long as the process.
+        let ident: &'static CStr = Box::leak(ident.into_boxed_c_str());
+        let _ = openlog(Some(ident), LogFlags::empty(), Facility::LOG_USER);
         ident
     });
 }
@@ -29,16 +33,13 @@ fn ensure_open() {
 /// dropped; the other bytes pass through as they are.
 pub fn send(msg: &[u8]) {
     ensure_open();
-    let bytes: Vec<u8> = if msg.contains(&0) {
+    let text: std::borrow::Cow<'_, [u8]> = if msg.contains(&0) {
         msg.iter().copied().filter(|&b| b != 0).collect()
     } else {
-        msg.to_vec()
+        msg.into()
     };
-    let Ok(text) = CString::new(bytes) else {
-        return;
-    };
-    // SAFETY: the format is a literal "%s" and `text` is a valid NUL-terminated string.
-    unsafe { libc::syslog(libc::LOG_INFO, c"%s".as_ptr(), text.as_ptr()) };
+    // nix formats with a literal "%s", as Python's `syslog.syslog` does.
+    let _ = syslog(Severity::LOG_INFO, OsStr::from_bytes(&text));
 }
 
 /// The messages Supervisor's `SyslogHandler` makes of `data`: trailing newlines removed, then

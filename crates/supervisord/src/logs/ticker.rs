@@ -7,38 +7,44 @@
 //! same wake-ups of the daemon instead of each adding its own.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::time::Duration;
 
+use nix::sys::time::TimeSpec;
+use nix::sys::timer::{Expiration, TimerSetTimeFlags};
+use nix::sys::timerfd::{ClockId, TimerFd, TimerFlags};
+use nix::time::clock_gettime;
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
 /// A periodic `timerfd` registered with the current tokio runtime; disarmed when dropped.
 #[derive(Debug)]
 pub(crate) struct Ticker {
-    fd: AsyncFd<OwnedFd>,
+    fd: AsyncFd<Timer>,
+}
+
+/// A [`TimerFd`] as tokio's `AsyncFd` wants it (nix's type has `AsFd` but not `AsRawFd`).
+#[derive(Debug)]
+struct Timer(TimerFd);
+
+impl AsRawFd for Timer {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_fd().as_raw_fd()
+    }
 }
 
 impl Ticker {
     /// Starts ticking every `period` (at least one microsecond), first at the next multiple of
     /// `period` on the monotonic clock. Must be called within a tokio runtime.
     pub(crate) fn start(period: Duration) -> io::Result<Ticker> {
-        // SAFETY: plain system call; the result is checked before use.
-        let raw = unsafe {
-            libc::timerfd_create(
-                libc::CLOCK_MONOTONIC,
-                libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
-            )
-        };
-        if raw < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `raw` is a new descriptor that nothing else owns.
-        let owned = unsafe { OwnedFd::from_raw_fd(raw) };
-        arm(&owned, period)?;
-        // SAFETY: the `AsyncFd` owns `owned`, so the descriptor stays open and unchanged for the
-        // registration's whole life.
-        let fd = unsafe { AsyncFd::register_with_interest(owned, Interest::READABLE) }
+        let timer = TimerFd::new(
+            ClockId::CLOCK_MONOTONIC,
+            TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
+        )?;
+        arm(&timer, period)?;
+        // SAFETY: the `AsyncFd` owns the timer, so the descriptor stays open and unchanged for
+        // the registration's whole life.
+        let fd = unsafe { AsyncFd::register_with_interest(Timer(timer), Interest::READABLE) }
             .map_err(io::Error::from)?;
         Ok(Ticker { fd })
     }
@@ -46,7 +52,7 @@ impl Ticker {
     /// Ticks every `period` from now on, first at the next multiple of `period`; when periods
     /// are multiples of each other, the ticks of all tickers still coincide.
     pub(crate) fn set_period(&self, period: Duration) -> io::Result<()> {
-        arm(self.fd.get_ref(), period)
+        arm(&self.fd.get_ref().0, period)
     }
 
     /// Waits for the next expiration (returns at once if one passed since the last call).
@@ -54,7 +60,7 @@ impl Ticker {
         loop {
             let mut guard = self.fd.readable().await?;
             let mut expirations = [0u8; 8];
-            match nix::unistd::read(self.fd.get_ref(), &mut expirations) {
+            match nix::unistd::read(&self.fd.get_ref().0, &mut expirations) {
                 Ok(_) => return Ok(()),
                 Err(nix::errno::Errno::EAGAIN) => guard.clear_ready(),
                 Err(nix::errno::Errno::EINTR) => {}
@@ -65,40 +71,21 @@ impl Ticker {
 }
 
 /// Arms the timerfd to expire every `period` on the grid of its multiples.
-fn arm(fd: &OwnedFd, period: Duration) -> io::Result<()> {
+fn arm(timer: &TimerFd, period: Duration) -> io::Result<()> {
     let period = period.max(Duration::from_micros(1));
     let first = next_grid_point(monotonic_now()?, period);
-    let spec = libc::itimerspec {
-        it_interval: timespec(period),
-        it_value: timespec(first),
-    };
-    // SAFETY: `fd` is a timerfd and `spec` outlives the call.
-    let rc = unsafe {
-        libc::timerfd_settime(
-            fd.as_raw_fd(),
-            libc::TFD_TIMER_ABSTIME,
-            &spec,
-            std::ptr::null_mut(),
-        )
-    };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    timer.set(
+        Expiration::IntervalDelayed(timespec(first), timespec(period)),
+        TimerSetTimeFlags::TFD_TIMER_ABSTIME,
+    )?;
     Ok(())
 }
 
 fn monotonic_now() -> io::Result<Duration> {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid out-parameter.
-    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let now = clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC)?;
     Ok(Duration::new(
-        u64::try_from(now.tv_sec).unwrap_or(0),
-        u32::try_from(now.tv_nsec).unwrap_or(0),
+        u64::try_from(now.tv_sec()).unwrap_or(0),
+        u32::try_from(now.tv_nsec()).unwrap_or(0),
     ))
 }
 
@@ -109,11 +96,11 @@ fn next_grid_point(now: Duration, period: Duration) -> Duration {
     Duration::from_nanos(u64::try_from(next).unwrap_or(u64::MAX))
 }
 
-fn timespec(d: Duration) -> libc::timespec {
-    libc::timespec {
+fn timespec(d: Duration) -> TimeSpec {
+    TimeSpec::from(libc::timespec {
         tv_sec: libc::time_t::try_from(d.as_secs()).unwrap_or(libc::time_t::MAX),
         tv_nsec: d.subsec_nanos().into(),
-    }
+    })
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ use nix::errno::Errno;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::unistd::Pid;
 
-use supervisor_config::pystr::py_repr;
+use supervisor_core::pystr::py_repr;
 
 use crate::postfork::{self, errno_text, ChildPlan, Privileges};
 
@@ -364,8 +364,11 @@ struct ChildStack {
 
 impl ChildStack {
     fn new() -> Result<ChildStack, Errno> {
-        // SAFETY: sysconf has no preconditions.
-        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+        let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+            .ok()
+            .flatten()
+            .and_then(|p| usize::try_from(p).ok())
+            .unwrap_or(4096);
         let len = CHILD_STACK_SIZE + page;
         // SAFETY: a fresh private anonymous mapping; the result is checked.
         let base = unsafe {

@@ -15,7 +15,8 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use nix::unistd::Pid;
+use nix::time::{clock_gettime, ClockId};
+use nix::unistd::{sysconf, Pid, SysconfVar};
 
 /// One `/proc/PID/stat` record, reduced to what the search needs.
 struct ProcStat {
@@ -103,18 +104,10 @@ pub fn daemonized_hint(survivors: &[Pid]) -> String {
 /// couple of ticks of slack for rounding; `None` if the clocks can't be read.
 fn spawned_after_ticks(at: Instant) -> Option<u64> {
     // /proc's start times count from boot (CLOCK_BOOTTIME); Instant is CLOCK_MONOTONIC.
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime only writes into `ts`.
-    if unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) } != 0 {
-        return None;
-    }
-    let boot_now = Duration::new(u64::try_from(ts.tv_sec).ok()?, ts.tv_nsec as u32);
+    let ts = clock_gettime(ClockId::CLOCK_BOOTTIME).ok()?;
+    let boot_now = Duration::new(u64::try_from(ts.tv_sec()).ok()?, ts.tv_nsec() as u32);
     let boot_then = boot_now.checked_sub(at.elapsed())?;
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let hz = sysconf(SysconfVar::CLK_TCK).ok().flatten()?;
     let hz = u64::try_from(hz).ok().filter(|h| *h > 0)?;
     let ticks = boot_then.as_secs() * hz + u64::from(boot_then.subsec_nanos()) * hz / 1_000_000_000;
     Some(ticks.saturating_sub(2))

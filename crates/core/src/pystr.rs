@@ -1,5 +1,7 @@
 //! Small Python string primitives that Supervisor's behaviour (and its messages) depend on:
-//! `str.isspace`, `str.strip`, `repr(str)` and `int(str[, base])`.
+//! `str.isspace`, `str.strip`, `repr()` of `str` and `bytes`, and `int(str[, base])`.
+
+use std::fmt::Write as _;
 
 /// Python's `str.isspace()` for one character (also what `\s` matches in `re`).
 ///
@@ -58,13 +60,18 @@ fn py_isprintable(c: char) -> bool {
     ) && (u & 0xfffe) != 0xfffe
 }
 
-/// Python's `repr()` of a `str`: single quotes unless the text contains `'` and no `"`.
-pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
+/// Python's choice of quote for `repr`: single quotes unless the text contains `'` and no `"`.
+fn quote_for(has_single: bool, has_double: bool) -> char {
+    if has_single && !has_double {
         '"'
     } else {
         '\''
-    };
+    }
+}
+
+/// Python's `repr()` of a `str`: single quotes unless the text contains `'` and no `"`.
+pub fn py_repr(s: &str) -> String {
+    let quote = quote_for(s.contains('\''), s.contains('"'));
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     py_escape_into(&mut out, s, quote);
@@ -87,16 +94,65 @@ pub fn py_escape_into(out: &mut String, s: &str, quote: char) {
             c if py_isprintable(c) => out.push(c),
             c => {
                 let u = c as u32;
-                if u <= 0xff {
-                    out.push_str(&format!("\\x{u:02x}"));
+                let _ = if u <= 0xff {
+                    write!(out, "\\x{u:02x}")
                 } else if u <= 0xffff {
-                    out.push_str(&format!("\\u{u:04x}"));
+                    write!(out, "\\u{u:04x}")
                 } else {
-                    out.push_str(&format!("\\U{u:08x}"));
-                }
+                    write!(out, "\\U{u:08x}")
+                };
             }
         }
     }
+}
+
+/// `repr(path)` for a file name Python got from the OS: undecodable bytes appear as the
+/// surrogate escapes `\udcXX` that Python's `surrogateescape` decoding produces.
+pub fn py_repr_os_str(s: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = s.as_bytes();
+    let (mut has_single, mut has_double) = (false, false);
+    for chunk in bytes.utf8_chunks() {
+        has_single |= chunk.valid().contains('\'');
+        has_double |= chunk.valid().contains('"');
+    }
+    let q = quote_for(has_single, has_double);
+    let mut out = String::with_capacity(bytes.len() + 2);
+    out.push(q);
+    for chunk in bytes.utf8_chunks() {
+        py_escape_into(&mut out, chunk.valid(), q);
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\udc{b:02x}");
+        }
+    }
+    out.push(q);
+    out
+}
+
+/// `repr(b)` for a Python `bytes` value: `b'...'` with `\xNN` for non-printable ASCII.
+pub fn py_repr_bytes(b: &[u8]) -> String {
+    let q = quote_for(b.contains(&b'\''), b.contains(&b'"')) as u8;
+    let mut out = String::with_capacity(b.len() + 3);
+    out.push('b');
+    out.push(q as char);
+    for &byte in b {
+        match byte {
+            b'\\' => out.push_str("\\\\"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            c if c == q => {
+                out.push('\\');
+                out.push(c as char);
+            }
+            0x20..=0x7e => out.push(byte as char),
+            _ => {
+                let _ = write!(out, "\\x{byte:02x}");
+            }
+        }
+    }
+    out.push(q as char);
+    out
 }
 
 /// Why [`py_int`] failed.
@@ -220,6 +276,39 @@ mod tests {
     }
 
     #[test]
+    fn repr_escapes_controls_like_python() {
+        // From the copy that lived in the daemon's logs (`repr_str`) and in `signals`.
+        assert_eq!(py_repr("it's \"x\""), "'it\\'s \"x\"'");
+        assert_eq!(py_repr("a\tb\nc\\"), "'a\\tb\\nc\\\\'");
+        assert_eq!(py_repr("\x07\u{7f}é"), "'\\x07\\x7fé'");
+        assert_eq!(py_repr("\u{a0}\u{2028}"), "'\\xa0\\u2028'");
+        assert_eq!(py_repr("x\n\t\u{1}\u{7f}é"), "'x\\n\\t\\x01\\x7fé'");
+        // The copy in `signals` escaped with `char::is_control` and never wrote `\U`; Python
+        // (and the merged function) also escapes non-printable non-controls and astral ones.
+        assert_eq!(py_repr("\u{ad}"), "'\\xad'");
+        assert_eq!(py_repr("\u{e0001}"), "'\\U000e0001'");
+    }
+
+    #[test]
+    fn bytes_like_python() {
+        assert_eq!(py_repr_bytes(b"READY\n"), "b'READY\\n'");
+        assert_eq!(py_repr_bytes(b"\xff\x00a'"), "b\"\\xff\\x00a'\"");
+        assert_eq!(py_repr_bytes(b"'\""), "b'\\'\"'");
+        assert_eq!(py_repr_bytes("é".as_bytes()), "b'\\xc3\\xa9'");
+    }
+
+    #[test]
+    fn os_str_uses_surrogate_escapes() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"/tmp/a\xffb'.log");
+        assert_eq!(py_repr_os_str(name), "\"/tmp/a\\udcffb'.log\"");
+        assert_eq!(
+            py_repr_os_str(std::ffi::OsStr::new("/tmp/x.log")),
+            "'/tmp/x.log'"
+        );
+    }
+
+    #[test]
     fn isspace_includes_information_separators() {
         for c in [
             ' ', '\t', '\n', '\x0b', '\x0c', '\r', '\x1c', '\x1f', '\u{85}', '\u{a0}', '\u{3000}',
@@ -277,6 +366,16 @@ mod tests {
             py_int("99999999999999999999"),
             Err(IntError::OutOfRange { .. })
         ));
+    }
+
+    #[test]
+    fn int_edge_cases_from_the_signal_parser() {
+        // The rules the copy in `signals` (`parse_python_int`) was tested against.
+        assert_eq!(py_int("-0"), Ok(0));
+        assert_eq!(py_int("\t42\n"), Ok(42));
+        for bad in ["_1", "1_", "0x1", "+", "  "] {
+            assert!(py_int(bad).is_err(), "int({bad:?})");
+        }
     }
 
     #[test]
