@@ -24,8 +24,6 @@ use super::logfile::{LogFile, LogFileError};
 use super::syslog;
 
 pub use supervisor_core::LogLevel;
-/// The old name of [`LogLevel`], still used by `capture.rs`, `owner/`, `rpc/` and `http/`.
-pub use supervisor_core::LogLevel as Level;
 
 /// Where the main log goes besides stdout.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,7 +16,6 @@ pub mod capture;
 pub mod daemon_log;
 pub mod follow;
 pub mod logfile;
-pub mod pyrepr;
 pub mod syslog;
 pub mod tail;
 mod ticker;
@@ -26,6 +25,6 @@ pub use capture::{
     spawn_capture, spawn_listener_capture, CaptureConfig, CaptureHandle, CaptureNotice,
     CaptureReport, Channel, NoticeSink, OutputProcessor, ProtocolSink,
 };
-pub use daemon_log::{ClearLogError, DaemonLog, DaemonLogConfig, Level, LogLevel, LogTarget};
+pub use daemon_log::{ClearLogError, DaemonLog, DaemonLogConfig, LogLevel, LogTarget};
 pub use logfile::{LogFile, LogFileError, LogOp, Spliced};
 pub use tail::{read_log, tail_log, ReadLogError, Tail};

@@ -9,11 +9,11 @@
 
 use std::path::PathBuf;
 
+use supervisor_core::namespec::Namespec;
 use tokio::sync::oneshot;
 
 use super::batch::Op;
 use super::handle::{Gone, Handle};
-use super::ops::Namespec;
 use super::types::{
     ApiError, ConfigEntry, DaemonState, GroupChange, GroupUpdate, LogChannel, ProcessResult,
     ProcessStatus, ProcessView, ReloadDiff, SignalArg,

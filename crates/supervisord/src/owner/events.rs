@@ -12,7 +12,8 @@ use supervisor_core::{ProcessState, StateChange};
 
 use super::{wall_now, Group, ProcId, Supervisor};
 use crate::events::{ticks, write_logs, EventBus};
-use crate::logs::{Channel, Level};
+use crate::logs::Channel;
+use supervisor_core::LogLevel;
 
 fn event_channel(channel: Channel) -> EventChannel {
     match channel {
@@ -68,7 +69,7 @@ impl Supervisor {
                 Ok(s) => s,
                 Err(e) => {
                     // The config reader rejects unknown names; this is a bug elsewhere.
-                    self.log(Level::Error, &format!("pool {name}: {e}"));
+                    self.log(LogLevel::Error, &format!("pool {name}: {e}"));
                     Subscription::default()
                 }
             };

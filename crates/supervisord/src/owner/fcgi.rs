@@ -18,7 +18,7 @@ use supervisor_config::model::FcgiSocket;
 use supervisor_config::types::SocketUrl;
 
 use super::{ProcId, Supervisor};
-use crate::logs::Level;
+use supervisor_core::LogLevel;
 
 /// One group's socket and the processes that currently hold it.
 pub(super) struct SharedSocket {
@@ -94,15 +94,15 @@ impl Supervisor {
         let url = config.url.to_string();
         match create(&config) {
             Ok(fd) => {
-                self.log(Level::Info, &format!("Creating socket {url}"));
+                self.log(LogLevel::Info, &format!("Creating socket {url}"));
                 drop(fd);
                 if let SocketUrl::Unix(path) = &config.url {
                     let _ = std::fs::remove_file(path);
                 }
-                self.log(Level::Info, &format!("Closing socket {url}"));
+                self.log(LogLevel::Info, &format!("Closing socket {url}"));
             }
             Err(e) => self.log(
-                Level::Error,
+                LogLevel::Error,
                 &format!("Could not create FastCGI socket {url}: {e}"),
             ),
         }
@@ -124,7 +124,7 @@ impl Supervisor {
             Ok(fd) => {
                 let raw = fd.as_raw_fd();
                 shared.fd = Some(fd);
-                self.log(Level::Info, &format!("Creating socket {url}"));
+                self.log(LogLevel::Info, &format!("Creating socket {url}"));
                 Ok(raw)
             }
             Err(e) => Err(format!("Could not create FastCGI socket {url}: {e}")),
@@ -153,7 +153,7 @@ impl Supervisor {
             let _ = std::fs::remove_file(path);
         }
         let url = shared.config.url.to_string();
-        self.log(Level::Info, &format!("Closing socket {url}"));
+        self.log(LogLevel::Info, &format!("Closing socket {url}"));
     }
 
     /// Forgets a removed group's socket (its processes are all stopped, so it is closed).

@@ -7,7 +7,8 @@ use supervisor_config::model::{ChildLog, Config, GroupConfig, GroupKind, Process
 use supervisor_core::order::{sort_for_start, start_cmp};
 
 use super::{Proc, ProcId, Supervisor};
-use crate::logs::{create_auto_log, Level};
+use crate::logs::create_auto_log;
+use supervisor_core::LogLevel;
 
 /// A running group: its config and its processes, in config order.
 pub(super) struct Group {
@@ -92,7 +93,7 @@ impl Supervisor {
                     Ok(path) => Some(path),
                     Err(e) => {
                         self.log(
-                            Level::Error,
+                            LogLevel::Error,
                             &format!("could not create AUTO {channel} log for {}: {e}", p.name),
                         );
                         None

@@ -8,7 +8,7 @@ use supervisor_core::{Action, Event, LogLevel, Outcome, ProcessState, StateChang
 
 use super::stdin::StdinPipe;
 use super::{Proc, ProcId, Supervisor};
-use crate::logs::{spawn_capture, CaptureConfig, CaptureNotice, Channel, Level, LogFile};
+use crate::logs::{spawn_capture, CaptureConfig, CaptureNotice, Channel, LogFile};
 use crate::reaper::Reaped;
 use crate::spawn::{self, CommandLine, SpawnRequest, StdinSource};
 
@@ -34,19 +34,6 @@ fn process_group_of(pid: i32) -> Option<i32> {
     // state, ppid, pgrp, ...
     let rest = &stat[stat.rfind(')')? + 1..];
     rest.split_whitespace().nth(2)?.parse().ok()
-}
-
-/// The daemon log level of a state-machine log action.
-pub(super) fn level_of(level: LogLevel) -> Level {
-    match level {
-        LogLevel::Critical => Level::Critical,
-        LogLevel::Error => Level::Error,
-        LogLevel::Warn => Level::Warn,
-        LogLevel::Info => Level::Info,
-        LogLevel::Debug => Level::Debug,
-        LogLevel::Trace => Level::Trace,
-        LogLevel::Blather => Level::Blather,
-    }
 }
 
 impl Supervisor {
@@ -78,7 +65,7 @@ impl Supervisor {
         if let Some(Action::Log { level, message }) =
             proc.machine.stop_report(&proc.policy, now.mono)
         {
-            self.log(level_of(level), &message);
+            self.log(level, &message);
         }
     }
 
@@ -125,7 +112,7 @@ impl Supervisor {
         }
         for action in outcome.actions {
             match action {
-                Action::Log { level, message } => self.log(level_of(level), &message),
+                Action::Log { level, message } => self.log(level, &message),
                 Action::Spawn => self.spawn(id),
                 Action::Kill {
                     pid,
@@ -273,7 +260,7 @@ impl Supervisor {
             match spawn_capture(pipe, capture, sink) {
                 Ok(handle) => proc.captures[index] = Some(handle),
                 Err(e) => crate::logs::daemon_log::log(
-                    Level::Error,
+                    LogLevel::Error,
                     &format!(
                         "cannot capture {} of {}: {e}",
                         channel.name(),
@@ -340,7 +327,7 @@ impl Supervisor {
         let pid = reaped.pid.as_raw() as u32;
         let Some(id) = self.pids.remove(&pid) else {
             self.survivors.remove(&pid);
-            self.log(Level::Info, &crate::reaper::orphan_message(&reaped));
+            self.log(LogLevel::Info, &crate::reaper::orphan_message(&reaped));
             return;
         };
         let Some(proc) = self.procs.get_mut(&id) else {
@@ -375,7 +362,7 @@ impl Supervisor {
                 }
             }
             CaptureNotice::WriteFailed(err) => {
-                self.log(Level::Error, &format!("{}", err));
+                self.log(LogLevel::Error, &format!("{}", err));
             }
             CaptureNotice::WriteRecovered { bytes_lost } => {
                 let name = self
@@ -384,7 +371,7 @@ impl Supervisor {
                     .map(|p| p.config.name.clone())
                     .unwrap_or_default();
                 self.log(
-                    Level::Warn,
+                    LogLevel::Warn,
                     &format!(
                         "log writes for {name} ({}) work again; {bytes_lost} bytes were lost",
                         channel.name()

@@ -57,10 +57,11 @@ use supervisor_config::model::Config;
 use supervisor_core::{Mono, Now, SupervisorState};
 use tokio::sync::mpsc;
 
-use crate::logs::{daemon_log, CaptureNotice, Channel, Level};
+use crate::logs::{daemon_log, CaptureNotice, Channel};
 use crate::reaper::Reaper;
 use crate::signals::{DaemonSignal, Signals};
 use crate::spawn::DaemonContext;
+use supervisor_core::LogLevel;
 
 pub use api::{Applied, Owner};
 use groups::Group;
@@ -142,7 +143,7 @@ impl Supervisor {
     }
 
     /// Writes a line to the daemon log.
-    fn log(&self, level: Level, message: &str) {
+    fn log(&self, level: LogLevel, message: &str) {
         daemon_log::log(level, message);
     }
 
@@ -189,7 +190,7 @@ impl Supervisor {
         match sig {
             DaemonSignal::Term | DaemonSignal::Int | DaemonSignal::Quit => {
                 self.log(
-                    Level::Warn,
+                    LogLevel::Warn,
                     &format!("received {} indicating exit request", sig.name()),
                 );
                 self.request_shutdown();
@@ -197,18 +198,18 @@ impl Supervisor {
             DaemonSignal::Hup => {
                 if self.mood == SupervisorState::Shutdown {
                     self.log(
-                        Level::Warn,
+                        LogLevel::Warn,
                         "ignored SIGHUP indicating restart request (shutdown in progress)",
                     );
                 } else {
-                    self.log(Level::Warn, "received SIGHUP indicating restart request");
+                    self.log(LogLevel::Warn, "received SIGHUP indicating restart request");
                     // An invalid config is logged by request_restart and changes nothing.
                     let _ = self.request_restart();
                 }
             }
             DaemonSignal::Usr2 => {
                 self.log(
-                    Level::Info,
+                    LogLevel::Info,
                     "received SIGUSR2 indicating log reopen request",
                 );
                 self.reopen_logs();
@@ -219,13 +220,13 @@ impl Supervisor {
     fn reopen_logs(&mut self) {
         if let Some(Err(e)) = daemon_log::with_installed(|log| log.reopen()) {
             // Written if the file can be opened again by the time of this line; else dropped.
-            self.log(Level::Error, &format!("cannot reopen the log: {e}"));
+            self.log(LogLevel::Error, &format!("cannot reopen the log: {e}"));
         }
-        self.log(Level::Info, "supervisord logreopen");
+        self.log(LogLevel::Info, "supervisord logreopen");
         for proc in self.procs.values() {
             for capture in proc.captures.iter().flatten() {
                 if let Err(e) = capture.reopen() {
-                    daemon_log::log(Level::Error, &e.to_string());
+                    daemon_log::log(LogLevel::Error, &e.to_string());
                 }
             }
         }
@@ -243,7 +244,7 @@ impl Supervisor {
     fn request_restart(&mut self) -> Result<(), String> {
         let config = (self.reloader)().map_err(|e| {
             let msg = format!("not reloading: the configuration has errors: {e}");
-            self.log(Level::Error, &msg);
+            self.log(LogLevel::Error, &msg);
             msg
         })?;
         self.restart_with = Some(Box::new(config));

@@ -5,6 +5,7 @@
 //! [`Owner`](super::Owner) methods call them inside one owner job after the mood check.
 
 use supervisor_config::model::{ChildLog, Config};
+use supervisor_core::namespec::Namespec;
 use supervisor_core::order::{members_for_start, members_for_stop, reload_diff};
 use supervisor_core::{Event, ReloadDiff, SupervisorState};
 use tokio::sync::oneshot;
@@ -15,30 +16,6 @@ use super::types::{
     SignalArg,
 };
 use super::{wall_now, Proc, ProcId, Supervisor};
-
-/// What a namespec names: one process, or every process of a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Namespec<'a> {
-    /// `group:name`, or `name` for the process `name` of the group `name`.
-    Process { group: &'a str, name: &'a str },
-    /// `group:*` or `group:`.
-    Group(&'a str),
-}
-
-impl<'a> Namespec<'a> {
-    /// Python's `split_namespec`: `g:p` → process `p` of `g`; `g:` and `g:*` → the group `g`;
-    /// `p` → process `p` of group `p`.
-    pub(super) fn parse(spec: &'a str) -> Namespec<'a> {
-        match spec.split_once(':') {
-            Some((group, "" | "*")) => Namespec::Group(group),
-            Some((group, name)) => Namespec::Process { group, name },
-            None => Namespec::Process {
-                group: spec,
-                name: spec,
-            },
-        }
-    }
-}
 
 /// A failed log clear as Supervisor's `FAILED: name`.
 fn log_result(r: Result<(), ()>, name: &str) -> Result<(), ApiError> {
@@ -419,37 +396,5 @@ fn localtime(tz: &jiff::tz::TimeZone, epoch: i32) -> supervisor_core::LocalTime 
         day: zoned.day() as u8,
         hour: zoned.hour() as u8,
         minute: zoned.minute() as u8,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Namespec;
-
-    #[test]
-    fn namespecs_split_like_pythons_split_namespec() {
-        assert_eq!(
-            Namespec::parse("g:p"),
-            Namespec::Process {
-                group: "g",
-                name: "p"
-            }
-        );
-        assert_eq!(
-            Namespec::parse("p"),
-            Namespec::Process {
-                group: "p",
-                name: "p"
-            }
-        );
-        assert_eq!(Namespec::parse("g:*"), Namespec::Group("g"));
-        assert_eq!(Namespec::parse("g:"), Namespec::Group("g"));
-        assert_eq!(
-            Namespec::parse("g:p:q"),
-            Namespec::Process {
-                group: "g",
-                name: "p:q"
-            }
-        );
     }
 }

@@ -6,9 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use supervisor_config::model::{ChannelLog, ProcessConfig};
-use supervisor_config::types::AutoRestart as ConfigAutoRestart;
 use supervisor_core::order::{Named, Prioritized};
-use supervisor_core::{AutoRestart, Mono, Policy, Process, ProcessState};
+use supervisor_core::{Mono, Policy, Process, ProcessState};
 
 use super::stdin::StdinPipe;
 use crate::logs::{CaptureHandle, Channel};
@@ -100,11 +99,7 @@ fn policy_of(c: &ProcessConfig) -> Policy {
     p.startsecs = u64::try_from(c.startsecs).unwrap_or(0);
     p.startretries = u32::try_from(c.startretries).unwrap_or(0);
     p.autostart = c.autostart;
-    p.autorestart = match c.autorestart {
-        ConfigAutoRestart::Always => AutoRestart::Always,
-        ConfigAutoRestart::Never => AutoRestart::Never,
-        ConfigAutoRestart::Unexpected => AutoRestart::Unexpected,
-    };
+    p.autorestart = c.autorestart;
     p.exitcodes = c.exitcodes.clone();
     p.stopsignal = c.stopsignal;
     p.stopwaitsecs = u64::try_from(c.stopwaitsecs).unwrap_or(0);

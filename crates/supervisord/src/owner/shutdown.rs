@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use supervisor_core::{Event, StopSequence, SupervisorState};
 
 use super::{RunEnd, Supervisor};
-use crate::logs::Level;
+use supervisor_core::LogLevel;
 
 const REPORT_INTERVAL: Duration = Duration::from_secs(3);
 
@@ -99,11 +99,11 @@ impl Supervisor {
             .collect();
         let names: Vec<&str> = unstopped.iter().map(|(n, _)| n.as_str()).collect();
         self.log(
-            Level::Info,
+            LogLevel::Info,
             &format!("waiting for {} to die", names.join(", ")),
         );
         for (name, state) in &unstopped {
-            self.log(Level::Blather, &format!("{name} state: {state}"));
+            self.log(LogLevel::Blather, &format!("{name} state: {state}"));
         }
         None
     }

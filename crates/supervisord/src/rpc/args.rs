@@ -89,7 +89,7 @@ pub fn signal(v: &Value) -> SignalArg {
     if parse_int_text(&text) == Some(0) {
         return SignalArg::Number(0);
     }
-    match supervisor_config::types::signal_number(&text) {
+    match supervisor_core::signal_number(&text) {
         Ok(n) => SignalArg::Number(n),
         Err(_) => SignalArg::Invalid(text),
     }

@@ -22,8 +22,9 @@ use supervisor_xmlrpc::{
     decode_call, encode_fault, encode_response, DecodeErrorKind, Fault, FaultCode, Value,
 };
 
-use crate::logs::{daemon_log, Level};
+use crate::logs::daemon_log;
 use crate::owner::Owner;
+use supervisor_core::LogLevel;
 
 pub use args::Args;
 pub use daemon::API_VERSION;
@@ -60,13 +61,13 @@ pub async fn handle(owner: &Owner, body: &[u8]) -> Result<Reply, NotACall> {
             };
             let data = String::from_utf8_lossy(&body[..body.len().min(LOGGED_DATA_MAX)]);
             daemon_log::log(
-                Level::Error,
+                LogLevel::Error,
                 &format!("XML-RPC request data {data:?} is invalid: {why}"),
             );
             return Err(NotACall);
         }
     };
-    crate::daemon_log!(Level::Trace, "XML-RPC method called: {}()", call.name);
+    crate::daemon_log!(LogLevel::Trace, "XML-RPC method called: {}()", call.name);
     let result = if call.name == "supervisor.getAllProcessInfo" && call.params.is_empty() {
         // The status poll of every client: encoded on the owner without a value tree.
         processes::all_process_info_xml(owner)
@@ -80,7 +81,7 @@ pub async fn handle(owner: &Owner, body: &[u8]) -> Result<Reply, NotACall> {
     let (body, shutting_down) = match result {
         Ok(bytes) => {
             crate::daemon_log!(
-                Level::Trace,
+                LogLevel::Trace,
                 "XML-RPC method {}() returned successfully",
                 call.name
             );
@@ -88,7 +89,7 @@ pub async fn handle(owner: &Owner, body: &[u8]) -> Result<Reply, NotACall> {
         }
         Err(fault) => {
             crate::daemon_log!(
-                Level::Trace,
+                LogLevel::Trace,
                 "XML-RPC method {}() returned fault: [{}] {}",
                 call.name,
                 fault.code,

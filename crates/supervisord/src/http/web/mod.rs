@@ -187,7 +187,7 @@ fn render(status: StatusCode, page: &impl Template) -> Response {
         }
         Err(e) => {
             daemon_log::log(
-                daemon_log::Level::Error,
+                supervisor_core::LogLevel::Error,
                 &format!("Web interface error: {e}"),
             );
             error_response(StatusCode::INTERNAL_SERVER_ERROR)
@@ -345,7 +345,7 @@ async fn status_page(owner: &Owner, message: Option<&str>, filter: &str) -> Resp
         Ok(html) => html,
         Err(e) => {
             daemon_log::log(
-                daemon_log::Level::Error,
+                supervisor_core::LogLevel::Error,
                 &format!("Web interface error: {e}"),
             );
             return error_response(StatusCode::INTERNAL_SERVER_ERROR);

@@ -18,10 +18,11 @@ use super::pump::{ReadOutcome, SPLICE_CHUNK};
 use super::tokens::{prefix_at_end, BoundBuffer, BEGIN_TOKEN, END_TOKEN};
 use super::{CaptureConfig, CaptureNotice, CaptureReport, Channel, NoticeSink, ProtocolSink};
 use crate::logs::ansi::strip_ansi;
-use crate::logs::daemon_log::{self, Level};
+use crate::logs::daemon_log;
 use crate::logs::logfile::{LogFile, LogFileError, LogOp, Spliced};
-use crate::logs::pyrepr::{repr_bytes, repr_str};
 use crate::logs::syslog;
+use supervisor_core::pystr::{py_repr, py_repr_bytes};
+use supervisor_core::LogLevel;
 
 /// Supervisor's per-chunk output handling for one channel of one process.
 pub struct OutputProcessor {
@@ -154,9 +155,9 @@ impl OutputProcessor {
         }
         crate::log_debug!(
             "{} {} output:\n{}",
-            repr_str(&self.process_name),
+            py_repr(&self.process_name),
             self.channel.name(),
-            repr_bytes(chunk)
+            py_repr_bytes(chunk)
         );
         let logged = if self.strip_ansi {
             strip_ansi(chunk)
@@ -182,7 +183,7 @@ impl OutputProcessor {
             && !self.splice_unsupported
             && self.protocol.is_none()
             && self.logfile.as_ref().is_some_and(LogFile::can_splice)
-            && !daemon_log::enabled(Level::Debug)
+            && !daemon_log::enabled(LogLevel::Debug)
     }
 
     /// Moves bytes straight from `pipe` into the log file when [`can_splice`](Self::can_splice);
@@ -300,7 +301,7 @@ impl OutputProcessor {
             (self.notices)(CaptureNotice::Communication(data));
             crate::log_debug!(
                 "{} {} emitted a comm event",
-                repr_str(&self.process_name),
+                py_repr(&self.process_name),
                 self.channel.name()
             );
         }
@@ -324,14 +325,14 @@ impl OutputProcessor {
                 syslog::send_lines(prefix, &data);
             }
         }
-        if daemon_log::enabled(Level::Debug) {
+        if daemon_log::enabled(LogLevel::Debug) {
             let text = match std::str::from_utf8(&data) {
                 Ok(text) => std::borrow::Cow::Borrowed(text),
-                Err(_) => std::borrow::Cow::Owned(format!("Undecodable: {}", repr_bytes(&data))),
+                Err(_) => std::borrow::Cow::Owned(format!("Undecodable: {}", py_repr_bytes(&data))),
             };
             crate::log_debug!(
                 "{} {} output:\n{}",
-                repr_str(&self.process_name),
+                py_repr(&self.process_name),
                 self.channel.name(),
                 text
             );
