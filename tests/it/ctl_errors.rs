@@ -2,14 +2,12 @@
 //! port, an unknown scheme, a server without the supervisor namespace or of another API
 //! version, HTTP errors, and a daemon shutting down (against Python's supervisord and ours).
 
-#[macro_use]
-mod ctl_support;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
 
-use ctl_support::{free_port, same, same_with_input, Daemon, DaemonKind};
+use crate::support::ctl::{self as ctl, both_daemons, same, same_with_input, DaemonKind};
+use crate::support::{free_port, py_supervisorctl, SUPERVISORCTL};
 
 both_daemons!(namespace_not_recognized, shutdown_and_reload);
 
@@ -74,7 +72,7 @@ fn unknown_scheme_and_unresolvable_host() {
 /// A config without `[rpcinterface:supervisor]`: Python's daemon has no `supervisor.*`
 /// namespace, ours always serves it (docs/differences.md); either way both clients agree.
 fn namespace_not_recognized(kind: DaemonKind) {
-    let d = Daemon::start_with(
+    let d = ctl::start_with(
         kind,
         "[program:x]\ncommand=sleep 1000\nstartsecs=0\n",
         false,
@@ -191,22 +189,22 @@ fn faults_and_http_errors_from_the_server() {
 fn shutdown_and_reload(kind: DaemonKind) {
     let programs = "[program:x]\ncommand=sleep 1000\nstartsecs=0\n";
     let mut results = Vec::new();
-    for prog in [ctl_support::PYTHON, ctl_support::OURS] {
-        let mut d = Daemon::start(kind, programs);
+    for prog in [py_supervisorctl(), SUPERVISORCTL] {
+        let mut d = ctl::start(kind, programs);
         d.wait_state("x:x", "RUNNING");
         let c = d.conf.display().to_string();
         let cwd: std::path::PathBuf = d.dir.path().to_path_buf();
         let cwd: &Path = &cwd;
-        let reload = ctl_support::run_prog(prog, &["-c", &c, "reload"], "", cwd);
+        let reload = ctl::run_prog(prog, &["-c", &c, "reload"], "", cwd);
         // The daemon comes back after a reload.
         d.wait_state("x:x", "RUNNING");
-        let declined = ctl_support::run_prog(prog, &["-c", &c, "-i", "shutdown"], "n\n", cwd);
-        let shutdown = ctl_support::run_prog(prog, &["-c", &c, "shutdown"], "", cwd);
+        let declined = ctl::run_prog(prog, &["-c", &c, "-i", "shutdown"], "n\n", cwd);
+        let shutdown = ctl::run_prog(prog, &["-c", &c, "shutdown"], "", cwd);
         d.wait_exit();
-        let after = ctl_support::run_prog(prog, &["-c", &c, "shutdown"], "", cwd);
-        let after_status = ctl_support::run_prog(prog, &["-c", &c, "status"], "", cwd);
+        let after = ctl::run_prog(prog, &["-c", &c, "shutdown"], "", cwd);
+        let after_status = ctl::run_prog(prog, &["-c", &c, "status"], "", cwd);
         let dir = cwd.display().to_string();
-        let strip = |mut r: ctl_support::Run| {
+        let strip = |mut r: ctl::Run| {
             r.stdout = r.stdout.replace(&dir, "DIR");
             r
         };

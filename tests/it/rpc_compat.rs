@@ -5,11 +5,10 @@
 //! their order, fault codes and fault strings must be equal after normalising pids, times and
 //! paths; where we deliberately differ (spec §9.3 fixes) the step says what we answer.
 
-mod rpc_support;
-
 use serde_json::{json, Value};
 
-use rpc_support::{both, call, wait_state, Daemon, PASSWORD, USER};
+use crate::support::rpc::{both, call, wait_state, PASSWORD, USER};
+use crate::support::Daemon;
 
 /// How one step's results are compared.
 enum Expect {
@@ -634,8 +633,8 @@ fn reread_add_and_remove_match_python() {
     ]);
     compare(&ours, &python, after, |d, s| d.drive(s));
     // A config that no longer parses: CANT_REREAD with the parser's message on both.
-    std::fs::write(ours.conf(), "[supervisord\n").unwrap();
-    std::fs::write(python.conf(), "[supervisord\n").unwrap();
+    std::fs::write(&ours.conf, "[supervisord\n").unwrap();
+    std::fs::write(&python.conf, "[supervisord\n").unwrap();
     let got = ours.drive(&[call("supervisor.reloadConfig", json!([]))]);
     let want = python.drive(&[call("supervisor.reloadConfig", json!([]))]);
     assert_eq!(got[0]["fault"][0], json!(92), "{got:?}");

@@ -7,11 +7,9 @@
 //! one-second loop still judges them "too quick"; programs that are meant to survive startsecs
 //! outlive it by more than a poll interval.
 
-mod daemon_support;
-
 use std::collections::BTreeMap;
 
-use daemon_support::{wait_until, TestDaemon, PY, TIMEOUT};
+use crate::support::{wait_for, wait_until, Daemon, TIMEOUT};
 use supervisor_xmlrpc::Value;
 
 /// The scenario's programs; `PY` and `PORT` are filled in per run.
@@ -135,9 +133,12 @@ fn run(python: bool) -> Observed {
         .unwrap()
         .port();
     let programs = PROGRAMS
-        .replace("command=PY", &format!("command={PY}"))
+        .replace(
+            "command=PY",
+            &format!("command={}", crate::support::python()),
+        )
         .replace("PORT", &port.to_string());
-    let builder = TestDaemon::builder(&programs).loglevel("info");
+    let builder = Daemon::builder(&programs).loglevel("info");
     let mut d = if python {
         builder.python().start()
     } else {
@@ -222,7 +223,7 @@ fn same_scenario_same_observations_as_python_supervisord() {
 fn run_reload(python: bool) -> Vec<String> {
     // The second program comes from an included file: its "Included extra file" info line
     // is logged at startup and again at the reload, after the running-as-root warning.
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     std::fs::write(
         dir.path().join("extra.conf"),
         "[program:second]\ncommand=sleep 1000\nstartsecs=1\npriority=2\n",
@@ -231,7 +232,7 @@ fn run_reload(python: bool) -> Vec<String> {
     let root = dir.path().display().to_string();
     let programs = "[program:first]\ncommand=sleep 1000\nstartsecs=1\npriority=1\n\n\
                     [include]\nfiles=extra.conf\n";
-    let builder = TestDaemon::builder(programs).loglevel("info").in_dir(dir);
+    let builder = Daemon::builder(programs).loglevel("info").in_dir(dir);
     let mut d = if python {
         builder.python().start()
     } else {
@@ -243,7 +244,7 @@ fn run_reload(python: bool) -> Vec<String> {
         .collect();
     d.signal(libc::SIGHUP);
     for (name, old) in ["first", "second"].iter().zip(&before) {
-        daemon_support::wait_for(TIMEOUT, "the restarted process", || {
+        wait_for(TIMEOUT, "the restarted process", || {
             d.try_info(name)
                 .filter(|i| i.state == "RUNNING" && i.pid != *old)
         });
@@ -297,7 +298,7 @@ fn run_api(python: bool) -> (ProcessTable, MessagesByProcess) {
                     numprocs=2\nstartsecs=1\n\n\
                     [program:backoffer]\ncommand=sh -c 'sleep 0.3; exit 1'\nstartsecs=5\n\
                     startretries=10\n";
-    let builder = TestDaemon::builder(programs).loglevel("info");
+    let builder = Daemon::builder(programs).loglevel("info");
     let mut d = if python {
         builder.python().start()
     } else {

@@ -1,12 +1,11 @@
 //! End-to-end tests of child logs through the daemon: AUTO names and cleanup, rotation naming,
 //! `/dev/stdout` passthrough, bytes that are not text, floods, and log targets that fail.
 
-mod daemon_support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use daemon_support::{wait_until, TestDaemon, PY, TIMEOUT};
+use crate::support::daemon::CallError;
+use crate::support::{python, wait_for, wait_until, Daemon, TIMEOUT};
 use supervisor_xmlrpc::Value;
 
 /// Whether `file` is `PREFIX` + 8 of mkstemp's characters + `.log`.
@@ -22,7 +21,7 @@ fn is_auto_name(file: &str, prefix: &str) -> bool {
 
 #[test]
 fn auto_logs_have_supervisors_names_and_old_ones_are_cleared() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     std::fs::create_dir_all(dir.path().join("logs")).unwrap();
     // Left over from an earlier run with the same identifier, and one of another identifier.
     let stale = dir.path().join("logs/old-stdout---e2e-abcdefgh.log");
@@ -31,7 +30,7 @@ fn auto_logs_have_supervisors_names_and_old_ones_are_cleared() {
     for f in [&stale, &stale_backup, &foreign] {
         std::fs::write(f, "old").unwrap();
     }
-    let d = TestDaemon::builder(
+    let d = Daemon::builder(
         "[program:web]\ncommand=sh -c 'echo out; echo err >&2; exec sleep 1000'\nstartsecs=0\n",
     )
     .supervisord("identifier=e2e")
@@ -75,11 +74,11 @@ fn auto_logs_have_supervisors_names_and_old_ones_are_cleared() {
 
 #[test]
 fn nocleanup_keeps_old_auto_logs() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     std::fs::create_dir_all(dir.path().join("logs")).unwrap();
     let stale = dir.path().join("logs/old-stdout---e2e-abcdefgh.log");
     std::fs::write(&stale, "old").unwrap();
-    let d = TestDaemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
+    let d = Daemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
         .supervisord("identifier=e2e\nnocleanup=true")
         .in_dir(dir)
         .start();
@@ -91,7 +90,7 @@ fn nocleanup_keeps_old_auto_logs() {
 fn rotation_keeps_backups_with_supervisors_names() {
     // Four bursts of 1200 bytes, a pause apart: each burst reaches maxbytes and rotates once,
     // however the capture splits it into reads.
-    let d = TestDaemon::start(
+    let d = Daemon::start(
         "[program:rot]\ncommand=sh -c 'for i in 1 2 3 4; do printf \"%%0599d\\n%%0599d\\n\" $i $i; \
          sleep 0.3; done; exec sleep 1000'\nstartsecs=0\n\
          stdout_logfile=%(here)s/rot.log\nstdout_logfile_maxbytes=1KB\nstdout_logfile_backups=2\n",
@@ -112,7 +111,7 @@ fn rotation_keeps_backups_with_supervisors_names() {
 
 #[test]
 fn dev_stdout_passes_child_output_through_with_any_maxbytes() {
-    let d = TestDaemon::builder(
+    let d = Daemon::builder(
         "[program:talker]\ncommand=sh -c 'echo hello-through-stdout; echo and-stderr >&2; \
          exec sleep 1000'\nstartsecs=0\n\
          stdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=1KB\n\
@@ -134,8 +133,9 @@ fn dev_stdout_passes_child_output_through_with_any_maxbytes() {
 
 #[test]
 fn binary_output_and_long_lines_pass_through_untouched() {
-    let d = TestDaemon::builder(&format!(
-        "[program:bin]\ncommand={PY} -c \"import sys; o=sys.stdout.buffer; \
+    let py = python();
+    let d = Daemon::builder(&format!(
+        "[program:bin]\ncommand={py} -c \"import sys; o=sys.stdout.buffer; \
          o.write(bytes(range(256))*64); o.write(b'\\\\xff\\\\xfe\\\\x00'); \
          o.write(b'x'*3000000); o.flush()\"\nstartsecs=0\nautorestart=false\n\
          stdout_logfile=%(here)s/bin.log\n"
@@ -160,7 +160,7 @@ fn binary_output_and_long_lines_pass_through_untouched() {
 #[test]
 fn a_flood_is_captured_while_the_daemon_keeps_answering() {
     const SIZE: u64 = 64 << 20;
-    let d = TestDaemon::builder(&format!(
+    let d = Daemon::builder(&format!(
         "[program:flood]\ncommand=head -c {SIZE} /dev/zero\nstartsecs=0\nautorestart=false\n\
          stdout_logfile=%(here)s/flood.log\nstdout_logfile_maxbytes=0\n\n\
          [program:endless]\ncommand=cat /dev/zero\nstartsecs=0\nstdout_logfile=NONE\n"
@@ -184,7 +184,7 @@ fn a_flood_is_captured_while_the_daemon_keeps_answering() {
 
 #[test]
 fn write_errors_are_logged_and_the_child_keeps_running() {
-    let d = TestDaemon::start(
+    let d = Daemon::start(
         "[program:full]\ncommand=sh -c 'while :; do echo data; sleep 0.05; done'\nstartsecs=0\n\
          stdout_logfile=/dev/full\n",
     );
@@ -205,11 +205,11 @@ fn write_errors_are_logged_and_the_child_keeps_running() {
 
 #[test]
 fn a_vanished_log_directory_does_not_stop_the_daemon_or_the_child() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     // The config loader insists that a log file's directory exists at startup.
     let sub = dir.path().join("sub");
     std::fs::create_dir(&sub).unwrap();
-    let d = TestDaemon::builder(
+    let d = Daemon::builder(
         "[program:writer]\ncommand=sh -c 'while :; do echo some-output-line; sleep 0.02; done'\n\
          startsecs=0\nstdout_logfile=%(here)s/sub/writer.log\nstdout_logfile_maxbytes=1KB\n\
          stdout_logfile_backups=1\n",
@@ -232,7 +232,7 @@ fn a_vanished_log_directory_does_not_stop_the_daemon_or_the_child() {
     // succeed once the directory is back.
     d.stop("writer").unwrap();
     match d.start_nowait("writer") {
-        Err(daemon_support::CallError::Fault(50, s)) => assert_eq!(s, "SPAWN_ERROR: writer"),
+        Err(CallError::Fault(50, s)) => assert_eq!(s, "SPAWN_ERROR: writer"),
         other => panic!("{other:?}"),
     }
     let failed = d.wait_state("writer", "BACKOFF");
@@ -247,15 +247,15 @@ fn a_vanished_log_directory_does_not_stop_the_daemon_or_the_child() {
     });
 }
 
-fn wait_until_line(d: &TestDaemon, pred: impl Fn(&str) -> bool) -> String {
-    daemon_support::wait_for(TIMEOUT, "a matching log line", || {
+fn wait_until_line(d: &Daemon, pred: impl Fn(&str) -> bool) -> String {
+    wait_for(TIMEOUT, "a matching log line", || {
         d.log().lines().find(|l| pred(l)).map(str::to_string)
     })
 }
 
 #[test]
 fn the_main_log_rotates_with_logfile_maxbytes() {
-    let d = TestDaemon::builder(
+    let d = Daemon::builder(
         "[program:chatty]\ncommand=sh -c 'while :; do echo 0123456789012345678901234567890123456789; sleep 0.01; done'\n\
          startsecs=0\nstdout_logfile=NONE\n",
     )
@@ -277,7 +277,7 @@ fn the_main_log_rotates_with_logfile_maxbytes() {
 
 #[test]
 fn strip_ansi_removes_escape_sequences_from_child_logs() {
-    let d = TestDaemon::builder(
+    let d = Daemon::builder(
         "[program:colors]\ncommand=printf '\\033[1;31mred\\033[0m plain\\n'\nstartsecs=0\n\
          autorestart=false\nstdout_logfile=%(here)s/colors.log\n",
     )
@@ -294,7 +294,7 @@ fn strip_ansi_removes_escape_sequences_from_child_logs() {
 fn the_main_log_can_go_to_dev_stdout() {
     // The container idiom: the daemon's own log on its stdout (a pipe here), with the default
     // logfile_maxbytes (rotation never applies to a non-regular file).
-    let d = TestDaemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
+    let d = Daemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
         .args(&["-l", "/dev/stdout", "-s"])
         .capture_stdout()
         .start();
@@ -311,11 +311,11 @@ fn the_main_log_can_go_to_dev_stdout() {
 
 #[test]
 fn the_daemon_keeps_going_when_its_own_log_directory_vanishes() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     let sub = dir.path().join("mainlog");
     std::fs::create_dir(&sub).unwrap();
     let log = sub.join("d.log");
-    let d = TestDaemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
+    let d = Daemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
         .args(&["-l", log.to_str().unwrap(), "-y", "2KB"])
         .in_dir(dir)
         .start();

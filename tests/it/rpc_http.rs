@@ -4,17 +4,15 @@
 //! bad credentials, clients that hang up mid-request, 200 clients at once. The daemon must
 //! answer or refuse each, keep serving, and lose no state.
 
-mod rpc_support;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
-use rpc_support::{
-    both, method_call, post, raw, read_response, still_serving, wait_until, Daemon, RawResponse,
-    OURS, PASSWORD, USER,
+use crate::support::rpc::{
+    self, both, method_call, post, raw, read_response, still_serving, RawResponse, PASSWORD, USER,
 };
+use crate::support::{wait_until, Daemon, Kind};
 
 const PROGRAMS: &str = r#"
 [program:cat]
@@ -49,7 +47,7 @@ fn basic(user_pass: &str) -> String {
 
 fn status_of(d: &Daemon, name: &str) -> String {
     let r = raw(
-        &d.sock(),
+        &d.sock,
         &post(&method_call(
             "supervisor.getProcessInfo",
             &format!("<param><value><string>{name}</string></value></param>\n"),
@@ -97,8 +95,8 @@ fn error_pages_and_headers_match_medusa() {
         }),
     ];
     for (what, request) in &requests {
-        let got = raw(&ours.sock(), request);
-        let want = raw(&python.sock(), request);
+        let got = raw(&ours.sock, request);
+        let want = raw(&python.sock, request);
         assert_eq!(got.status, want.status, "{what}");
         assert_eq!(
             String::from_utf8_lossy(&got.body),
@@ -130,12 +128,12 @@ fn error_pages_and_headers_match_medusa() {
             want.header("www-authenticate")
         );
     }
-    assert!(still_serving(&ours.sock()));
+    assert!(still_serving(&ours.sock));
 }
 
 #[test]
 fn bad_credentials_are_refused_after_reading_the_body() {
-    let d = Daemon::start(OURS, PROGRAMS);
+    let d = rpc::start(Kind::Ours, PROGRAMS);
     let body = method_call("supervisor.getState", "");
     let big = vec![b'x'; 1_000_000];
     let cases: Vec<(Option<String>, &[u8])> = vec![
@@ -185,8 +183,8 @@ fn bad_credentials_are_refused_after_reading_the_body() {
 
 #[test]
 fn hostile_bodies_are_refused_and_the_daemon_keeps_serving() {
-    let d = Daemon::start(OURS, PROGRAMS);
-    let sock = d.sock();
+    let d = rpc::start(Kind::Ours, PROGRAMS);
+    let sock = d.sock.clone();
     let deep = {
         let n = 10_000;
         let mut x =
@@ -279,8 +277,8 @@ fn hostile_bodies_are_refused_and_the_daemon_keeps_serving() {
 
 #[test]
 fn clients_that_hang_up_lose_nothing() {
-    let d = Daemon::start(OURS, PROGRAMS);
-    let sock = d.sock();
+    let d = rpc::start(Kind::Ours, PROGRAMS);
+    let sock = d.sock.clone();
     // Connect and leave.
     drop(UnixStream::connect(&sock).unwrap());
     // Half a request head.
@@ -302,7 +300,7 @@ fn clients_that_hang_up_lose_nothing() {
     drop(s);
     assert!(still_serving(&sock));
     // The abandoned start still happened.
-    wait_until("slow to be RUNNING", Duration::from_secs(20), || {
+    wait_until(Duration::from_secs(20), "slow to be RUNNING", || {
         status_of(&d, "slow").contains("<string>RUNNING</string>")
     });
     assert!(status_of(&d, "cat").contains("<string>RUNNING</string>"));
@@ -310,8 +308,8 @@ fn clients_that_hang_up_lose_nothing() {
 
 #[test]
 fn two_hundred_concurrent_clients_are_all_answered() {
-    let d = Daemon::start(OURS, PROGRAMS);
-    let sock = d.sock();
+    let d = rpc::start(Kind::Ours, PROGRAMS);
+    let sock = d.sock.clone();
     let port = d.port;
     let auth = basic(&format!("{USER}:{PASSWORD}"));
     let body = method_call("supervisor.getAllProcessInfo", "");
@@ -351,7 +349,7 @@ fn two_hundred_concurrent_clients_are_all_answered() {
 
 #[test]
 fn http_1_0_and_keep_alive() {
-    let d = Daemon::start(OURS, PROGRAMS);
+    let d = rpc::start(Kind::Ours, PROGRAMS);
     let body = method_call("supervisor.getAPIVersion", "");
     let request = |version: &str, connection: Option<&str>| {
         let mut r = format!(
@@ -367,7 +365,7 @@ fn http_1_0_and_keep_alive() {
         r
     };
     // HTTP/1.0 without keep-alive: one answer, then the server closes.
-    let mut s = UnixStream::connect(d.sock()).unwrap();
+    let mut s = UnixStream::connect(&d.sock).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(&request("HTTP/1.0", None)).unwrap();
     let r = read_response(&mut s);
@@ -381,7 +379,7 @@ fn http_1_0_and_keep_alive() {
     // HTTP/1.0 asking for keep-alive, and HTTP/1.1 (persistent by default): several calls on
     // one connection.
     for (version, connection) in [("HTTP/1.0", Some("keep-alive")), ("HTTP/1.1", None)] {
-        let mut s = UnixStream::connect(d.sock()).unwrap();
+        let mut s = UnixStream::connect(&d.sock).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         for _ in 0..3 {
             s.write_all(&request(version, connection)).unwrap();
@@ -391,7 +389,7 @@ fn http_1_0_and_keep_alive() {
         }
     }
     // Two requests written at once (pipelined) get two answers in order.
-    let mut s = UnixStream::connect(d.sock()).unwrap();
+    let mut s = UnixStream::connect(&d.sock).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut both = request("HTTP/1.1", None);
     both.extend(post(&method_call("supervisor.getState", "")));
@@ -421,13 +419,13 @@ fn read_until(s: &mut UnixStream, seen: &mut Vec<u8>, needle: &str) {
 
 #[test]
 fn log_tails_stream_new_output() {
-    let d = Daemon::start(OURS, PROGRAMS);
-    wait_until("cat to run", Duration::from_secs(20), || {
+    let d = rpc::start(Kind::Ours, PROGRAMS);
+    wait_until(Duration::from_secs(20), "cat to run", || {
         status_of(&d, "cat").contains("<string>RUNNING</string>")
     });
     let send = |text: &str| {
         let r = raw(
-            &d.sock(),
+            &d.sock,
             &post(&method_call(
                 "supervisor.sendProcessStdin",
                 &format!(
@@ -439,14 +437,14 @@ fn log_tails_stream_new_output() {
         assert_eq!(r.status, 200);
     };
     send("first line\n");
-    wait_until("the log to be written", Duration::from_secs(20), || {
+    wait_until(Duration::from_secs(20), "the log to be written", || {
         std::fs::read_to_string(d.dir.path().join("cat.out")).is_ok_and(|t| t.contains("first"))
     });
     for (path, needle) in [
         ("/logtail/cat", "first line"),
         ("/logtail/cat:cat/stdout", "first line"),
     ] {
-        let mut s = UnixStream::connect(d.sock()).unwrap();
+        let mut s = UnixStream::connect(&d.sock).unwrap();
         s.set_read_timeout(Some(Duration::from_millis(200)))
             .unwrap();
         s.write_all(
@@ -471,7 +469,7 @@ fn log_tails_stream_new_output() {
         read_until(&mut s, &mut seen, "second line");
     }
     // The main log.
-    let mut s = UnixStream::connect(d.sock()).unwrap();
+    let mut s = UnixStream::connect(&d.sock).unwrap();
     s.set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();
     s.write_all(b"GET /mainlogtail HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -480,9 +478,9 @@ fn log_tails_stream_new_output() {
     read_until(&mut s, &mut seen, "supervisord started");
     // A group wildcard names no single process.
     let r = raw(
-        &d.sock(),
+        &d.sock,
         b"GET /logtail/cat:* HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(r.status, 404);
-    assert!(still_serving(&d.sock()));
+    assert!(still_serving(&d.sock));
 }

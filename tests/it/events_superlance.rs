@@ -3,11 +3,10 @@
 //! and crashmail mails (through a stub sendmail) when a program exits unexpectedly. All three
 //! talk to the daemon back over XML-RPC through `SUPERVISOR_SERVER_URL`.
 
-mod events_support;
-
 use std::time::Duration;
 
-use events_support::{wait_until, Daemon, OURS};
+use crate::support::events;
+use crate::support::{wait_until, Daemon, Kind};
 
 fn pid(d: &Daemon, name: &str) -> i64 {
     let info = d
@@ -37,17 +36,17 @@ fn memmon_httpok_and_crashmail_work_against_our_daemon() {
          [program:web]\ncommand=sleep 1000\nstartsecs=0\n\n\
          [program:crasher]\ncommand=sh -c \"sleep 0.5; exit 7\"\nstartsecs=0\nautorestart=false\n"
     );
-    let d = Daemon::start_in(Daemon::dir(), OURS, &sections);
+    let d = events::start_in(events::dir(), Kind::Ours, &sections);
     let t = Duration::from_secs(20);
     for name in ["memmon", "httpok", "crashmail", "hog", "web"] {
-        d.wait_state(name, "RUNNING", t);
+        d.wait_state_within(t, name, "RUNNING");
     }
     let hog = pid(&d, "hog");
     let web = pid(&d, "web");
 
     // crashmail: one mail for the unexpected exit, through the stub sendmail.
-    let mail = d.path("mail.out");
-    wait_until("crashmail's mail", t, || {
+    let mail = d.file("mail.out");
+    wait_until(t, "crashmail's mail", || {
         std::fs::read_to_string(&mail).is_ok_and(|m| m.contains("exited unexpectedly"))
     });
     let text = std::fs::read_to_string(&mail).unwrap();
@@ -60,11 +59,11 @@ fn memmon_httpok_and_crashmail_work_against_our_daemon() {
     );
 
     // memmon and httpok act on the next TICK_5 (at most five seconds away).
-    wait_until("memmon to restart hog", t, || {
+    wait_until(t, "memmon to restart hog", || {
         let p = pid(&d, "hog");
         p != 0 && p != hog
     });
-    wait_until("httpok to restart web", t, || {
+    wait_until(t, "httpok to restart web", || {
         let p = pid(&d, "web");
         p != 0 && p != web
     });

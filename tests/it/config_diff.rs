@@ -22,15 +22,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::{python, repo, SUPERVISORD};
+
 /// Python messages about the configuration as a whole, for which no line (or file) is named.
 const FILE_LEVEL_MESSAGES: &[&str] = &[".ini file does not include supervisord section"];
 
 /// At most this many differing fields are printed per file.
 const MAX_DIFFS_PER_FILE: usize = 8;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn corpus_dir() -> PathBuf {
     repo().join("tests/config/corpus")
@@ -52,19 +50,6 @@ fn file_name(path: &Path) -> String {
         .expect("corpus file has a name")
         .to_string_lossy()
         .into_owned()
-}
-
-fn python() -> PathBuf {
-    let venv = std::env::var_os("SUPERVISOR_RS_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".venv"));
-    let python = venv.join("bin/python");
-    assert!(
-        python.is_file(),
-        "the Python reference {} is missing: run scripts/venv",
-        python.display()
-    );
-    python
 }
 
 /// A scratch HOME, TMPDIR and working directory, and the one environment both sides run in.
@@ -118,7 +103,7 @@ impl Sandbox {
 /// Resolves every file with Python Supervisor, in one Python process.
 fn run_oracle(sandbox: &Sandbox, files: &[PathBuf]) -> Vec<Value> {
     let output = sandbox
-        .command(&python())
+        .command(Path::new(python()))
         .arg(repo().join("tests/config/oracle.py"))
         .args(files)
         .output()
@@ -141,7 +126,7 @@ fn run_oracle(sandbox: &Sandbox, files: &[PathBuf]) -> Vec<Value> {
 /// Resolves one file with our `supervisord --check --json`.
 fn run_ours(sandbox: &Sandbox, file: &Path) -> Result<Value, String> {
     let output = sandbox
-        .command(Path::new(env!("CARGO_BIN_EXE_supervisord")))
+        .command(Path::new(SUPERVISORD))
         .args(["--check", "--json", "-c"])
         .arg(file)
         .output()

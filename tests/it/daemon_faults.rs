@@ -1,17 +1,17 @@
 //! End-to-end tests of bad input and faults: commands that can't run, bad directories and
 //! users, privilege errors, fork failure (EAGAIN), and `[fcgi-program:x]` sockets.
 
-mod daemon_support;
-
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 
-use daemon_support::{alive, wait_until, CallError, TestDaemon, TIMEOUT};
+use crate::support::daemon::CallError;
+use crate::support::process::alive;
+use crate::support::{python, wait_until, Daemon, TIMEOUT};
 use supervisor_xmlrpc::Value;
 
 #[test]
 fn commands_that_cannot_run_back_off_to_fatal_with_supervisors_spawnerr() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     let plain = dir.path().join("plain.txt");
     std::fs::write(&plain, "not a program").unwrap();
     std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -24,7 +24,7 @@ fn commands_that_cannot_run_back_off_to_fatal_with_supervisors_spawnerr() {
         plain = plain.display(),
         dir = dir.path().display()
     );
-    let d = TestDaemon::builder(&programs).in_dir(dir).start();
+    let d = Daemon::builder(&programs).in_dir(dir).start();
     let cases = [
         (
             "missing",
@@ -73,7 +73,7 @@ fn commands_that_cannot_run_back_off_to_fatal_with_supervisors_spawnerr() {
 
 #[test]
 fn a_bad_directory_is_reported_by_the_child() {
-    let d = TestDaemon::start(
+    let d = Daemon::start(
         "[program:nodir]\ncommand=sleep 1000\ndirectory=/nonexistent-e2e-dir\nstartretries=0\n",
     );
     let info = d.wait_state("nodir", "FATAL");
@@ -92,7 +92,7 @@ fn a_bad_directory_is_reported_by_the_child() {
 
 #[test]
 fn user_switches_the_childs_identity_when_root() {
-    let d = TestDaemon::start("[program:asnobody]\ncommand=sleep 1000\nstartsecs=0\nuser=nobody\n");
+    let d = Daemon::start("[program:asnobody]\ncommand=sleep 1000\nstartsecs=0\nuser=nobody\n");
     let info = d.wait_state("asnobody", "RUNNING");
     // RUNNING comes right after the fork (startsecs=0); the identity changes just before exec.
     wait_until(TIMEOUT, "the exec of sleep", || {
@@ -117,7 +117,7 @@ fn user_switches_the_childs_identity_when_root() {
 
 #[test]
 fn an_unknown_user_is_a_startup_error() {
-    let mut d = TestDaemon::builder("[program:x]\ncommand=sleep 1\nuser=no-such-user-e2e\n")
+    let mut d = Daemon::builder("[program:x]\ncommand=sleep 1\nuser=no-such-user-e2e\n")
         .no_wait()
         .start();
     assert_eq!(d.wait_exit().code(), Some(2));
@@ -132,7 +132,7 @@ fn an_unknown_user_is_a_startup_error() {
 
 #[test]
 fn the_user_flag_resolves_the_user_and_rejects_unknown_ones() {
-    let mut bad = TestDaemon::builder("[program:x]\ncommand=sleep 1\n")
+    let mut bad = Daemon::builder("[program:x]\ncommand=sleep 1\n")
         .args(&["-u", "no-such-user-e2e"])
         .no_wait()
         .start();
@@ -145,7 +145,7 @@ fn the_user_flag_resolves_the_user_and_rejects_unknown_ones() {
     );
     // `-u root` as root: the uid is resolved and privileges are "dropped" to the same user,
     // so the running-as-root warning is not logged.
-    let d = TestDaemon::builder("[program:x]\ncommand=sleep 1000\nstartsecs=0\n")
+    let d = Daemon::builder("[program:x]\ncommand=sleep 1000\nstartsecs=0\n")
         .args(&["-u", "root"])
         .start();
     d.wait_state("x", "RUNNING");
@@ -164,18 +164,17 @@ fn open_up(dir: &std::path::Path) {
 
 #[test]
 fn a_non_root_daemon_cannot_switch_users_and_the_child_says_so() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     open_up(dir.path());
-    let d =
-        TestDaemon::builder("[program:toroot]\ncommand=sleep 1000\nuser=root\nstartretries=0\n")
-            .wrapper(&[
-                "setpriv",
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-            ])
-            .in_dir(dir)
-            .start();
+    let d = Daemon::builder("[program:toroot]\ncommand=sleep 1000\nuser=root\nstartretries=0\n")
+        .wrapper(&[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ])
+        .in_dir(dir)
+        .start();
     let info = d.wait_state("toroot", "FATAL");
     let err = std::fs::read_to_string(&info.stderr_logfile).unwrap();
     assert_eq!(
@@ -187,13 +186,13 @@ fn a_non_root_daemon_cannot_switch_users_and_the_child_says_so() {
 
 #[test]
 fn fork_failure_is_a_spawn_error_and_retried() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     open_up(dir.path());
     // An unprivileged uid of its own with room for the daemon and two children.
     let programs: String = (0..4)
         .map(|i| format!("[program:p{i}]\ncommand=sleep 1000\nstartsecs=0\nstartretries=30\n\n"))
         .collect();
-    let d = TestDaemon::builder(&programs)
+    let d = Daemon::builder(&programs)
         .supervisord("minprocs=1")
         .loglevel("info")
         .wrapper(&[
@@ -237,16 +236,16 @@ fn fork_failure_is_a_spawn_error_and_retried() {
 
 #[test]
 fn fcgi_sockets_are_shared_as_fd_0_and_closed_with_the_last_process() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     let sock = dir.path().join("fcgi.sock");
     // Each process accepts one connection on fd 0 and answers with its own name.
     let prog = format!(
         "{} -c \"import socket,os,sys; s=socket.socket(fileno=0); print('ready', flush=True); \
          c,_=s.accept(); c.sendall(os.environ['SUPERVISOR_PROCESS_NAME'].encode()); c.close(); \
          import time; time.sleep(1000)\"",
-        daemon_support::PY
+        python()
     );
-    let d = TestDaemon::builder(&format!(
+    let d = Daemon::builder(&format!(
         "[fcgi-program:web]\ncommand={prog}\nsocket=unix://{sock}\nsocket_mode=0660\n\
          process_name=%(program_name)s_%(process_num)d\nnumprocs=2\nstartsecs=0\n",
         sock = sock.display()
@@ -309,9 +308,9 @@ fn an_fcgi_tcp_socket_and_a_socket_that_cannot_be_created() {
     let prog = format!(
         "{} -c \"import socket; s=socket.socket(fileno=0); c,_=s.accept(); c.sendall(b'tcp ok'); \
          c.close(); import time; time.sleep(1000)\"",
-        daemon_support::PY
+        python()
     );
-    let d = TestDaemon::start(&format!(
+    let d = Daemon::start(&format!(
         "[fcgi-program:tcp]\ncommand={prog}\nsocket=tcp://127.0.0.1:{port}\nsocket_backlog=5\n\
          startsecs=0\n\n\
          [fcgi-program:nodir]\ncommand=sleep 1000\nsocket=unix:///nonexistent-e2e/x.sock\n\

@@ -12,7 +12,7 @@
 //!
 //! And where Python's own answer varies from run to run, the comparison ignores the variation:
 //! the order of results of a multi-process stop or `start all` ([`Pair::same_any_order`]), and
-//! the endings of an interrupted `tail -f` or `fg` (`ctl_support::settle_interrupt_race`).
+//! the endings of an interrupted `tail -f` or `fg` (`ctl::settle_interrupt_race`).
 //! - The main log (`maintail`): Python spawns on its first tick, a second after start, and logs
 //!   the startup messages in another order (Q1); a `startsecs=0` program that exits at once is
 //!   logged `success:` by us, silently made RUNNING by Python when it notices the exit first.
@@ -20,16 +20,14 @@
 //!   message Python's holds.
 //! - `CANT_REREAD`: our fault string keeps Python's first line and then lists every error.
 //!
-//! The harness is `tests/ctl_support` (the same daemons the client golden tests use).
-
-mod ctl_support;
+//! The harness is `tests/support/ctl.rs` (the same daemons the client golden tests use).
 
 use std::time::Duration;
 
-use ctl_support::{
-    interrupt_when, run_prog, wait_until, Daemon, DaemonKind, Run, Session, PASSWORD, PYTHON,
-    UPDATE_BEFORE, USER,
+use crate::support::ctl::{
+    self as ctl, interrupt_when, run_prog, DaemonKind, Run, Session, PASSWORD, UPDATE_BEFORE, USER,
 };
+use crate::support::{py_supervisorctl, wait_until, Daemon};
 
 /// The programs of most tests. `exit0` lives 0.3 s: one that exits at once races Python's own
 /// `startsecs=0` check (`started` or `abnormal termination`, depending on its reap timing).
@@ -85,8 +83,8 @@ impl Pair {
     /// `PROGRAMS` leads to.
     fn start(programs: &str, settled: &[(&str, &str)]) -> Pair {
         let (py, ours) = std::thread::scope(|s| {
-            let py = s.spawn(|| Daemon::start(DaemonKind::Python, programs));
-            let ours = Daemon::start(DaemonKind::Ours, programs);
+            let py = s.spawn(|| ctl::start(DaemonKind::Python, programs));
+            let ours = ctl::start(DaemonKind::Ours, programs);
             (py.join().unwrap(), ours)
         });
         let pair = Pair { py, ours };
@@ -122,7 +120,9 @@ impl Pair {
     /// Runs Python's supervisorctl with `args` (`{conf}` stands for the daemon's config file)
     /// against both daemons at once; returns (against Python's, against ours).
     fn run_args(&self, args: &[&str], input: &str) -> (Run, Run) {
-        self.on_both(args, |d, args| run_prog(PYTHON, args, input, d.dir.path()))
+        self.on_both(args, |d, args| {
+            run_prog(py_supervisorctl(), args, input, d.dir.path())
+        })
     }
 
     /// Runs `client` on both daemons at once with `args`, where `{conf}` and `{url}` stand for
@@ -198,7 +198,7 @@ impl Pair {
     /// Rewrites both configs' programs (for reread/update).
     fn rewrite_programs(&self, programs: &str) {
         for d in self.both() {
-            d.rewrite_programs(programs);
+            d.rewrite(programs);
         }
     }
 
@@ -213,7 +213,7 @@ impl Pair {
     /// [`Pair::interrupted`] with explicit arguments (`{conf}`, `{url}` as in [`Pair::on_both`]).
     fn interrupted_args(&self, args: &[&str], input: &str, needle: &str) -> (Run, Run) {
         self.on_both(args, |d, args| {
-            interrupt_when(PYTHON, args, d.dir.path(), input, needle)
+            interrupt_when(py_supervisorctl(), args, d.dir.path(), input, needle)
         })
     }
 }
@@ -284,7 +284,7 @@ const SETTLED: &[(&str, &str)] = &[
 /// Waits until echoer's three lines are in its logs on both daemons.
 fn wait_for_echoer(p: &Pair) {
     for d in p.both() {
-        wait_until("echoer's output", Duration::from_secs(10), || {
+        wait_until(Duration::from_secs(10), "echoer's output", || {
             let mut c = d.client();
             c.read_process_log("echoer", false, 0, 0)
                 .is_ok_and(|s| s.contains("world"))
@@ -315,7 +315,7 @@ fn status_pid_avail_version() {
     // Unmasked, `pid` is the daemon's own pid, as in its pid file.
     for d in p.both() {
         let conf = d.conf.display().to_string();
-        let r = run_prog(PYTHON, &["-c", &conf, "pid"], "", d.dir.path());
+        let r = run_prog(py_supervisorctl(), &["-c", &conf, "pid"], "", d.dir.path());
         let file = std::fs::read_to_string(d.dir.path().join("supervisord.pid")).unwrap();
         assert_eq!(r.stdout.trim(), file.trim(), "{:?}", d.kind);
     }
@@ -366,7 +366,7 @@ fn tail_maintail_clear() {
             let conf = d.conf.display().to_string();
             let mut args = vec!["-c", conf.as_str(), "maintail"];
             args.extend(arg);
-            let r = run_prog(PYTHON, &args, "", d.dir.path());
+            let r = run_prog(py_supervisorctl(), &args, "", d.dir.path());
             assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{args:?}: {r:?}");
             let log = std::fs::read_to_string(d.dir.path().join("supervisord.log")).unwrap();
             let excerpt = &log[log.len().saturating_sub(bytes)..];
@@ -504,7 +504,11 @@ fn follow_and_foreground() {
     // timing, not protocol.
     let fg = |d: &Daemon| {
         let conf = d.conf.display().to_string();
-        let mut s = Session::spawn(PYTHON, &["-c", &conf, "fg", "catter"], d.dir.path());
+        let mut s = Session::spawn(
+            py_supervisorctl(),
+            &["-c", &conf, "fg", "catter"],
+            d.dir.path(),
+        );
         s.write("typed-into-fg\n");
         s.wait_for("typed-into-fg");
         s.interrupt();

@@ -1,6 +1,6 @@
 """Drives a supervisord's XML-RPC API through Python's xmlrpc.client and prints what it saw.
 
-Used by tests/rpc_compat.rs to run the same script against our daemon and Python's. Reads
+Used by tests/it/rpc_compat.rs to run the same script against our daemon and Python's. Reads
 one JSON object on stdin:
 
     {"url": "unix:///path/s.sock" | "http://127.0.0.1:PORT",

@@ -3,12 +3,12 @@
 //! so both programs act on the same situation. Every test runs against Python's supervisord
 //! and against ours.
 
-#[macro_use]
-mod ctl_support;
-
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use ctl_support::{interrupt_when, same_after_reset, Daemon, DaemonKind, OURS, PYTHON};
+use crate::support::ctl::{
+    self as ctl, both_daemons, interrupt_when, same_after_reset, DaemonKind,
+};
+use crate::support::{py_supervisorctl, wait_until, Daemon, SUPERVISORCTL};
 
 const PROGRAMS: &str = "\
 [program:sleeper]
@@ -79,7 +79,7 @@ fn daemon(kind: DaemonKind) -> (MutexGuard<'static, ()>, &'static Daemon) {
     static LOCK: [Mutex<()>; 2] = [Mutex::new(()), Mutex::new(())];
     let guard = LOCK[kind.index()].lock().unwrap_or_else(|e| e.into_inner());
     let d = D[kind.index()].get_or_init(|| {
-        let d = Daemon::start(kind, PROGRAMS);
+        let d = ctl::start(kind, PROGRAMS);
         d.wait_state("sleeper:sleeper", "RUNNING");
         d.wait_state("grp:ga", "RUNNING");
         d.wait_state("exit0:exit0", "EXITED");
@@ -102,14 +102,14 @@ fn set(d: &Daemon, names: &[&str], up: bool) {
 
 /// Runs `line` with both clients (resetting before each) and compares them; commands that stop
 /// several processes at once are compared without their order (see
-/// `ctl_support::same_after_reset_unordered`).
+/// `ctl::same_after_reset_unordered`).
 #[track_caller]
-fn check(d: &Daemon, line: &str, reset: impl FnMut()) -> ctl_support::Run {
+fn check(d: &Daemon, line: &str, reset: impl FnMut()) -> ctl::Run {
     let c = d.conf.display().to_string();
     let mut args = vec!["-c", c.as_str()];
     args.extend(line.split(' '));
     if ["stop grp:*", "restart grp:*"].contains(&line) {
-        return ctl_support::same_after_reset_unordered(&args, d.dir.path(), reset);
+        return ctl::same_after_reset_unordered(&args, d.dir.path(), reset);
     }
     same_after_reset(&args, d.dir.path(), reset)
 }
@@ -183,15 +183,15 @@ fn clear_group_clears_each_process(kind: DaemonKind) {
     // Python prints `grp:None: ERROR (no such process)` (quirk Q45); we clear the group.
     let (_g, d) = daemon(kind);
     let c = d.conf.display().to_string();
-    let r = ctl_support::run_prog(
-        ctl_support::OURS,
+    let r = ctl::run_prog(
+        SUPERVISORCTL,
         &["-c", &c, "clear", "grp:*"],
         "",
         d.dir.path(),
     );
     assert_eq!(r.stdout, "grp:ga: cleared\ngrp:gb: cleared\n");
-    let r = ctl_support::run_prog(
-        ctl_support::OURS,
+    let r = ctl::run_prog(
+        SUPERVISORCTL,
         &["-c", &c, "clear", "nog:*"],
         "",
         d.dir.path(),
@@ -207,8 +207,8 @@ fn fg_sends_input_and_leaves_at_eof(kind: DaemonKind) {
     let (_g, d) = daemon(kind);
     set(d, &["catter"], true);
     let c = d.conf.display().to_string();
-    let r = ctl_support::run_prog(
-        ctl_support::OURS,
+    let r = ctl::run_prog(
+        SUPERVISORCTL,
         &["-c", &c, "fg", "catter"],
         "ping-from-fg\n",
         d.dir.path(),
@@ -220,7 +220,7 @@ fn fg_sends_input_and_leaves_at_eof(kind: DaemonKind) {
     );
     assert!(r.stdout.ends_with("Exiting foreground\n"), "{r:?}");
     // cat echoed our line into its stdout log.
-    ctl_support::wait_until("catter's echo", std::time::Duration::from_secs(10), || {
+    wait_until(std::time::Duration::from_secs(10), "catter's echo", || {
         d.client()
             .read_process_log("catter", false, 0, 0)
             .is_ok_and(|s| s.contains("ping-from-fg"))
@@ -235,8 +235,8 @@ fn tail_follow_streams_until_interrupted(kind: DaemonKind) {
         .unwrap();
     let c = d.conf.display().to_string();
     let args = ["-c", c.as_str(), "tail", "-f", "catter"];
-    let py = interrupt_when(PYTHON, &args, d.dir.path(), "", "line-for-tail");
-    let ours = interrupt_when(OURS, &args, d.dir.path(), "", "line-for-tail");
+    let py = interrupt_when(py_supervisorctl(), &args, d.dir.path(), "", "line-for-tail");
+    let ours = interrupt_when(SUPERVISORCTL, &args, d.dir.path(), "", "line-for-tail");
     assert!(
         ours.stdout.starts_with("==> Press Ctrl-C to exit <==\n"),
         "{ours:?}"
@@ -257,7 +257,7 @@ fn tail_follow_never_misses_an_interrupt() {
     let c = d.conf.display().to_string();
     for _ in 0..20 {
         let r = interrupt_when(
-            OURS,
+            SUPERVISORCTL,
             &["-c", &c, "tail", "-f", "catter"],
             d.dir.path(),
             "",

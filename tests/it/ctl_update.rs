@@ -3,10 +3,10 @@
 //! brought back to the original config (Python's `update`), then the new config is written.
 //! Both tests run against Python's supervisord and against ours.
 
-#[macro_use]
-mod ctl_support;
-
-use ctl_support::{run_prog, same_after_reset, Daemon, DaemonKind, PYTHON, UPDATE_BEFORE};
+use crate::support::ctl::{
+    self as ctl, both_daemons, run_prog, same_after_reset, DaemonKind, UPDATE_BEFORE,
+};
+use crate::support::py_supervisorctl;
 
 both_daemons!(reread_update_add_remove, reread_with_a_broken_config);
 
@@ -34,20 +34,20 @@ autostart=false
 ";
 
 fn reread_update_add_remove(kind: DaemonKind) {
-    let d = Daemon::start(kind, UPDATE_BEFORE);
+    let d = ctl::start(kind, UPDATE_BEFORE);
     d.wait_state("keep:keep", "RUNNING");
     d.wait_state("gone:gone", "RUNNING");
     d.wait_state("changes:changes", "RUNNING");
     let c = d.conf.display().to_string();
     let cwd = d.dir.path();
     let restore = || {
-        d.rewrite_programs(UPDATE_BEFORE);
-        run_prog(PYTHON, &["-c", &c, "update"], "", cwd);
-        d.rewrite_programs(AFTER);
+        d.rewrite(UPDATE_BEFORE);
+        run_prog(py_supervisorctl(), &["-c", &c, "update"], "", cwd);
+        d.rewrite(AFTER);
     };
     let restore_and_reread = || {
         restore();
-        run_prog(PYTHON, &["-c", &c, "reread"], "", cwd);
+        run_prog(py_supervisorctl(), &["-c", &c, "reread"], "", cwd);
     };
     let run = |line: &str, reset: &dyn Fn()| {
         let mut args = vec!["-c", c.as_str()];
@@ -72,7 +72,7 @@ fn reread_update_add_remove(kind: DaemonKind) {
     // Nothing left to do: no output.
     let r = run("update", &|| {
         restore();
-        run_prog(PYTHON, &["-c", &c, "update"], "", cwd);
+        run_prog(py_supervisorctl(), &["-c", &c, "update"], "", cwd);
     });
     assert_eq!((r.stdout.as_str(), r.code), ("", 0));
     let r = run("reread", &|| ());
@@ -85,9 +85,9 @@ fn reread_update_add_remove(kind: DaemonKind) {
 }
 
 fn reread_with_a_broken_config(kind: DaemonKind) {
-    let d = Daemon::start(kind, "[program:x]\ncommand=sleep 1000\nstartsecs=0\n");
+    let d = ctl::start(kind, "[program:x]\ncommand=sleep 1000\nstartsecs=0\n");
     let c = d.conf.display().to_string();
-    d.rewrite_programs("[program:x]\ncommand=sleep 1000\nstartsecs=notanumber\n");
+    d.rewrite("[program:x]\ncommand=sleep 1000\nstartsecs=notanumber\n");
     let r = same_after_reset(&["-c", &c, "reread"], d.dir.path(), || ());
     assert_eq!(r.code, 1);
     assert!(r.stdout.starts_with("ERROR: CANT_REREAD: "), "{r:?}");

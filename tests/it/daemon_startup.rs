@@ -2,13 +2,12 @@
 //! daemon without touching its files (fix Q15), daemonizing, the pid file, command-line
 //! overrides, rlimits, and what a child inherits (environment, directory, umask).
 
-mod daemon_support;
-
-use daemon_support::{alive, stat_field, wait_for, wait_until, TestDaemon, TIMEOUT};
+use crate::support::process::{alive, kill, stat_field};
+use crate::support::{wait_for, wait_until, Daemon, SUPERVISORD, TIMEOUT};
 
 #[test]
 fn a_second_daemon_on_the_same_socket_fails_before_touching_anything() {
-    let first = TestDaemon::start("[program:web]\ncommand=sleep 1000\nstartsecs=0\n");
+    let first = Daemon::start("[program:web]\ncommand=sleep 1000\nstartsecs=0\n");
     let info = first.wait_state("web", "RUNNING");
     let log_before = first.log();
     let auto_logs = || {
@@ -20,7 +19,7 @@ fn a_second_daemon_on_the_same_socket_fails_before_touching_anything() {
         names
     };
     let auto_before = auto_logs();
-    let status = std::process::Command::new(daemon_support::OURS)
+    let status = std::process::Command::new(SUPERVISORD)
         .args(["-n", "-c"])
         .arg(&first.conf)
         .output()
@@ -44,10 +43,10 @@ fn a_second_daemon_on_the_same_socket_fails_before_touching_anything() {
 
 #[test]
 fn without_nodaemon_it_forks_into_a_new_session() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     let workdir = dir.path().join("work");
     std::fs::create_dir(&workdir).unwrap();
-    let mut d = TestDaemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
+    let mut d = Daemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
         .supervisord(&format!("directory={}\numask=027", workdir.display()))
         .daemonize()
         .in_dir(dir)
@@ -88,16 +87,16 @@ fn without_nodaemon_it_forks_into_a_new_session() {
     )));
     assert!(log.contains(&format!("INFO supervisord started with pid {pid}")));
     d.wait_state("web", "RUNNING");
-    daemon_support::kill(pid, libc::SIGTERM);
+    kill(pid, libc::SIGTERM);
     wait_until(TIMEOUT, "the daemon to exit", || !alive(pid));
     assert!(!pidfile.exists());
 }
 
 #[test]
 fn command_line_overrides_the_log_settings() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     let other = dir.path().join("other.log");
-    let d = TestDaemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
+    let d = Daemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
         .args(&["-e", "warn", "-l", other.to_str().unwrap()])
         .in_dir(dir)
         .start();
@@ -118,7 +117,7 @@ fn command_line_overrides_the_log_settings() {
 
 #[test]
 fn minfds_raises_the_file_limit() {
-    let d = TestDaemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
+    let d = Daemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
         .supervisord("minfds=4096")
         .wrapper(&["prlimit", "--nofile=1024:8192"])
         .start();
@@ -134,10 +133,10 @@ fn minfds_raises_the_file_limit() {
 
 #[test]
 fn a_child_gets_supervisors_environment_directory_and_umask() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     let workdir = dir.path().join("work");
     std::fs::create_dir(&workdir).unwrap();
-    let d = TestDaemon::builder(&format!(
+    let d = Daemon::builder(&format!(
         "[group:grp]\nprograms=envdump\n\n\
          [program:envdump]\ncommand=sh -c 'env; pwd; umask; exec sleep 1000'\nstartsecs=0\n\
          directory={}\numask=077\nenvironment=FROM_PROGRAM=\"p 1\",SHARED=program\n",
@@ -170,7 +169,7 @@ fn a_child_gets_supervisors_environment_directory_and_umask() {
 
 #[test]
 fn minfds_above_the_hard_limit_is_refused_with_supervisors_message() {
-    let mut d = TestDaemon::builder("[program:web]\ncommand=sleep 1000\n")
+    let mut d = Daemon::builder("[program:web]\ncommand=sleep 1000\n")
         .supervisord("minfds=4096")
         .wrapper(&["prlimit", "--nofile=1024:2048"])
         .no_wait()
@@ -199,12 +198,12 @@ fn minfds_above_the_hard_limit_is_refused_with_supervisors_message() {
 
 #[test]
 fn a_stale_socket_file_is_replaced() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     let sock = dir.path().join("s.sock");
     // What a daemon killed with SIGKILL leaves behind: a socket file nobody listens on.
     drop(std::os::unix::net::UnixListener::bind(&sock).unwrap());
     assert!(sock.exists());
-    let d = TestDaemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
+    let d = Daemon::builder("[program:web]\ncommand=sleep 1000\nstartsecs=0\n")
         .in_dir(dir)
         .start();
     d.wait_state("web", "RUNNING");
@@ -220,7 +219,7 @@ fn a_stale_socket_file_is_replaced() {
 /// first `startsecs=0` one is declared RUNNING, in start order.
 #[test]
 fn every_autostart_program_is_spawned_before_the_first_is_running() {
-    let d = TestDaemon::start(
+    let d = Daemon::start(
         "[program:a]\ncommand=sleep 1000\nstartsecs=0\n\n\
          [program:b]\ncommand=sleep 1000\nstartsecs=0\n\n\
          [program:c]\ncommand=sleep 1000\nstartsecs=0\n",

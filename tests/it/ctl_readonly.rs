@@ -2,13 +2,13 @@
 //! is (status, pid, avail, tail, help, version, argument errors), on one shared daemon of each
 //! kind (Python's supervisord and ours).
 
-#[macro_use]
-mod ctl_support;
-
 use std::path::Path;
 use std::sync::OnceLock;
 
-use ctl_support::{same, same_with_input, Daemon, DaemonKind, PASSWORD, PYTHON, USER};
+use crate::support::ctl::{
+    self as ctl, both_daemons, same, same_with_input, DaemonKind, PASSWORD, USER,
+};
+use crate::support::{py_supervisorctl, wait_until, Daemon};
 
 both_daemons!(
     status_all_and_by_name,
@@ -79,7 +79,7 @@ startsecs=0
 fn daemon(kind: DaemonKind) -> &'static Daemon {
     static D: [OnceLock<Daemon>; 2] = [OnceLock::new(), OnceLock::new()];
     D[kind.index()].get_or_init(|| {
-        let d = Daemon::start(kind, PROGRAMS);
+        let d = ctl::start(kind, PROGRAMS);
         for (p, s) in [
             ("sleeper:sleeper", "RUNNING"),
             ("grp:ga", "RUNNING"),
@@ -95,9 +95,9 @@ fn daemon(kind: DaemonKind) -> &'static Daemon {
             d.wait_state(p, s);
         }
         // The log lines are written right after start; wait until they are there.
-        ctl_support::wait_until(
-            "echoer's output",
+        wait_until(
             std::time::Duration::from_secs(10),
+            "echoer's output",
             || {
                 std::fs::read_dir(d.dir.path()).unwrap().any(|e| {
                     let e = e.unwrap();
@@ -121,7 +121,7 @@ fn cwd(kind: DaemonKind) -> &'static Path {
 
 /// Runs `line` (split on spaces) with `-c CONF` in both and compares.
 #[track_caller]
-fn check(kind: DaemonKind, line: &str) -> ctl_support::Run {
+fn check(kind: DaemonKind, line: &str) -> ctl::Run {
     let c = conf(kind);
     let mut args = vec!["-c", c.as_str()];
     args.extend(line.split(' ').filter(|w| !w.is_empty()));
@@ -131,7 +131,7 @@ fn check(kind: DaemonKind, line: &str) -> ctl_support::Run {
 /// Runs `lines` through the shell (stdin not a terminal) in both and compares: many commands for
 /// the price of one Python start-up. Exit statuses are not visible this way (always 0).
 #[track_caller]
-fn check_batch(kind: DaemonKind, lines: &[&str]) -> ctl_support::Run {
+fn check_batch(kind: DaemonKind, lines: &[&str]) -> ctl::Run {
     let c = conf(kind);
     let mut input = lines.join("\n");
     input.push('\n');
@@ -192,7 +192,7 @@ fn wrong_password_prints_one_message(kind: DaemonKind) {
         vec!["-s", url.as_str(), "status"],
         vec!["-s", url.as_str(), "-u", USER, "-p", "wrong", "stop", "all"],
     ] {
-        let (py, ours) = ctl_support::both(&args, "", cwd(kind));
+        let (py, ours) = ctl::both(&args, "", cwd(kind));
         // Python runs the command a second time and adds a traceback line (quirk Q44).
         assert_eq!(
             py.stdout,
@@ -408,7 +408,7 @@ fn config_file_errors() {
     same(&["-c", &c, "status"], dir.path());
     same(&["-c", &c, "reread"], dir.path());
     // Python's usage hint names the program as invoked.
-    let r = ctl_support::run_prog(PYTHON, &["--bogus"], "", dir.path());
+    let r = ctl::run_prog(py_supervisorctl(), &["--bogus"], "", dir.path());
     assert_eq!(
         r.stderr,
         "Error: option --bogus not recognized\nFor help, use PROG -h\n"

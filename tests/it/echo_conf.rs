@@ -6,25 +6,10 @@
 //!
 //! The Python reference is `$SUPERVISOR_RS_VENV`, else `<repo>/.venv` (see `scripts/venv`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn venv_bin(name: &str) -> PathBuf {
-    let venv = std::env::var_os("SUPERVISOR_RS_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".venv"));
-    let path = venv.join("bin").join(name);
-    assert!(
-        path.is_file(),
-        "the Python reference {} is missing: run scripts/venv",
-        path.display()
-    );
-    path
-}
+use crate::support::{py_echo_supervisord_conf, python, repo, ECHO_SUPERVISORD_CONF, SUPERVISORD};
 
 /// What a sample configuration states: its section headers and option lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,9 +75,7 @@ fn run(command: &mut Command) -> String {
 }
 
 fn ours() -> String {
-    run(&mut Command::new(env!(
-        "CARGO_BIN_EXE_echo_supervisord_conf"
-    )))
+    run(&mut Command::new(ECHO_SUPERVISORD_CONF))
 }
 
 #[test]
@@ -102,7 +85,7 @@ fn prints_the_library_sample() {
 
 #[test]
 fn states_the_same_sections_options_and_values_as_python() {
-    let python = facts(&run(&mut Command::new(venv_bin("echo_supervisord_conf"))));
+    let python = facts(&run(&mut Command::new(py_echo_supervisord_conf())));
     let ours = facts(&ours());
     let only_python: Vec<&Fact> = python.iter().filter(|f| !ours.contains(f)).collect();
     let only_ours: Vec<&Fact> = ours.iter().filter(|f| !python.contains(f)).collect();
@@ -142,7 +125,7 @@ fn sample_as_shipped_loads_in_both() {
     std::fs::write(&sample, ours()).expect("write the sample");
 
     let output = load(
-        Path::new(env!("CARGO_BIN_EXE_supervisord")),
+        Path::new(SUPERVISORD),
         &["--check", "--json", "-c"],
         &sample,
     );
@@ -156,7 +139,7 @@ fn sample_as_shipped_loads_in_both() {
 
     let oracle = repo().join("tests/config/oracle.py");
     let output = load(
-        &venv_bin("python"),
+        Path::new(python()),
         &[oracle.to_str().expect("UTF-8 path")],
         &sample,
     );

@@ -2,26 +2,25 @@
 //! §2.2, startsecs and backoff timing, autorestart, stop escalation, process groups and the
 //! daemonizing-program trap.
 
-mod daemon_support;
-
 use std::time::{Duration, Instant};
 
-use daemon_support::{
-    alive, children_of, pgid_of, script, times_of, wait_for, wait_until, TestDaemon, PY, TIMEOUT,
-};
+use crate::support::daemon::{times_of, CallError};
+use crate::support::process::{alive, children_of, kill, pgid_of};
+use crate::support::{python, script, wait_for, wait_until, Daemon, TIMEOUT};
 use supervisor_xmlrpc::Value;
 
 /// A program that ignores SIGTERM (and has no children, so SIGKILL leaves nothing behind).
 fn term_ignoring() -> String {
+    let py = python();
     format!(
-        "{PY} -c \"import signal,time,sys; signal.signal(signal.SIGTERM, signal.SIG_IGN); \
+        "{py} -c \"import signal,time,sys; signal.signal(signal.SIGTERM, signal.SIG_IGN); \
          print('ready', flush=True); time.sleep(1000)\""
     )
 }
 
 #[test]
 fn starting_then_running_after_startsecs_in_its_own_process_group() {
-    let d = TestDaemon::start(
+    let d = Daemon::start(
         "[program:slow]\ncommand=sleep 1000\nstartsecs=1\n\n\
          [program:fast]\ncommand=sleep 1000\nstartsecs=0\n",
     );
@@ -56,7 +55,7 @@ fn starting_then_running_after_startsecs_in_its_own_process_group() {
 
 #[test]
 fn backoff_delays_grow_by_a_second_then_fatal() {
-    let d = TestDaemon::start(
+    let d = Daemon::start(
         "[program:failing]\ncommand=sh -c 'echo nope >&2; exit 4'\nstartsecs=5\nstartretries=2\n",
     );
     let info = d.wait_state("failing", "FATAL");
@@ -95,15 +94,14 @@ fn backoff_delays_grow_by_a_second_then_fatal() {
 
 #[test]
 fn startretries_zero_is_fatal_on_the_first_failure() {
-    let d =
-        TestDaemon::start("[program:once]\ncommand=sh -c 'exit 1'\nstartsecs=5\nstartretries=0\n");
+    let d = Daemon::start("[program:once]\ncommand=sh -c 'exit 1'\nstartsecs=5\nstartretries=0\n");
     d.wait_state("once", "FATAL");
     assert_eq!(d.log().matches("spawned: 'once'").count(), 1);
 }
 
 #[test]
 fn exit_after_startsecs_is_exited_and_autorestart_decides() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     let base = dir.path().to_path_buf();
     // Each run appends a line, so the number of runs is visible in a file.
     let runs = |name: &str| base.join(format!("{name}.runs"));
@@ -121,7 +119,7 @@ fn exit_after_startsecs_is_exited_and_autorestart_decides() {
         prog("unexp_bad", 3, "unexpected", "exitcodes=0,2"),
     ]
     .concat();
-    let d = TestDaemon::builder(&programs).in_dir(dir).start();
+    let d = Daemon::builder(&programs).in_dir(dir).start();
     let count = |name: &str| {
         std::fs::read_to_string(runs(name))
             .unwrap_or_default()
@@ -152,7 +150,7 @@ fn exit_after_startsecs_is_exited_and_autorestart_decides() {
 
 #[test]
 fn signal_deaths_are_worded_like_supervisor() {
-    let d = TestDaemon::start(
+    let d = Daemon::start(
         "[program:killed]\ncommand=sh -c 'sleep 0.2; kill -KILL $$'\nstartsecs=0\nautorestart=false\n\n\
          [program:aborted]\ncommand=sh -c 'sleep 0.2; kill -USR1 $$'\nstartsecs=0\nautorestart=false\n",
     );
@@ -167,7 +165,7 @@ fn signal_deaths_are_worded_like_supervisor() {
 
 #[test]
 fn stop_escalates_to_sigkill_after_stopwaitsecs() {
-    let d = TestDaemon::start(&format!(
+    let d = Daemon::start(&format!(
         "[program:stubborn]\ncommand={}\nstartsecs=0\nstopwaitsecs=1\n",
         term_ignoring()
     ));
@@ -202,7 +200,7 @@ fn stop_escalates_to_sigkill_after_stopwaitsecs() {
 
 #[test]
 fn stopasgroup_and_killasgroup_reach_grandchildren() {
-    let d = TestDaemon::start(
+    let d = Daemon::start(
         "[program:group_stop]\ncommand=sh -c 'sleep 1000 & sleep 1000 & wait'\nstartsecs=0\nstopasgroup=true\n\n\
          [program:group_kill]\ncommand=sh -c 'trap \"\" TERM; sleep 1000 & wait; wait'\nstartsecs=0\n\
          killasgroup=true\nstopwaitsecs=1\n\n\
@@ -240,9 +238,8 @@ fn stopasgroup_and_killasgroup_reach_grandchildren() {
 
 #[test]
 fn stopping_a_backoff_process_stops_it_without_a_signal() {
-    let d = TestDaemon::start(
-        "[program:flappy]\ncommand=sh -c 'exit 1'\nstartsecs=5\nstartretries=100\n",
-    );
+    let d =
+        Daemon::start("[program:flappy]\ncommand=sh -c 'exit 1'\nstartsecs=5\nstartretries=100\n");
     d.wait_state("flappy", "BACKOFF");
     d.stop("flappy").unwrap();
     let info = d.wait_state("flappy", "STOPPED");
@@ -252,8 +249,7 @@ fn stopping_a_backoff_process_stops_it_without_a_signal() {
 
 #[test]
 fn rpc_start_stop_and_faults() {
-    let d =
-        TestDaemon::start("[program:manual]\ncommand=sleep 1000\nstartsecs=0\nautostart=false\n");
+    let d = Daemon::start("[program:manual]\ncommand=sleep 1000\nstartsecs=0\nautostart=false\n");
     assert_eq!(d.info("manual").state, "STOPPED");
     assert_eq!(d.info("manual").start, 0);
     // startProcess waits for RUNNING.
@@ -262,7 +258,7 @@ fn rpc_start_stop_and_faults() {
     let running = d.info("manual");
     assert_eq!(running.state, "RUNNING");
     match d.try_call("supervisor.startProcess", &[Value::from("manual")]) {
-        Err(daemon_support::CallError::Fault(60, s)) => assert_eq!(s, "ALREADY_STARTED: manual"),
+        Err(CallError::Fault(60, s)) => assert_eq!(s, "ALREADY_STARTED: manual"),
         other => panic!("{other:?}"),
     }
     d.stop("manual").unwrap();
@@ -270,7 +266,7 @@ fn rpc_start_stop_and_faults() {
     assert_eq!(stopped.state, "STOPPED");
     assert!(!alive(running.pid));
     match d.stop("manual") {
-        Err(daemon_support::CallError::Fault(70, s)) => assert_eq!(s, "NOT_RUNNING: manual"),
+        Err(CallError::Fault(70, s)) => assert_eq!(s, "NOT_RUNNING: manual"),
         other => panic!("{other:?}"),
     }
     // A death by signal is never an expected exit status, so Supervisor warns.
@@ -279,14 +275,14 @@ fn rpc_start_stop_and_faults() {
 
 #[test]
 fn a_program_that_daemonizes_itself_is_explained() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     let pidfile = dir.path().join("bg.pid");
     let cmd = script(
         dir.path(),
         "daemonizer.sh",
         &format!("sleep 1000 &\necho $! > {}\nexit 0", pidfile.display()),
     );
-    let d = TestDaemon::builder(&format!(
+    let d = Daemon::builder(&format!(
         "[program:daemonizer]\ncommand={}\nstartsecs=1\nstartretries=0\n\n\
          [program:innocent]\ncommand=sh -c 'sleep 0.3; exit 1'\nstartsecs=5\nstartretries=0\n",
         cmd.display()
@@ -328,9 +324,9 @@ fn a_program_that_daemonizes_itself_is_explained() {
 
 #[test]
 fn startsecs_zero_program_crash_is_restarted_with_a_new_pid() {
-    let d = TestDaemon::start("[program:crashy]\ncommand=sleep 1000\nstartsecs=0\n");
+    let d = Daemon::start("[program:crashy]\ncommand=sleep 1000\nstartsecs=0\n");
     let first = d.wait_state("crashy", "RUNNING");
-    daemon_support::kill(first.pid, libc::SIGKILL);
+    kill(first.pid, libc::SIGKILL);
     let second = wait_for(TIMEOUT, "a new pid", || {
         let i = d.info("crashy");
         (i.state == "RUNNING" && i.pid != first.pid && i.pid != 0).then_some(i)
@@ -341,7 +337,7 @@ fn startsecs_zero_program_crash_is_restarted_with_a_new_pid() {
 
 #[test]
 fn stopsignal_by_name_and_number() {
-    let d = TestDaemon::start(
+    let d = Daemon::start(
         "[program:by_name]\ncommand=sleep 1000\nstartsecs=0\nstopsignal=INT\n\n\
          [program:by_number]\ncommand=sleep 1000\nstartsecs=0\nstopsignal=1\n\n\
          [program:quitter]\ncommand=sleep 1000\nstartsecs=0\nstopsignal=QUIT\nexitcodes=0\n",
@@ -370,8 +366,7 @@ fn stopsignal_by_name_and_number() {
 
 #[test]
 fn signal_process_sends_any_signal_including_real_time_ones() {
-    let d =
-        TestDaemon::start("[program:target]\ncommand=sleep 1000\nstartsecs=0\nautorestart=false\n");
+    let d = Daemon::start("[program:target]\ncommand=sleep 1000\nstartsecs=0\nautorestart=false\n");
     let info = d.wait_state("target", "RUNNING");
     // 40 is SIGRTMIN+6 on Linux: sleep does not handle it, so it dies of it.
     d.call(
@@ -391,7 +386,7 @@ fn signal_process_sends_any_signal_including_real_time_ones() {
 
 #[test]
 fn a_program_that_detaches_into_its_own_session_is_explained_too() {
-    let dir = daemon_support::tempdir();
+    let dir = crate::support::tempdir("sd-e2e");
     let pidfile = dir.path().join("detached.pid");
     // Like a classic daemon: the survivor leaves the process group (setsid) and is re-parented
     // to supervisord, the child subreaper.
@@ -403,7 +398,7 @@ fn a_program_that_detaches_into_its_own_session_is_explained_too() {
             pidfile.display()
         ),
     );
-    let d = TestDaemon::builder(&format!(
+    let d = Daemon::builder(&format!(
         "[program:detacher]\ncommand={}\nstartsecs=1\nstartretries=0\n",
         cmd.display()
     ))
@@ -430,7 +425,7 @@ fn a_program_that_detaches_into_its_own_session_is_explained_too() {
 
 #[test]
 fn stop_while_starting_and_start_again_from_exited() {
-    let d = TestDaemon::start(
+    let d = Daemon::start(
         "[program:slowstart]\ncommand=sleep 1000\nstartsecs=30\n\n\
          [program:oneshot]\ncommand=sh -c 'sleep 0.2'\nstartsecs=0\nautorestart=false\n",
     );
@@ -449,7 +444,7 @@ fn stop_while_starting_and_start_again_from_exited() {
 
 #[test]
 fn shutdown_turns_a_backing_off_process_fatal_without_waiting() {
-    let mut d = TestDaemon::start(
+    let mut d = Daemon::start(
         "[program:flapping]\ncommand=sh -c 'exit 1'\nstartsecs=5\nstartretries=100\n\n\
          [program:steady]\ncommand=sleep 1000\nstartsecs=0\n",
     );
@@ -468,7 +463,7 @@ fn shutdown_turns_a_backing_off_process_fatal_without_waiting() {
 
 #[test]
 fn a_program_dying_on_every_start_is_not_restarted_in_a_tight_loop() {
-    let d = TestDaemon::builder("[program:spin]\ncommand=true\nstartsecs=0\nautorestart=true\n")
+    let d = Daemon::builder("[program:spin]\ncommand=true\nstartsecs=0\nautorestart=true\n")
         .loglevel("info")
         .start();
     // Immediate restarts first (a crash is restarted at once), then one per second.

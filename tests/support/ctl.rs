@@ -1,4 +1,4 @@
-//! Shared harness of the supervisorctl golden tests (`tests/ctl_*.rs`).
+//! The supervisorctl golden tests' part of the harness (`ctl_*`, `compat_ctl_daemons`).
 //!
 //! Each test file starts a daemon on a temporary config (a UNIX socket plus an inet server
 //! with Basic auth), then runs **our** supervisorctl and **Python's** against it with the same
@@ -7,62 +7,24 @@
 //!
 //! Every test that needs a daemon runs twice, once against Python's `supervisord` and once
 //! against ours ([`DaemonKind`], [`both_daemons!`]): the clients must agree on either server.
-//! `tests/compat_ctl_daemons.rs` uses the same harness the other way round: one client
-//! (Python's), two daemons.
-
-#![allow(dead_code, unused_macros)]
+//! `compat_ctl_daemons` uses the same harness the other way round: one client (Python's), two
+//! daemons.
 
 use std::io::Write;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use supervisorctl::rpc::{Client, ProcessInfo};
 
-#[path = "../common/mod.rs"]
-mod common;
-
-/// Our supervisorctl.
-pub const OURS: &str = env!("CARGO_BIN_EXE_supervisorctl");
-/// Python's supervisorctl.
-pub const PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/supervisorctl");
-/// Python's supervisord.
-pub const PYTHON_SUPERVISORD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/supervisord");
-/// Our supervisord.
-pub const OURS_SUPERVISORD: &str = env!("CARGO_BIN_EXE_supervisord");
+pub use super::daemon::Kind as DaemonKind;
+use super::daemon::{Builder, Daemon};
+use super::{py_supervisorctl, SUPERVISORCTL};
 
 /// The inet server's credentials.
 pub const USER: &str = "user";
 /// The inet server's password.
 pub const PASSWORD: &str = "123";
-
-/// Which supervisord a test runs against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DaemonKind {
-    /// Python's supervisord 4.3.0, the reference.
-    Python,
-    /// Ours.
-    Ours,
-}
-
-impl DaemonKind {
-    /// Both, the reference first.
-    pub const BOTH: [DaemonKind; 2] = [DaemonKind::Python, DaemonKind::Ours];
-
-    /// The daemon's binary.
-    pub fn bin(self) -> &'static str {
-        match self {
-            DaemonKind::Python => PYTHON_SUPERVISORD,
-            DaemonKind::Ours => OURS_SUPERVISORD,
-        }
-    }
-
-    /// 0 for Python's, 1 for ours: an index into per-daemon statics.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
 
 /// For each named function `fn NAME(kind: DaemonKind)`, defines the tests `NAME::python` and
 /// `NAME::ours`, which call it with Python's daemon and with ours.
@@ -71,214 +33,58 @@ macro_rules! both_daemons {
         mod $name {
             #[test]
             fn python() {
-                super::$name($crate::ctl_support::DaemonKind::Python)
+                super::$name($crate::support::ctl::DaemonKind::Python)
             }
 
             #[test]
             fn ours() {
-                super::$name($crate::ctl_support::DaemonKind::Ours)
+                super::$name($crate::support::ctl::DaemonKind::Ours)
             }
         }
     )*};
 }
 
-/// A free TCP port on 127.0.0.1.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+pub(crate) use both_daemons;
+
+/// The ctl tests' daemon: both servers, `loglevel=info`, child logs in the directory, a
+/// `[supervisorctl]` section; dropping it stops all processes first (Python's supervisord
+/// takes about a second per group after a SIGTERM).
+pub fn builder(kind: DaemonKind, programs: &str) -> Builder {
+    Daemon::builder(programs)
+        .kind(kind)
+        .prefix("ctl")
+        .inet(USER, PASSWORD, "")
+        .config(|c| {
+            c.childlogdir = "";
+            c.loglevel = Some("info".into());
+            c.supervisorctl = true;
+        })
+        .stop_all_first()
+        .grace(Duration::from_secs(15))
+        .timeout(Duration::from_secs(30))
 }
 
-/// Polls `cond` every 20 ms until it holds or `timeout` passes (then panics naming `what`).
-pub fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !cond() {
-        if Instant::now() > deadline {
-            panic!("timed out waiting for {what}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// Starts `kind`'s daemon on the ctl config with these programs, waiting until it answers.
+pub fn start(kind: DaemonKind, programs: &str) -> Daemon {
+    builder(kind, programs).start()
 }
 
-/// A running daemon on a temporary config.
-pub struct Daemon {
-    /// Temporary directory holding the config, socket and logs.
-    pub dir: tempfile::TempDir,
-    /// The config file.
-    pub conf: PathBuf,
-    /// The inet server's port.
-    pub port: u16,
-    /// Which supervisord runs.
-    pub kind: DaemonKind,
-    child: Option<Child>,
-}
-
-/// The common part of every test config; `programs` is appended.
-pub fn base_config(dir: &Path, port: u16, with_rpcinterface: bool) -> String {
-    let rpc = if with_rpcinterface {
-        "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n"
-    } else {
-        ""
-    };
-    format!(
-        "[unix_http_server]\nfile={d}/s.sock\n\n\
-         [inet_http_server]\nport=127.0.0.1:{port}\nusername={USER}\npassword={PASSWORD}\n\n\
-         [supervisord]\nlogfile={d}/supervisord.log\npidfile={d}/supervisord.pid\n\
-         childlogdir={d}\nloglevel=info\n\n\
-         {rpc}\
-         [supervisorctl]\nserverurl=unix://{d}/s.sock\n\n",
-        d = dir.display()
-    )
+/// Like [`start`], optionally without the `[rpcinterface:supervisor]` section.
+pub fn start_with(kind: DaemonKind, programs: &str, with_rpcinterface: bool) -> Daemon {
+    builder(kind, programs)
+        .config(|c| c.rpcinterface = with_rpcinterface)
+        .start()
 }
 
 impl Daemon {
-    /// Writes the config (base + `programs`) and starts the daemon, waiting until it answers.
-    pub fn start(kind: DaemonKind, programs: &str) -> Daemon {
-        Daemon::start_with(kind, programs, true)
-    }
-
-    /// Like [`Daemon::start`], optionally without the `[rpcinterface:supervisor]` section.
-    pub fn start_with(kind: DaemonKind, programs: &str, with_rpcinterface: bool) -> Daemon {
-        let dir = tempfile::Builder::new().prefix("ctl").tempdir().unwrap();
-        let port = free_port();
-        let conf = dir.path().join("supervisord.conf");
-        let text = base_config(dir.path(), port, with_rpcinterface) + programs;
-        std::fs::write(&conf, text).unwrap();
-        let child = Command::new(kind.bin())
-            .arg("-n")
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start supervisord");
-        register(child.id());
-        let d = Daemon {
-            dir,
-            conf,
-            port,
-            kind,
-            child: Some(child),
-        };
-        let sock = d.dir.path().join("s.sock");
-        wait_until("the daemon's socket", Duration::from_secs(20), || {
-            std::os::unix::net::UnixStream::connect(&sock).is_ok()
-        });
-        d
-    }
-
-    /// The UNIX socket's server URL.
-    pub fn unix_url(&self) -> String {
-        format!("unix://{}/s.sock", self.dir.path().display())
-    }
-
-    /// The inet server's URL.
-    pub fn http_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// An RPC client on the UNIX socket.
+    /// Our supervisorctl's RPC client on the UNIX socket.
     pub fn client(&self) -> Client {
         Client::new(&self.unix_url(), None, None)
     }
 
-    /// The current process table.
+    /// The current process table, through [`Daemon::client`].
     pub fn infos(&self) -> Vec<ProcessInfo> {
         self.client().get_all_process_info().unwrap_or_default()
-    }
-
-    /// Waits until process `namespec` (`group:name`) has state `statename`.
-    pub fn wait_state(&self, namespec: &str, statename: &str) {
-        wait_until(
-            &format!("{namespec} to be {statename}"),
-            Duration::from_secs(30),
-            || {
-                self.infos().iter().any(|i| {
-                    format!("{}:{}", i.group, i.name) == namespec && i.statename == statename
-                })
-            },
-        );
-    }
-
-    /// Rewrites the config's program part (for reread/update tests).
-    pub fn rewrite_programs(&self, programs: &str) {
-        let text = base_config(self.dir.path(), self.port, true) + programs;
-        std::fs::write(&self.conf, text).unwrap();
-    }
-
-    /// Whether the daemon process is still running.
-    pub fn alive(&mut self) -> bool {
-        match &mut self.child {
-            Some(c) => {
-                let alive = matches!(c.try_wait(), Ok(None));
-                if !alive {
-                    unregister(c.id());
-                }
-                alive
-            }
-            None => false,
-        }
-    }
-
-    /// Waits for the daemon process to exit.
-    pub fn wait_exit(&mut self) {
-        wait_until("the daemon to exit", Duration::from_secs(30), || {
-            !self.alive()
-        });
-    }
-}
-
-/// Pids of the daemons still running, for [`stop_leftovers`].
-static RUNNING: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
-
-/// Records a started daemon; the first call arranges for [`stop_leftovers`] to run at exit.
-fn register(pid: u32) {
-    static AT_EXIT: std::sync::Once = std::sync::Once::new();
-    AT_EXIT.call_once(|| {
-        // SAFETY: registers a plain `extern "C"` function; it runs once, at process exit.
-        unsafe { libc::atexit(stop_leftovers) };
-    });
-    RUNNING.lock().unwrap_or_else(|e| e.into_inner()).push(pid);
-}
-
-/// Forgets a daemon that has exited (its pid may be reused).
-fn unregister(pid: u32) {
-    RUNNING
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .retain(|&p| p != pid);
-}
-
-/// Daemons shared through statics are never dropped: when the test process exits, SIGTERM
-/// them (supervisord then stops its children) instead of leaving them running forever.
-extern "C" fn stop_leftovers() {
-    let pids = std::mem::take(&mut *RUNNING.lock().unwrap_or_else(|e| e.into_inner()));
-    for pid in pids {
-        // SAFETY: kill(2) on a daemon this process started and has not reaped.
-        unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            unregister(c.id());
-            if !matches!(c.try_wait(), Ok(None)) {
-                return;
-            }
-            // Stop the children over XML-RPC (all at once), then kill the daemon, which then
-            // leaves nothing behind: after a SIGTERM, Python's supervisord takes about a second
-            // per group to shut down (Q3).
-            if self.client().stop_all_processes().is_ok() {
-                let _ = c.kill();
-                let _ = c.wait();
-                return;
-            }
-            common::terminate(&mut c, Duration::from_secs(15));
-        }
     }
 }
 
@@ -357,8 +163,8 @@ pub fn normalise(s: &str, prog: &str) -> String {
     out
 }
 
-/// The config before the reread/update tests change it (tests/ctl_update.rs and
-/// tests/compat_ctl_daemons.rs): one program to keep, one to remove, one to change, one idle.
+/// The config before the reread/update tests change it (`ctl_update` and
+/// `compat_ctl_daemons`): one program to keep, one to remove, one to change, one idle.
 pub const UPDATE_BEFORE: &str = "\
 [program:keep]
 command=sleep 1000
@@ -409,8 +215,8 @@ pub fn run_prog(prog: &str, args: &[&str], stdin: &str, cwd: &Path) -> Run {
 
 /// Runs Python's supervisorctl then ours with the same arguments and input; returns both.
 pub fn both(args: &[&str], stdin: &str, cwd: &Path) -> (Run, Run) {
-    let py = run_prog(PYTHON, args, stdin, cwd);
-    let ours = run_prog(OURS, args, stdin, cwd);
+    let py = run_prog(py_supervisorctl(), args, stdin, cwd);
+    let ours = run_prog(SUPERVISORCTL, args, stdin, cwd);
     (py, ours)
 }
 
@@ -436,9 +242,9 @@ pub fn same_with_input(args: &[&str], stdin: &str, cwd: &Path) -> Run {
 #[track_caller]
 pub fn same_after_reset(args: &[&str], cwd: &Path, mut reset: impl FnMut()) -> Run {
     reset();
-    let py = run_prog(PYTHON, args, "", cwd);
+    let py = run_prog(py_supervisorctl(), args, "", cwd);
     reset();
-    let ours = run_prog(OURS, args, "", cwd);
+    let ours = run_prog(SUPERVISORCTL, args, "", cwd);
     assert_eq!(
         ours, py,
         "\nargs: {args:?}\n--- ours ---\n{ours:#?}\n--- python ---\n{py:#?}"
@@ -459,9 +265,9 @@ pub fn same_after_reset_unordered(args: &[&str], cwd: &Path, mut reset: impl FnM
         r
     };
     reset();
-    let py = sorted(run_prog(PYTHON, args, "", cwd));
+    let py = sorted(run_prog(py_supervisorctl(), args, "", cwd));
     reset();
-    let ours = sorted(run_prog(OURS, args, "", cwd));
+    let ours = sorted(run_prog(SUPERVISORCTL, args, "", cwd));
     assert_eq!(
         ours, py,
         "\nargs: {args:?}\n--- ours ---\n{ours:#?}\n--- python ---\n{py:#?}"

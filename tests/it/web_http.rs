@@ -7,26 +7,14 @@
 //! free port and speaks raw HTTP/1.1 to it, so every header and status is visible.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use supervisor_xmlrpc::{decode_response, encode_call, Value};
+use crate::support::daemon::basic;
+use crate::support::{wait_until, Daemon, TIMEOUT};
 
-const DAEMON: &str = env!("CARGO_BIN_EXE_supervisord");
 const USER: &str = "admin";
 const PASSWORD: &str = "s3cret";
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Polls `cond` every 20 ms until it holds; panics naming `what` after [`TIMEOUT`].
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + TIMEOUT;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// One HTTP response.
 #[derive(Debug)]
@@ -45,62 +33,28 @@ impl Resp {
     }
 }
 
-/// A supervisord on a temporary config.
-struct Daemon {
-    /// Holds the config, logs and pid file until the test ends.
-    dir: tempfile::TempDir,
-    port: u16,
-    child: Child,
+/// A daemon with only an `[inet_http_server]` (whose section also holds `inet_extra` lines),
+/// `identifier=web-test`, running in its temporary directory.
+fn start_with(programs: &str, inet_extra: &str) -> Daemon {
+    Daemon::builder(programs)
+        .inet(USER, PASSWORD, inet_extra)
+        .config(|c| {
+            c.unix = false;
+            c.childlogdir = "";
+            c.loglevel = None;
+            c.identifier = Some("web-test".into());
+        })
+        .cwd_in_dir()
+        .grace(TIMEOUT)
+        .start()
 }
 
-fn basic(user: &str, password: &str) -> String {
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-    format!("Basic {token}")
+fn start(programs: &str) -> Daemon {
+    start_with(programs, "")
 }
 
+/// Raw HTTP/1.1 to the web page, so every header and status is visible.
 impl Daemon {
-    fn start(programs: &str) -> Daemon {
-        Daemon::start_with(programs, "")
-    }
-
-    /// Starts a daemon whose `[inet_http_server]` also holds `inet_extra` lines.
-    fn start_with(programs: &str, inet_extra: &str) -> Daemon {
-        let dir = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let d = dir.path().display();
-        let conf = dir.path().join("supervisord.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "[inet_http_server]\nport = 127.0.0.1:{port}\nusername = {USER}\npassword = {PASSWORD}\n{inet_extra}\n\
-                 [supervisord]\nlogfile = {d}/supervisord.log\npidfile = {d}/supervisord.pid\n\
-                 childlogdir = {d}\nidentifier = web-test\n\n\
-                 [rpcinterface:supervisor]\n\
-                 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n\
-                 {programs}"
-            ),
-        )
-        .unwrap();
-        let mut cmd = Command::new(DAEMON);
-        cmd.args(["-n", "-c"])
-            .arg(&conf)
-            .current_dir(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let child = cmd.spawn().unwrap();
-        let daemon = Daemon { dir, port, child };
-        wait_until("the daemon to answer", || {
-            daemon
-                .try_request("GET", "/ok.html", &[], "")
-                .is_ok_and(|r| r.status == 200)
-        });
-        daemon
-    }
-
     /// Sends one request with our credentials unless `headers` has an `Authorization`.
     fn try_request(
         &self,
@@ -119,7 +73,7 @@ impl Daemon {
             .iter()
             .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
         {
-            req.push_str(&format!("Authorization: {}\r\n", basic(USER, PASSWORD)));
+            req.push_str(&format!("Authorization: {}\r\n", self.basic_auth()));
         }
         for (k, v) in headers {
             if !v.is_empty() {
@@ -154,53 +108,6 @@ impl Daemon {
         let key = "name=\"csrf_token\" value=\"";
         let at = page.find(key).expect("a form token") + key.len();
         page[at..at + 32].to_string()
-    }
-
-    /// A process's state name, through XML-RPC.
-    fn state(&self, namespec: &str) -> String {
-        let body = encode_call("supervisor.getProcessInfo", &[Value::from(namespec)]);
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(
-            stream,
-            "POST /RPC2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: {}\r\n\
-             Content-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
-            basic(USER, PASSWORD),
-            body.len()
-        )
-        .unwrap();
-        stream.write_all(&body).unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).unwrap();
-        let text = parse(&raw).body;
-        let info = decode_response(text.as_bytes()).unwrap_or_else(|e| panic!("{e:?}: {text}"));
-        info.as_struct()
-            .and_then(|s| s.get("statename"))
-            .and_then(Value::as_str)
-            .unwrap_or_else(|| panic!("no state in {text}"))
-            .to_string()
-    }
-    fn wait_state(&self, namespec: &str, state: &str) {
-        wait_until(&format!("{namespec} to be {state}"), || {
-            self.state(namespec) == state
-        });
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        // SIGTERM lets the daemon stop its children; SIGKILL only if it does not exit in time.
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + TIMEOUT;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -253,7 +160,7 @@ const SLEEPER: &str = "[program:sleeper]\ncommand = /bin/sleep 1000\nstartsecs =
 
 #[test]
 fn every_page_and_asset_needs_the_apis_credentials() {
-    let d = Daemon::start(SLEEPER);
+    let d = start(SLEEPER);
     let paths = [
         "/",
         "/index.html",
@@ -290,7 +197,7 @@ fn every_page_and_asset_needs_the_apis_credentials() {
 
 #[test]
 fn pages_have_supervisors_headers_and_ok_html() {
-    let d = Daemon::start(SLEEPER);
+    let d = start(SLEEPER);
     let r = d.get("/");
     assert_eq!(r.header("Content-Type"), Some("text/html;charset=utf-8"));
     assert_eq!(r.header("Pragma"), Some("no-cache"));
@@ -312,7 +219,7 @@ fn pages_have_supervisors_headers_and_ok_html() {
 fn everything_shown_is_escaped() {
     // Quotes, angle brackets and an ampersand: everything HTML cares about (names have no spaces).
     let name = "\"'><b>x&y";
-    let d = Daemon::start(&format!(
+    let d = start(&format!(
         "[program:{name}]\n\
          command = /bin/sh -c 'echo \"<script>alert(2)</script>\"; exec sleep 1000'\n\
          startsecs = 0\n"
@@ -337,7 +244,7 @@ fn everything_shown_is_escaped() {
         "{page}"
     );
 
-    wait_until("the program's output in its log", || {
+    wait_until(TIMEOUT, "the program's output in its log", || {
         d.get(&format!("/tail.html?processname={quoted}"))
             .body
             .contains("alert(2)")
@@ -353,7 +260,7 @@ fn everything_shown_is_escaped() {
 }
 #[test]
 fn posted_actions_need_the_form_token_and_the_same_origin() {
-    let d = Daemon::start(SLEEPER);
+    let d = start(SLEEPER);
     let token = d.token();
     let stop = "/index.html?processname=sleeper&action=stop";
     let own = format!("http://127.0.0.1:{}", d.port);
@@ -405,7 +312,7 @@ fn posted_actions_need_the_form_token_and_the_same_origin() {
 
 #[test]
 fn legacy_get_actions_ask_for_confirmation_by_default() {
-    let d = Daemon::start(SLEEPER);
+    let d = start(SLEEPER);
     let r = d.get("/index.html?processname=sleeper&action=stop");
     assert_eq!(r.status, 200);
     assert!(r.body.contains("<h1>Stop sleeper?</h1>"), "{}", r.body);
@@ -428,7 +335,7 @@ fn legacy_get_actions_ask_for_confirmation_by_default() {
 
 #[test]
 fn legacy_get_actions_act_with_supervisors_messages_when_opted_in() {
-    let d = Daemon::start_with(
+    let d = start_with(
         &format!("{SLEEPER}[program:other]\ncommand = /bin/sleep 1000\nstartsecs = 0\n"),
         "legacy_web_actions = true\n",
     );
@@ -503,13 +410,13 @@ fn legacy_get_actions_act_with_supervisors_messages_when_opted_in() {
 
 #[test]
 fn tail_page_shows_at_least_1024_bytes_and_supervisors_messages() {
-    let d = Daemon::start(
+    let d = start(
         "[program:writer]\n\
          command = /bin/sh -c 'i=0; while [ $i -lt 100 ]; do echo \"line $i of forty bytes ........\"; i=$((i+1)); done; exec sleep 1000'\n\
          startsecs = 0\n\
          [program:quiet]\ncommand = /bin/sleep 1000\nstdout_logfile = NONE\nstartsecs = 0\n",
     );
-    wait_until("the writer's 100 lines", || {
+    wait_until(TIMEOUT, "the writer's 100 lines", || {
         d.get("/tail.html?processname=writer&limit=100000")
             .body
             .contains("line 99 of")
@@ -538,12 +445,12 @@ fn tail_page_shows_at_least_1024_bytes_and_supervisors_messages() {
 
 #[test]
 fn logs_download_whole_and_stream_from_an_offset() {
-    let d = Daemon::start(
+    let d = start(
         "[program:writer]\n\
          command = /bin/sh -c 'i=0; while [ $i -lt 3000 ]; do echo \"line $i\"; i=$((i+1)); done; exec sleep 1000'\n\
          startsecs = 0\n",
     );
-    wait_until("the writer's output", || {
+    wait_until(TIMEOUT, "the writer's output", || {
         d.get("/tail.html?processname=writer")
             .body
             .contains("line 2999")
@@ -570,7 +477,7 @@ fn logs_download_whole_and_stream_from_an_offset() {
     write!(
         stream,
         "GET /ui/follow?processname=writer&offset={offset} HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\n\r\n",
-        basic(USER, PASSWORD)
+        d.basic_auth()
     )
     .unwrap();
     let mut got = Vec::new();
@@ -598,7 +505,7 @@ fn status_page_with_500_programs_renders_in_under_200_ms() {
         "[program:pool]\ncommand = /bin/sleep 1000\nautostart = false\nnumprocs = 250\n\
          process_name = %(program_name)s_%(process_num)03d\n",
     );
-    let d = Daemon::start(&programs);
+    let d = start(&programs);
     let mut best = Duration::MAX;
     for _ in 0..5 {
         let started = Instant::now();
@@ -614,7 +521,7 @@ fn status_page_with_500_programs_renders_in_under_200_ms() {
 #[test]
 fn the_live_log_stream_survives_rotation() {
     // About 1 KiB of output every ~0.3 s: the 1 KiB log file rotates every few lines.
-    let d = Daemon::start(
+    let d = start(
         "[program:rotor]\n\
          command = /bin/sh -c 'i=0; while :; do i=$((i+1)); echo \"n=$i ..................................\"; sleep 0.03; done'\n\
          startsecs = 0\n\
@@ -628,7 +535,7 @@ fn the_live_log_stream_survives_rotation() {
     write!(
         stream,
         "GET /ui/follow?processname=rotor HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\n\r\n",
-        basic(USER, PASSWORD)
+        d.basic_auth()
     )
     .unwrap();
     // Collect the numbers seen until the stream has crossed several rotations.

@@ -1,128 +1,65 @@
-//! Shared harness of the XML-RPC and HTTP tests (`tests/rpc_*.rs`).
+//! The XML-RPC and HTTP tests' part of the harness (`rpc_*`).
 //!
-//! A [`Daemon`] is one supervisord (ours or Python's) on a temporary config with a UNIX socket
-//! and an inet server with Basic auth. [`Daemon::drive`] runs a list of steps through Python's
-//! `xmlrpc.client` (`driver.py`, using Supervisor's own transport as supervisorctl does) and
-//! returns what each step gave, normalised so two daemons' answers compare with `==`.
-//! [`raw`] sends bytes and reads one HTTP response, for what a well-behaved client never sends.
-
-#![allow(dead_code)]
+//! The daemon (ours or Python's) has a UNIX socket and an inet server with Basic auth.
+//! [`Daemon::drive`] runs a list of steps through Python's `xmlrpc.client` (`driver.py`, using
+//! Supervisor's own transport as supervisorctl does) and returns what each step gave,
+//! normalised so two daemons' answers compare with `==`. [`raw`] sends bytes and reads one
+//! HTTP response, for what a well-behaved client never sends.
 
 use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-#[path = "../common/mod.rs"]
-mod common;
+use super::daemon::{Builder, Daemon, Kind};
+use super::python;
 
-/// Our supervisord.
-pub const OURS: &str = env!("CARGO_BIN_EXE_supervisord");
-/// Python's supervisord (the reference).
-pub const PYTHON_SUPERVISORD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/supervisord");
-/// The venv's Python, which has Supervisor's client modules.
-pub const PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python");
 /// The step driver.
-pub const DRIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rpc_support/driver.py");
+pub const DRIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/driver.py");
 
 /// The inet server's credentials.
 pub const USER: &str = "user";
 /// The inet server's password.
 pub const PASSWORD: &str = "123";
 
-/// Polls `cond` every 10 ms until it holds or `timeout` passes (then panics naming `what`).
-pub fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+/// The RPC tests' daemon: both servers, `loglevel=info`, `identifier=supervisor`, child logs
+/// in the directory, which is also its working directory.
+pub fn builder(kind: Kind, programs: &str) -> Builder {
+    Daemon::builder(programs)
+        .kind(kind)
+        .prefix("rpc")
+        .inet(USER, PASSWORD, "")
+        .config(|c| {
+            c.childlogdir = "";
+            c.loglevel = Some("info".into());
+            c.identifier = Some("supervisor".into());
+        })
+        .cwd_in_dir()
+        .ready_timeout(Duration::from_secs(30))
+        .timeout(Duration::from_secs(30))
+        .grace(Duration::from_secs(20))
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Starts `kind`'s daemon on the RPC config and waits until it answers.
+pub fn start(kind: Kind, programs: &str) -> Daemon {
+    builder(kind, programs).start()
 }
 
-/// A running daemon on a temporary config.
-pub struct Daemon {
-    /// Temporary directory holding the config, socket and logs.
-    pub dir: tempfile::TempDir,
-    /// The inet server's port.
-    pub port: u16,
-    /// Which binary runs.
-    pub bin: &'static str,
-    child: Option<Child>,
-}
-
-/// The config: both servers, a main log, and `programs` (where `{dir}` is the directory).
-pub fn config(dir: &Path, port: u16, programs: &str) -> String {
-    let d = dir.display();
-    format!(
-        "[unix_http_server]\nfile={d}/s.sock\n\n\
-         [inet_http_server]\nport=127.0.0.1:{port}\nusername={USER}\npassword={PASSWORD}\n\n\
-         [supervisord]\nlogfile={d}/supervisord.log\npidfile={d}/supervisord.pid\n\
-         childlogdir={d}\nloglevel=info\nidentifier=supervisor\n\n\
-         [rpcinterface:supervisor]\n\
-         supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n",
-    ) + &programs.replace("{dir}", &d.to_string())
+/// Starts our daemon and Python's on the same programs, in parallel.
+pub fn both(programs: &str) -> (Daemon, Daemon) {
+    let p = programs.to_string();
+    let python = std::thread::spawn(move || start(Kind::Python, &p));
+    let ours = start(Kind::Ours, programs);
+    (ours, python.join().unwrap())
 }
 
 impl Daemon {
-    /// Starts `bin` on a fresh config and waits until its socket answers.
-    pub fn start(bin: &'static str, programs: &str) -> Daemon {
-        let dir = tempfile::Builder::new().prefix("rpc").tempdir().unwrap();
-        let port = free_port();
-        let conf = dir.path().join("supervisord.conf");
-        std::fs::write(&conf, config(dir.path(), port, programs)).unwrap();
-        let child = Command::new(bin)
-            .arg("-n")
-            .arg("-c")
-            .arg(&conf)
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start supervisord");
-        let d = Daemon {
-            dir,
-            port,
-            bin,
-            child: Some(child),
-        };
-        let sock = d.sock();
-        wait_until("the daemon's socket", Duration::from_secs(30), || {
-            UnixStream::connect(&sock).is_ok()
-        });
-        d
-    }
-
-    /// The UNIX socket.
-    pub fn sock(&self) -> PathBuf {
-        self.dir.path().join("s.sock")
-    }
-
-    /// The config file.
-    pub fn conf(&self) -> PathBuf {
-        self.dir.path().join("supervisord.conf")
-    }
-
-    /// Rewrites the config's programs (for reread tests).
-    pub fn rewrite(&self, programs: &str) {
-        std::fs::write(self.conf(), config(self.dir.path(), self.port, programs)).unwrap();
-    }
-
     /// Runs `steps` through Python's client over the UNIX socket.
     pub fn drive(&self, steps: &[Value]) -> Vec<Value> {
-        self.drive_via(&format!("unix://{}", self.sock().display()), None, steps)
+        self.drive_via(&format!("unix://{}", self.sock.display()), None, steps)
     }
 
     /// Runs `steps` over TCP with the given credentials (`None`: send none).
@@ -140,7 +77,7 @@ impl Daemon {
             "replace": replace,
             "steps": steps,
         });
-        let mut child = Command::new(PYTHON)
+        let mut child = Command::new(python())
             .arg(DRIVER)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -163,37 +100,6 @@ impl Daemon {
         assert_eq!(results.len(), steps.len());
         results
     }
-
-    /// Whether the daemon process is still running.
-    pub fn alive(&mut self) -> bool {
-        match &mut self.child {
-            Some(c) => matches!(c.try_wait(), Ok(None)),
-            None => false,
-        }
-    }
-
-    /// Waits for the daemon to exit by itself.
-    pub fn wait_exit(&mut self) {
-        wait_until("the daemon to exit", Duration::from_secs(30), || {
-            !self.alive()
-        });
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            common::terminate(&mut c, Duration::from_secs(20));
-        }
-    }
-}
-
-/// Starts our daemon and Python's on the same programs, in parallel.
-pub fn both(programs: &str) -> (Daemon, Daemon) {
-    let p = programs.to_string();
-    let python = std::thread::spawn(move || Daemon::start(PYTHON_SUPERVISORD, &p));
-    let ours = Daemon::start(OURS, programs);
-    (ours, python.join().unwrap())
 }
 
 /// A call step.

@@ -1,21 +1,20 @@
 //! Bursts: a thousand state changes reach a listener in order with none lost when its buffer
 //! is large enough; with a small buffer the overflow is logged exactly as Supervisor logs it.
 
-mod events_support;
-
 use std::time::{Duration, Instant};
 
-use events_support::{read_records, wait_until, Daemon, OURS, PYTHON_SUPERVISORD, RECORDER};
+use crate::support::events::{self, read_records, RECORDER};
+use crate::support::{wait_until, Kind};
 
 const PROCS: usize = 250;
 
 #[test]
 fn a_thousand_state_changes_arrive_in_order_none_lost() {
-    let dir = Daemon::dir();
+    let dir = events::dir();
     std::fs::write(dir.path().join("rec.py"), RECORDER).unwrap();
-    let d = Daemon::start_in(
+    let d = events::start_in(
         dir,
-        OURS,
+        Kind::Ours,
         &format!(
             "[eventlistener:rec]\ncommand=python3 {{dir}}/rec.py {{dir}}/rec.out\n\
              events=PROCESS_STATE\nbuffer_size=5000\nstartsecs=0\n\n\
@@ -23,19 +22,19 @@ fn a_thousand_state_changes_arrive_in_order_none_lost() {
              process_name=%(program_name)s_%(process_num)03d\nstartsecs=0\nautostart=false\n"
         ),
     );
-    d.wait_state("rec", "RUNNING", Duration::from_secs(20));
+    d.wait_state_within(Duration::from_secs(20), "rec", "RUNNING");
     let started = Instant::now();
     d.rpc("supervisor.startProcessGroup", r#"["many", false]"#)
         .unwrap();
     d.rpc("supervisor.stopProcessGroup", r#"["many", true]"#)
         .unwrap();
     let changes_took = started.elapsed();
-    let out = d.path("rec.out");
+    let out = d.file("rec.out");
     // 4 changes per process (STARTING, RUNNING, STOPPING, STOPPED) + the listener's own 2.
     let total = PROCS * 4 + 2;
     wait_until(
-        "every event to reach the listener",
         Duration::from_secs(60),
+        "every event to reach the listener",
         || read_records(&out).len() >= total,
     );
     let records = read_records(&out);
@@ -90,18 +89,18 @@ fn a_small_buffer_overflows_as_in_supervisor() {
                     buffer_size=3\nstartsecs=0\n\n\
                     [program:p]\ncommand=sleep 1000\nnumprocs=10\n\
                     process_name=%(program_name)s_%(process_num)d\nstartsecs=0\n";
-    let run = |bin: &'static str| {
+    let run = |kind: Kind| {
         std::thread::spawn(move || {
-            let d = Daemon::start_in(Daemon::dir(), bin, sections);
-            wait_until("the last overflow", Duration::from_secs(30), || {
+            let d = events::start_in(events::dir(), kind, sections);
+            wait_until(Duration::from_secs(30), "the last overflow", || {
                 d.log()
                     .contains("pool slow event buffer overflowed, discarding event 18")
             });
             overflow_lines(&d.log())
         })
     };
-    let python = run(PYTHON_SUPERVISORD);
-    let ours = run(OURS).join().unwrap();
+    let python = run(Kind::Python);
+    let ours = run(Kind::Ours).join().unwrap();
     let python = python.join().unwrap();
     let expected: Vec<String> = {
         let mut v: Vec<String> = (0..=18)

@@ -2,11 +2,11 @@
 //! priority, reload with a valid and an invalid config (fix Q4), log reopening, a signal storm,
 //! running as PID 1, and the absence of idle wake-ups.
 
-mod daemon_support;
-
 use std::time::Duration;
 
-use daemon_support::{alive, children_of, kill, wait_for, wait_until, TestDaemon, TIMEOUT};
+use crate::support::daemon::CallError;
+use crate::support::process::{alive, children_of, kill};
+use crate::support::{python, wait_for, wait_until, Daemon, TIMEOUT};
 
 /// Three single-program groups and a two-program group, with distinct priorities.
 const ORDERED: &str = "\
@@ -27,7 +27,7 @@ fn kill_order(log: &str) -> Vec<String> {
 }
 
 fn shutdown_by(sig: i32, name: &str) {
-    let mut d = TestDaemon::start(ORDERED);
+    let mut d = Daemon::start(ORDERED);
     let pids: Vec<i32> = ["low", "mid", "high", "pair:first", "pair:second"]
         .iter()
         .map(|n| d.wait_state(n, "RUNNING").pid)
@@ -84,12 +84,12 @@ fn sigquit_is_an_orderly_shutdown() {
 
 /// A daemon running `slow`, a program that takes half a second to exit on SIGTERM, once the
 /// program has installed its handler.
-fn start_slow_stopper() -> TestDaemon {
-    let d = TestDaemon::start(&format!(
+fn start_slow_stopper() -> Daemon {
+    let d = Daemon::start(&format!(
         "[program:slow]\ncommand={} -c \"import signal,time,sys; \
          signal.signal(signal.SIGTERM, lambda *a: (time.sleep(0.5), sys.exit(0))); \
          print('ready', flush=True); time.sleep(1000)\"\nstartsecs=0\nstopwaitsecs=10\n",
-        daemon_support::PY
+        python()
     ));
     let info = d.wait_state("slow", "RUNNING");
     wait_until(TIMEOUT, "the program to be ready", || {
@@ -116,7 +116,7 @@ fn sighup_reloads_a_valid_config() {
         .local_addr()
         .unwrap()
         .port();
-    let d = TestDaemon::start(&format!(
+    let d = Daemon::start(&format!(
         "[inet_http_server]\nport=127.0.0.1:{port}\n\n\
          [program:old]\ncommand=sleep 1000\nstartsecs=0\n"
     ));
@@ -151,7 +151,7 @@ fn sighup_reloads_a_valid_config() {
 
 #[test]
 fn sighup_with_an_invalid_config_keeps_everything_running() {
-    let d = TestDaemon::start("[program:keep]\ncommand=sleep 1000\nstartsecs=0\n");
+    let d = Daemon::start("[program:keep]\ncommand=sleep 1000\nstartsecs=0\n");
     let before = d.wait_state("keep", "RUNNING");
     let text = std::fs::read_to_string(&d.conf).unwrap();
     std::fs::write(
@@ -185,7 +185,7 @@ fn sighup_with_an_invalid_config_keeps_everything_running() {
 
 #[test]
 fn sigusr2_reopens_the_daemon_log_and_child_logs() {
-    let d = TestDaemon::start(
+    let d = Daemon::start(
         "[program:ticker]\ncommand=sh -c 'while :; do echo tick; sleep 0.05; done'\nstartsecs=0\n\
          stdout_logfile=%(here)s/ticker.log\n",
     );
@@ -219,7 +219,7 @@ fn a_signal_storm_loses_no_child() {
             )
         })
         .collect();
-    let d = TestDaemon::builder(&programs).loglevel("info").start();
+    let d = Daemon::builder(&programs).loglevel("info").start();
     for i in 0..10 {
         d.wait_state(&format!("churn{i}"), "RUNNING");
     }
@@ -274,7 +274,7 @@ fn an_idle_daemon_does_not_wake_up() {
     let programs: String = (0..20)
         .map(|i| format!("[program:idle{i}]\ncommand=sleep 1000\nstartsecs=1\n\n"))
         .collect();
-    let d = TestDaemon::builder(&programs).loglevel("info").start();
+    let d = Daemon::builder(&programs).loglevel("info").start();
     // Wait until everything is RUNNING: no deadline is left armed.
     wait_until(TIMEOUT, "20 RUNNING", || {
         d.all_info().iter().filter(|i| i.state == "RUNNING").count() == 20
@@ -293,7 +293,7 @@ fn an_idle_daemon_does_not_wake_up() {
 
 #[test]
 fn as_pid_1_it_reaps_orphans_and_shuts_down() {
-    let d = TestDaemon::builder(
+    let d = Daemon::builder(
         "[program:orphaner]\ncommand=sh -c '(sleep 0.3 &); exec sleep 1000'\nstartsecs=0\n",
     )
     .wrapper(&["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"])
@@ -336,12 +336,12 @@ fn sighup_during_shutdown_is_ignored_and_said_so() {
 
 #[test]
 fn rpc_restart_with_an_invalid_config_is_a_fault_and_changes_nothing() {
-    let d = TestDaemon::start("[program:keep]\ncommand=sleep 1000\nstartsecs=0\n");
+    let d = Daemon::start("[program:keep]\ncommand=sleep 1000\nstartsecs=0\n");
     let before = d.wait_state("keep", "RUNNING");
     let text = std::fs::read_to_string(&d.conf).unwrap();
     std::fs::write(&d.conf, format!("{text}\n[program:broken]\n")).unwrap();
     match d.try_call("supervisor.restart", &[]) {
-        Err(daemon_support::CallError::Fault(92, s)) => {
+        Err(CallError::Fault(92, s)) => {
             assert!(s.starts_with("CANT_REREAD: "), "{s}");
             assert!(s.contains("broken"), "{s}");
         }

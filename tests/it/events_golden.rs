@@ -5,14 +5,11 @@
 //! once pids and TICK times are masked, as a multiset, plus each process's own event sequence
 //! in order; headers are checked for format, `len` (in characters) and gapless serials.
 
-mod events_support;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use events_support::{
-    read_records, wait_until, Daemon, Envelope, OURS, PYTHON_SUPERVISORD, RECORDER,
-};
+use crate::support::events::{self, read_records, Envelope, RECORDER};
+use crate::support::{wait_until, Kind};
 
 /// Writes to stdout with events enabled, to stderr in capture mode, then exits expectedly.
 const TALK: &str = r#"
@@ -38,17 +35,18 @@ fn sections(extra: &str) -> String {
 }
 
 /// Runs the scenario under `bin` and returns what the listener received.
-fn scenario(bin: &str) -> Vec<Envelope> {
-    let dir = Daemon::dir();
+fn scenario(kind: Kind) -> Vec<Envelope> {
+    let bin = kind.bin();
+    let dir = events::dir();
     std::fs::write(dir.path().join("rec.py"), RECORDER).unwrap();
     std::fs::write(dir.path().join("talk.py"), TALK).unwrap();
-    let d = Daemon::start_in(dir, bin, &sections(""));
-    let out = d.path("rec.out");
+    let d = events::start_in(dir, kind, &sections(""));
+    let out = d.file("rec.out");
     let t = Duration::from_secs(30);
-    d.wait_state("rec", "RUNNING", t);
-    d.wait_state("talk", "EXITED", t);
-    d.wait_state("bad", "FATAL", t);
-    d.wait_state("sleeper", "RUNNING", t);
+    d.wait_state_within(t, "rec", "RUNNING");
+    d.wait_state_within(t, "talk", "EXITED");
+    d.wait_state_within(t, "bad", "FATAL");
+    d.wait_state_within(t, "sleeper", "RUNNING");
     d.rpc(
         "supervisor.sendRemoteCommEvent",
         r#"["mytype", "my data \u00e9\nline 2"]"#,
@@ -63,8 +61,8 @@ fn scenario(bin: &str) -> Vec<Envelope> {
     d.rpc("supervisor.removeProcessGroup", r#"["extra"]"#)
         .unwrap();
     wait_until(
-        &format!("a TICK_5 under {bin}"),
         Duration::from_secs(15),
+        &format!("a TICK_5 under {bin}"),
         || {
             read_records(&out)
                 .iter()
@@ -73,7 +71,7 @@ fn scenario(bin: &str) -> Vec<Envelope> {
     );
     d.rpc("supervisor.sendRemoteCommEvent", r#"["done", ""]"#)
         .unwrap();
-    wait_until(&format!("the last event under {bin}"), t, || {
+    wait_until(t, &format!("the last event under {bin}"), || {
         read_records(&out)
             .iter()
             .any(|e| e.payload == "type:done\n")
@@ -162,8 +160,8 @@ fn per_process(records: &[Envelope]) -> BTreeMap<String, Vec<String>> {
 
 #[test]
 fn every_payload_and_envelope_matches_python() {
-    let python = std::thread::spawn(|| scenario(PYTHON_SUPERVISORD));
-    let ours = scenario(OURS);
+    let python = std::thread::spawn(|| scenario(Kind::Python));
+    let ours = scenario(Kind::Ours);
     let python = python.join().unwrap();
     check_headers(&python, "python");
     check_headers(&ours, "ours");
