@@ -5,8 +5,6 @@
 //! Children are waited for with `waitpid(pid)` on their own pid (never `waitpid(-1)`), so tests
 //! in this binary can run in parallel without stealing each other's statuses.
 
-mod spawn_support;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
@@ -15,9 +13,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Instant;
 
+use crate::support::{daemon, default_daemon, read_all, request, wait_exit, wait_until, DEADLINE};
 use nix::sys::wait::WaitStatus;
 use nix::unistd::Pid;
-use spawn_support::{daemon, default_daemon, read_all, request, wait_exit, wait_until};
 use supervisord::spawn::{
     daemonized_hint, find_survivors, prepare, spawn, CommandLine, SpawnError, StdinSource,
 };
@@ -471,7 +469,7 @@ fn daemonized_descendants_are_found() {
 
     // The setsid'd reader may still be between fork and setsid; both must be found either way.
     let mut survivors = Vec::new();
-    wait_until("both readers to be visible", || {
+    wait_until(DEADLINE, "both readers to be visible", || {
         survivors = find_survivors(child.pid, spawned_at, |_| false);
         expected.iter().all(|p| survivors.contains(p))
     });
@@ -502,7 +500,7 @@ fn run_helper(mode: &str) -> (String, i32) {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "helper_process",
+            "spawn_process::helper_process",
             "--ignored",
             "--nocapture",
             "--test-threads=1",

@@ -265,7 +265,7 @@ fn nodaemon_echoes_every_record_to_stdout() {
         .args([
             "--ignored",
             "--exact",
-            "helper_log_with_stdout_echo",
+            "logs_daemon_log::helper_log_with_stdout_echo",
             "--nocapture",
         ])
         .args(["--test-threads=1", "-q"])

@@ -10,10 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::support::{wait_until, DEADLINE};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-
-const DEADLINE: Duration = Duration::from_secs(30);
 
 /// Separates arguments in the environment variable that carries them to the helper.
 const SEP: char = '\u{1f}';
@@ -30,7 +29,7 @@ impl Proxy {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "pidproxy_helper",
+                "pidproxy_signals::pidproxy_helper",
                 "--ignored",
                 "--nocapture",
                 "--test-threads=1",
@@ -103,14 +102,6 @@ impl Proxy {
     }
 }
 
-fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !condition() {
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 fn read_pid(path: &Path) -> Option<Pid> {
     let text = std::fs::read_to_string(path).ok()?;
     text.trim().parse().ok().map(Pid::from_raw)
@@ -144,6 +135,7 @@ fn daemonizing_command_is_followed_through_its_pidfile() {
     let mut sh = None;
     let mut daemon = None;
     wait_until(
+        DEADLINE,
         "the command to exit and the daemon pid to be written",
         || {
             sh = sh.or_else(|| read_pid(&shpid));
@@ -160,7 +152,7 @@ fn daemonizing_command_is_followed_through_its_pidfile() {
     proxy.signal(Signal::SIGHUP);
     let (status, output) = proxy.finish();
     assert_eq!(status.code(), Some(0), "{output}");
-    wait_until("the daemon to be gone", || !exists(daemon));
+    wait_until(DEADLINE, "the daemon to be gone", || !exists(daemon));
 }
 
 #[test]
@@ -170,7 +162,7 @@ fn term_is_forwarded_and_pidproxy_exits_at_once() {
     let script = format!("echo $$ > {}; exec sleep 1000", pidfile.display());
     let proxy = Proxy::start(&[pidfile.to_str().unwrap(), "/bin/sh", "-c", &script]);
     let mut target = None;
-    wait_until("the pid file", || {
+    wait_until(DEADLINE, "the pid file", || {
         target = read_pid(&pidfile);
         target.is_some()
     });
@@ -178,7 +170,9 @@ fn term_is_forwarded_and_pidproxy_exits_at_once() {
     proxy.signal(Signal::SIGTERM);
     let (status, output) = proxy.finish();
     assert_eq!(status.code(), Some(0), "{output}");
-    wait_until("the proxied process to die of SIGTERM", || !exists(target));
+    wait_until(DEADLINE, "the proxied process to die of SIGTERM", || {
+        !exists(target)
+    });
 }
 
 #[test]
@@ -189,14 +183,18 @@ fn unreadable_pidfile_is_reported_and_ignored() {
     // The command waits on stdin (pidproxy's, which this test holds), so it lives until we say.
     let script = format!("echo $$ > {}; read x", marker.display());
     let mut proxy = Proxy::start(&[missing.to_str().unwrap(), "/bin/sh", "-c", &script]);
-    wait_until("the command to start", || read_pid(&marker).is_some());
+    wait_until(DEADLINE, "the command to start", || {
+        read_pid(&marker).is_some()
+    });
 
     proxy.signal(Signal::SIGUSR1);
     let expected = format!("Can't read child pidfile {}!", missing.display());
-    wait_until("the complaint", || proxy.output().contains(&expected));
+    wait_until(DEADLINE, "the complaint", || {
+        proxy.output().contains(&expected)
+    });
     // Even TERM does not end pidproxy when the pid file can't be read (as in Python).
     proxy.signal(Signal::SIGTERM);
-    wait_until("the second complaint", || {
+    wait_until(DEADLINE, "the second complaint", || {
         proxy.output().matches(&expected).count() == 2
     });
     assert!(proxy.running());

@@ -1,18 +1,12 @@
 //! Capture throughput and CPU per GiB of one flooding child (a benchmark, not a test: run with
-//! `cargo test --release -p supervisord --test logs_bench -- --ignored --nocapture`).
+//! `cargo test --release -p supervisord --test it -- --ignored --exact --nocapture
+//! logs_bench::capture_one_gib_from_a_child`).
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use crate::support::self_cpu;
 use supervisord::logs::{spawn_capture, CaptureConfig, CaptureNotice, Channel, LogFile};
-
-fn self_cpu() -> Duration {
-    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF).unwrap();
-    let tv = |t: nix::sys::time::TimeVal| {
-        Duration::from_secs(t.tv_sec() as u64) + Duration::from_micros(t.tv_usec() as u64)
-    };
-    tv(usage.user_time()) + tv(usage.system_time())
-}
 
 #[test]
 #[ignore = "benchmark"]

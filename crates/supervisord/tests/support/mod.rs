@@ -1,4 +1,9 @@
-//! Helpers shared by the spawn and reaper tests: requests, pipe reading, waiting with deadlines.
+//! The one harness of the daemon library's tests (`tests/it/`, and `tests/reaper_exits.rs`,
+//! which includes it by path): spawn requests and contexts, pipe reading, waiting with
+//! deadlines (always `(timeout, what, condition)`, as in the workspace's `tests/support/`), and
+//! the CPU-time probe of the benchmarks.
+
+// `reaper_exits` uses only part of it.
 #![allow(dead_code)]
 
 use std::ffi::OsString;
@@ -72,11 +77,30 @@ pub fn wait_exit(pid: Pid) -> WaitStatus {
     }
 }
 
-/// Polls `condition` until it holds, failing with `what` after the deadline.
-pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+/// Polls `condition` every 5 ms until it holds, failing with `what` after `timeout`.
+#[track_caller]
+pub fn wait_until(timeout: Duration, what: &str, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();
     while !condition() {
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// [`wait_until`] inside a tokio runtime: polls every 2 ms without blocking it.
+pub async fn wait_until_async(timeout: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// User plus system CPU time this process has used (for the benchmarks).
+pub fn self_cpu() -> Duration {
+    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF).unwrap();
+    let tv = |t: nix::sys::time::TimeVal| {
+        Duration::from_secs(t.tv_sec() as u64) + Duration::from_micros(t.tv_usec() as u64)
+    };
+    tv(usage.user_time()) + tv(usage.system_time())
 }

@@ -405,7 +405,7 @@ fn dev_stdout_works_when_stdout_is_a_socket() {
         .args([
             "--ignored",
             "--exact",
-            "helper_write_to_dev_stdout",
+            "logs_logfile::helper_write_to_dev_stdout",
             "--nocapture",
             "--test-threads=1",
             "-q",

@@ -1,25 +1,16 @@
 //! Cost of `spawn::prepare` and `spawn::spawn` in the daemon (a benchmark, not a test: run with
-//! `cargo test --release -p supervisord --test spawn_bench -- --ignored --nocapture`).
+//! `cargo test --release -p supervisord --test it -- --ignored --exact --nocapture
+//! spawn_bench::prepare_and_spawn_costs`).
 //!
 //! `SPAWN_BENCH_RSS_MIB` (default 16) sets how much memory the parent has touched before
 //! spawning, like a daemon managing 1000 programs: forking copies the page tables of all of it.
 
-mod spawn_support;
-
 use std::ffi::OsString;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use crate::support::{self_cpu, wait_exit};
 use nix::sys::signal::{kill, Signal};
-use spawn_support::wait_exit;
 use supervisord::spawn::{prepare, spawn, CommandLine, DaemonContext, SpawnRequest, StdinSource};
-
-fn self_cpu() -> Duration {
-    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF).unwrap();
-    let tv = |t: nix::sys::time::TimeVal| {
-        Duration::from_secs(t.tv_sec() as u64) + Duration::from_micros(t.tv_usec() as u64)
-    };
-    tv(usage.user_time()) + tv(usage.system_time())
-}
 
 /// A request as the owner builds it for `[program:x] command=sleep 1000` in a group of many.
 fn request(i: usize) -> SpawnRequest {

@@ -6,8 +6,9 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::support::wait_until_async;
 use supervisord::logs::{
     spawn_capture, spawn_listener_capture, CaptureConfig, CaptureNotice, Channel, LogFile, LogOp,
     OutputProcessor,
@@ -387,14 +388,6 @@ fn flood_pipe_size() -> usize {
     max.min(1 << 20)
 }
 
-async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-}
-
 /// A capture into a log file, fed by a writer thread that floods until told to stop, once the
 /// capture has entered flood mode (it raised the pipe, as the writer's side sees).
 struct FloodRig {
@@ -428,9 +421,11 @@ impl FloodRig {
         .unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let writer = flood_writer(write_end, Arc::clone(&stop));
-        wait_until("flood mode to raise the pipe", || {
-            pipe_capacity(&probe) == raised || writer.is_finished()
-        })
+        wait_until_async(
+            Duration::from_secs(60),
+            "flood mode to raise the pipe",
+            || pipe_capacity(&probe) == raised || writer.is_finished(),
+        )
         .await;
         FloodRig {
             _dir: dir,
@@ -463,21 +458,27 @@ async fn flood_mode_starts_under_a_flood_and_ends_when_output_pauses() {
     } = FloodRig::start("flood.log").await;
     stop.store(true, Ordering::Relaxed);
     // The writer may be blocked on a full pipe that only this runtime's capture empties.
-    wait_until("the writer to stop", || writer.is_finished()).await;
+    wait_until_async(Duration::from_secs(60), "the writer to stop", || {
+        writer.is_finished()
+    })
+    .await;
     let (written, largest) = writer.join().unwrap();
     assert_eq!(largest.max(pipe_capacity(&probe)), raised);
 
     // The writer paused: everything reaches the file, and flood mode ends.
-    wait_until("the flood to be logged", || {
+    wait_until_async(Duration::from_secs(60), "the flood to be logged", || {
         std::fs::metadata(&path).unwrap().len() == written
     })
     .await;
-    wait_until("flood mode to end", || pipe_capacity(&probe) == normal).await;
+    wait_until_async(Duration::from_secs(60), "flood mode to end", || {
+        pipe_capacity(&probe) == normal
+    })
+    .await;
 
     // Woken by the reactor again: a single small write is logged.
     let mut w = std::fs::File::from(probe);
     w.write_all(b"after the flood\n").unwrap();
-    wait_until("the write after the flood", || {
+    wait_until_async(Duration::from_secs(60), "the write after the flood", || {
         std::fs::metadata(&path).unwrap().len() == written + 16
     })
     .await;
