@@ -1,10 +1,8 @@
 //! `[fcgi-program:x]` (spec §1.5.8): socket options with their defaults, valid and invalid
 //! values; program options apply to its processes.
 
-mod support;
-
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 fn fcgi_conf(extra: &str) -> String {
     format!("[supervisord]\n[fcgi-program:f]\ncommand=/bin/f\n{extra}\n")

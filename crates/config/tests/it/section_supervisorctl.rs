@@ -1,13 +1,11 @@
 //! `[supervisorctl]` (spec §1.5.4) as supervisorctl reads it ([`load_ctl`]), and as an optional
 //! part of the daemon's [`load`].
 
-mod support;
-
 use std::path::{Path, PathBuf};
 
+use crate::support::*;
 use supervisor_config::host::FakeHost;
 use supervisor_config::{load_ctl, Diagnostics};
-use support::*;
 
 fn ctl(text: &str) -> Result<supervisor_config::model::Supervisorctl, Diagnostics> {
     let host = host().file(CONF, text);

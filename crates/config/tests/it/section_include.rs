@@ -1,13 +1,11 @@
 //! `[include]` (spec §1.5.10): globbing relative to the main file, sorted reading, the messages
 //! Python logs, `%(here)s` per file, errors in included files.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::*;
 use supervisor_config::host::RealHost;
 use supervisor_config::{load, resolved};
-use support::*;
 
 const MAIN: &str = "[supervisord]\n[include]\nfiles = conf.d/*.conf other/%(host_node_name)s.ini\n";
 

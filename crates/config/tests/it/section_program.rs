@@ -1,10 +1,8 @@
 //! `[program:x]`: every option's default, a valid value, an invalid value and its message
 //! (spec §1.5.5), numprocs expansion (§1.6) and the parse-time warnings.
 
-mod support;
-
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 #[test]
 fn defaults_of_every_option() {

@@ -1,10 +1,8 @@
 //! `[unix_http_server]` and `[inet_http_server]` (spec §1.5.2–1.5.3), multiple servers, and the
 //! server URL children get.
 
-mod support;
-
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 fn servers(text: &str) -> Value {
     json(&format!("[supervisord]\n{text}\n"))["server_configs"].clone()

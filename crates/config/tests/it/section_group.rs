@@ -1,10 +1,8 @@
 //! `[group:g]` (spec §1.5.6): membership, `group_name`, priorities, ordering, and the errors
 //! (including quirks Q21 and Q25, fixed).
 
-mod support;
-
+use crate::support::*;
 use serde_json::json;
-use support::*;
 
 const BASE: &str = "[supervisord]\n";
 

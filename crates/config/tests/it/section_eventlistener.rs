@@ -1,10 +1,8 @@
 //! `[eventlistener:x]` (spec §1.5.7): pool options with their defaults, valid and invalid values;
 //! program options apply to the listener processes.
 
-mod support;
-
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 fn listener_conf(extra: &str) -> String {
     format!("[supervisord]\n[eventlistener:e]\ncommand=/bin/listen\nevents=TICK_5\n{extra}\n")

@@ -1,10 +1,8 @@
 //! `[supervisord]`: every option's default, a valid value, an invalid value and its message
 //! (spec §1.5.1).
 
-mod support;
-
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 fn supervisord_json(options: &str) -> Value {
     json(&format!("[supervisord]\n{options}\n"))["supervisord"].clone()

@@ -1,9 +1,7 @@
 //! `[rpcinterface:x]` (spec §1.5.11): the standard factory is accepted; anything else is an
 //! error naming the factory.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[test]
 fn standard_factory_is_accepted() {

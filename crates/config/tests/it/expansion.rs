@@ -2,10 +2,8 @@
 //! (Q18, copied), `[supervisord] environment` expanded once (Q17, fixed) and unnamed specifiers
 //! rejected (Q16, fixed).
 
-mod support;
-
+use crate::support::*;
 use serde_json::json;
-use support::*;
 
 #[test]
 fn per_process_options_see_every_name() {

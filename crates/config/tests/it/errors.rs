@@ -1,13 +1,11 @@
 //! Error reporting as a whole: every problem is reported with file, line, section and option;
 //! Python's single-line form; parse errors; missing files; warnings about typos.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::*;
 use supervisor_config::host::FakeHost;
 use supervisor_config::{load, resolved, Severity};
-use support::*;
 
 /// (message, line, section, option) of a diagnostic.
 type Row = (String, Option<usize>, Option<String>, Option<String>);
