@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use supervisorctl::rpc::{Client, ProcessInfo};
+use supervisorctl::rpc::Client;
 
 pub use super::daemon::Kind as DaemonKind;
 use super::daemon::{Builder, Daemon};
@@ -80,11 +80,6 @@ impl Daemon {
     /// Our supervisorctl's RPC client on the UNIX socket.
     pub fn client(&self) -> Client {
         Client::new(&self.unix_url(), None, None)
-    }
-
-    /// The current process table, through [`Daemon::client`].
-    pub fn infos(&self) -> Vec<ProcessInfo> {
-        self.client().get_all_process_info().unwrap_or_default()
     }
 }
 

@@ -36,9 +36,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Both, the reference first.
-    pub const BOTH: [Kind; 2] = [Kind::Python, Kind::Ours];
-
     /// The daemon's binary.
     pub fn bin(self) -> &'static str {
         match self {
@@ -248,7 +245,6 @@ impl Builder {
             conf,
             dir,
             kind: self.kind,
-            bin,
             config: self.config,
             child: Some(child),
             exit: None,
@@ -320,7 +316,7 @@ pub enum CallError {
     /// The daemon answered with a fault.
     Fault(i32, String),
     /// Connecting, sending or reading failed, or the answer was not XML-RPC.
-    Transport(String),
+    Transport(#[allow(dead_code)] String), // read through `Debug` in panic messages
 }
 
 /// A supervisord under test.
@@ -335,8 +331,6 @@ pub struct Daemon {
     pub port: u16,
     /// Which supervisord runs.
     pub kind: Kind,
-    /// Its binary.
-    pub bin: &'static str,
     config: Config,
     child: Option<Child>,
     exit: Option<ExitStatus>,
@@ -606,11 +600,6 @@ impl Daemon {
             }
         }
         self.exit
-    }
-
-    /// Whether the daemon process is still running.
-    pub fn running(&mut self) -> bool {
-        self.child.is_some() && self.try_exit().is_none()
     }
 
     /// Waits (up to the builder's timeout) for the daemon to exit and returns its status.

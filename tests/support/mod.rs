@@ -14,9 +14,6 @@
 //!
 //! The Python reference is `$SUPERVISOR_RS_VENV`, else `<repo>/.venv` (made by `scripts/venv`).
 
-// Each helper is used by some areas; the unused rest of an area's API stays documented here.
-#![allow(dead_code)]
-
 pub mod config;
 pub mod ctl;
 pub mod daemon;
