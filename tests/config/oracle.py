@@ -4,7 +4,7 @@ Usage: .venv/bin/python tests/config/oracle.py FILE [FILE ...]
 
 For each FILE, in order, prints one line holding one JSON object in the shape described by
 docs/resolved-config.md (the same shape `supervisord --check --json -c FILE` prints), so the two
-implementations can be compared field by field by tests/config_diff.rs. A loaded file also gets
+implementations can be compared field by field by tests/it/config_diff.rs. A loaded file also gets
 the top-level `warnings` list our JSON has: Python's parse warnings, with only `message` set.
 
 The loader is `supervisor.options.ServerOptions.realize(args=['-c', FILE])`, which only reads and

@@ -2,7 +2,7 @@
 //!
 //! It has the sections, option lines and values of Python Supervisor 4.3.0's sample (which
 //! lines are commented out, and the example value on each line, are facts users and scripts rely
-//! on: `tests/echo_conf.rs` compares them with Python's output), with explanations written for
+//! on: `tests/it/echo_conf.rs` compares them with Python's output), with explanations written for
 //! supervisor-rs.
 
 /// The text `echo_supervisord_conf` prints.

@@ -1,6 +1,6 @@
 //! The interactive shell on a pseudo-terminal: the implicit `status`, the prompt, Tab completion
 //! of commands and process names, the history file and Ctrl-D, against a real daemon (Python's
-//! `supervisord`, or `SUPERVISORD_BIN`).
+//! `supervisord` from `$SUPERVISOR_RS_VENV` or `<repo>/.venv`, or `SUPERVISORD_BIN`).
 //!
 //! This test binary has its own `main`: started with `CTL_PTY_AS_SUPERVISORCTL=1` it *is*
 //! supervisorctl (the library's entry point), so the shell runs on the pty without depending on
@@ -39,7 +39,10 @@ impl Daemon {
         let bin = std::env::var_os("SUPERVISORD_BIN")
             .map(PathBuf::from)
             .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/supervisord")
+                std::env::var_os("SUPERVISOR_RS_VENV")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv"))
+                    .join("bin/supervisord")
             });
         let child = Command::new(bin)
             .arg("-n")

@@ -3,9 +3,11 @@
 //! the reaper existed.
 //!
 //! The reaper calls `waitpid(-1)`, which collects *any* child of this test process, so the tests
-//! of this binary take a lock and run one at a time.
+//! of this binary take a lock and run one at a time, and it is not part of the `it` binary (under
+//! `cargo test` it would collect the children of the tests running beside it).
 
-mod spawn_support;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -14,10 +16,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use spawn_support::{default_daemon, read_all, request, DEADLINE};
 use supervisor_core::{describe_wait_status, WaitStatus};
 use supervisord::reaper::{orphan_message, reap_exited, Reaped, Reaper};
 use supervisord::spawn::{prepare, spawn, Child};
+use support::{default_daemon, read_all, request, wait_until, DEADLINE};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -152,7 +154,7 @@ fn exits_before_the_reaper_started_are_collected() {
     let _guard = serial();
     let child = start("sh -c 'exit 7'");
     // Wait (without reaping) until the child is a zombie, before any SIGCHLD handler exists.
-    spawn_support::wait_until("the child to become a zombie", || {
+    wait_until(DEADLINE, "the child to become a zombie", || {
         std::fs::read_to_string(format!("/proc/{}/stat", child.pid))
             .map(|s| s.rsplit(')').next().unwrap().trim_start().starts_with('Z'))
             .unwrap_or(false)

@@ -1,7 +1,7 @@
 //! Shared fixtures of the section tests: a fake host with a few users and directories, a fixed
 //! load context, and helpers that load a config text and pick out what a test looks at.
 
-#![allow(dead_code)] // each test binary uses a different subset
+#![allow(dead_code)] // each area uses a different subset
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,65 @@
+//! `[rpcinterface:x]` (spec §1.5.11): the standard factory is accepted; anything else is an
+//! error naming the factory.
+
+use crate::support::*;
+
+#[test]
+fn standard_factory_is_accepted() {
+    let loaded = ok("[supervisord]\n[rpcinterface:supervisor]\n\
+                     supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n");
+    let rpc = &loaded.config.rpcinterfaces;
+    assert_eq!(rpc.len(), 1);
+    assert_eq!(rpc[0].name, "supervisor");
+    assert_eq!(
+        rpc[0].factory,
+        "supervisor.rpcinterface:make_main_rpcinterface"
+    );
+    assert!(rpc[0].extras.is_empty());
+}
+
+#[test]
+fn no_section_means_no_interfaces() {
+    assert!(ok("[supervisord]\n").config.rpcinterfaces.is_empty());
+}
+
+#[test]
+fn extra_keys_are_kept_expanded() {
+    let loaded = ok("[supervisord]\n[rpcinterface:supervisor]\n\
+                     supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\
+                     retries = %(ENV_FOO)s\n");
+    assert_eq!(
+        loaded.config.rpcinterfaces[0].extras["retries"],
+        "foo-value"
+    );
+}
+
+#[test]
+fn other_factories_are_errors() {
+    let errs = errors(
+        "[supervisord]\n[rpcinterface:x]\nsupervisor.rpcinterface_factory = nosuch.module:f\n",
+    );
+    assert_eq!(
+        messages(&errs),
+        vec!["nosuch.module:f cannot be resolved within [rpcinterface:x]"]
+    );
+    let e = &errs[0];
+    assert_eq!(
+        (e.line, e.option.as_deref()),
+        (Some(3), Some("supervisor.rpcinterface_factory"))
+    );
+    assert!(e
+        .hint
+        .as_deref()
+        .unwrap()
+        .contains("make_main_rpcinterface"));
+}
+
+#[test]
+fn missing_factory() {
+    let errs = errors("[supervisord]\n[rpcinterface:x]\nfoo=bar\n");
+    assert_eq!(
+        messages(&errs),
+        vec!["section [rpcinterface:x] does not specify a supervisor.rpcinterface_factory"]
+    );
+    assert_eq!(errs[0].line, Some(2));
+}

@@ -1,0 +1,222 @@
+//! The XML-RPC and HTTP tests' part of the harness (`rpc_*`).
+//!
+//! The daemon (ours or Python's) has a UNIX socket and an inet server with Basic auth.
+//! [`Daemon::drive`] runs a list of steps through Python's `xmlrpc.client` (`driver.py`, using
+//! Supervisor's own transport as supervisorctl does) and returns what each step gave,
+//! normalised so two daemons' answers compare with `==`. [`raw`] sends bytes and reads one
+//! HTTP response, for what a well-behaved client never sends.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use super::daemon::{Builder, Daemon, Kind};
+use super::python;
+
+/// The step driver.
+pub const DRIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/driver.py");
+
+/// The inet server's credentials.
+pub const USER: &str = "user";
+/// The inet server's password.
+pub const PASSWORD: &str = "123";
+
+/// The RPC tests' daemon: both servers, `loglevel=info`, `identifier=supervisor`, child logs
+/// in the directory, which is also its working directory.
+pub fn builder(kind: Kind, programs: &str) -> Builder {
+    Daemon::builder(programs)
+        .kind(kind)
+        .prefix("rpc")
+        .inet(USER, PASSWORD, "")
+        .config(|c| {
+            c.childlogdir = "";
+            c.loglevel = Some("info".into());
+            c.identifier = Some("supervisor".into());
+        })
+        .cwd_in_dir()
+        .ready_timeout(Duration::from_secs(30))
+        .timeout(Duration::from_secs(30))
+        .grace(Duration::from_secs(20))
+}
+
+/// Starts `kind`'s daemon on the RPC config and waits until it answers.
+pub fn start(kind: Kind, programs: &str) -> Daemon {
+    builder(kind, programs).start()
+}
+
+/// Starts our daemon and Python's on the same programs, in parallel.
+pub fn both(programs: &str) -> (Daemon, Daemon) {
+    let p = programs.to_string();
+    let python = std::thread::spawn(move || start(Kind::Python, &p));
+    let ours = start(Kind::Ours, programs);
+    (ours, python.join().unwrap())
+}
+
+impl Daemon {
+    /// Runs `steps` through Python's client over the UNIX socket.
+    pub fn drive(&self, steps: &[Value]) -> Vec<Value> {
+        self.drive_via(&format!("unix://{}", self.sock.display()), None, steps)
+    }
+
+    /// Runs `steps` over TCP with the given credentials (`None`: send none).
+    pub fn drive_tcp(&self, creds: Option<(&str, &str)>, steps: &[Value]) -> Vec<Value> {
+        self.drive_via(&format!("http://127.0.0.1:{}", self.port), creds, steps)
+    }
+
+    fn drive_via(&self, url: &str, creds: Option<(&str, &str)>, steps: &[Value]) -> Vec<Value> {
+        let mut replace = serde_json::Map::new();
+        replace.insert(self.dir.path().display().to_string(), json!("<DIR>"));
+        let spec = json!({
+            "url": url,
+            "username": creds.map(|c| c.0),
+            "password": creds.map(|c| c.1),
+            "replace": replace,
+            "steps": steps,
+        });
+        let mut child = Command::new(python())
+            .arg(DRIVER)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run the driver");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(spec.to_string().as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "driver failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let results: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(results.len(), steps.len());
+        results
+    }
+}
+
+/// A call step.
+pub fn call(method: &str, params: Value) -> Value {
+    json!({"call": method, "params": params})
+}
+
+/// A step that waits until `namespec` is in `state`.
+pub fn wait_state(namespec: &str, state: &str) -> Value {
+    json!({"wait": namespec, "state": state, "timeout": 30})
+}
+
+/// One HTTP response as raw parts.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// The status code.
+    pub status: u16,
+    /// Headers, names lower-cased, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body (de-chunked when chunked and complete).
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// The first header named `name` (lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads one response from `stream` (Content-Length bodies only, or until EOF).
+pub fn read_response(stream: &mut impl Read) -> RawResponse {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(0) => panic!(
+                "connection closed in the head: {:?}",
+                String::from_utf8_lossy(&buf)
+            ),
+            Ok(_) => buf.push(byte[0]),
+            Err(e) => panic!("read failed: {e}"),
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).to_string();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (k, v) = l.split_once(':').unwrap();
+            (k.trim().to_ascii_lowercase(), v.trim().to_string())
+        })
+        .collect();
+    let length = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .map(|(_, v)| v.parse::<usize>().unwrap());
+    let mut body = Vec::new();
+    match length {
+        Some(n) => {
+            body.resize(n, 0);
+            stream.read_exact(&mut body).unwrap();
+        }
+        None => {
+            let _ = stream.read_to_end(&mut body);
+        }
+    }
+    RawResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Sends `request` on a new UNIX-socket connection and reads one response.
+pub fn raw(sock: &Path, request: &[u8]) -> RawResponse {
+    let mut s = UnixStream::connect(sock).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    // A refused request may be answered before all of it is written.
+    let _ = s.write_all(request);
+    read_response(&mut s)
+}
+
+/// A POST of `body` to `/RPC2` (HTTP/1.1, no keep-alive requested).
+pub fn post(body: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\n\
+         Connection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+/// A `methodCall` body with `params` as raw `<param>` XML.
+pub fn method_call(name: &str, params: &str) -> Vec<u8> {
+    format!(
+        "<?xml version='1.0'?>\n<methodCall>\n<methodName>{name}</methodName>\n\
+         <params>\n{params}</params>\n</methodCall>\n"
+    )
+    .into_bytes()
+}
+
+/// Whether the daemon still answers `getState` with RUNNING on its UNIX socket.
+pub fn still_serving(sock: &Path) -> bool {
+    let r = raw(sock, &post(&method_call("supervisor.getState", "")));
+    r.status == 200 && String::from_utf8_lossy(&r.body).contains("RUNNING")
+}
