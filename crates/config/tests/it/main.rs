@@ -20,18 +20,13 @@ mod section_rpcinterface;
 mod section_supervisorctl;
 mod section_supervisord;
 
+#[path = "../../../../tests/support/areas.rs"]
+mod areas;
+
 /// Every `tests/it/*.rs` file is declared as a module above, so no test is silently left out.
 #[test]
 fn every_area_is_compiled() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it");
-    let main = std::fs::read_to_string(dir.join("main.rs")).unwrap();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let name = entry.unwrap().file_name().into_string().unwrap();
-        if let Some(area) = name.strip_suffix(".rs").filter(|a| *a != "main") {
-            assert!(
-                main.contains(&format!("\nmod {area};\n")),
-                "tests/it/{name} is not declared in tests/it/main.rs"
-            );
-        }
-    }
+    areas::assert_every_area_declared(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it"),
+    );
 }
