@@ -16,8 +16,9 @@ use super::batch::Op;
 use super::handle::{Gone, Handle};
 use super::types::{
     ApiError, ConfigEntry, DaemonState, GroupChange, GroupUpdate, LogChannel, ProcessResult,
-    ProcessStatus, ProcessView, ReloadDiff, SignalArg,
+    ReloadDiff, SignalArg,
 };
+use super::view::{ProcessStatus, ProcessView};
 use super::{wall_now, Supervisor};
 use crate::logs::{daemon_log, read_log, tail_log, ClearLogError, ReadLogError, Tail};
 

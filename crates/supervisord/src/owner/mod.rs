@@ -27,11 +27,11 @@
 //! FastCGI socket checks) before the HTTP servers start; [`run`] then lets autostart happen.
 //! Shutdown and reload stop the groups one at a time (`shutdown.rs`).
 //!
-//! Files: `api.rs` the typed handle, `types.rs` its vocabulary, `ops.rs` the operations on the
-//! owner side, `batch.rs` starting and stopping with waits, `lifecycle.rs` performing state
-//! machine actions (spawn, kill, exits), `proc.rs` one process's runtime state, `stdin.rs` its
-//! stdin pipe, `groups.rs`, `fcgi.rs`, `shutdown.rs`, `events.rs` (the event hooks), `handle.rs`
-//! the job queue.
+//! Files: `api.rs` the typed handle, `types.rs` its vocabulary, `view.rs` read-only views of
+//! processes for front ends, `ops.rs` the operations on the owner side, `batch.rs` starting and
+//! stopping with waits, `lifecycle.rs` performing state machine actions (spawn, kill, exits),
+//! `proc.rs` one process's runtime state, `stdin.rs` its stdin pipe, `groups.rs`, `fcgi.rs`,
+//! `shutdown.rs`, `events.rs` (the event hooks), `handle.rs` the job queue.
 
 mod api;
 mod batch;
@@ -47,6 +47,7 @@ mod stdin;
 #[cfg(test)]
 mod tests;
 mod types;
+mod view;
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::future::Future;
@@ -71,8 +72,9 @@ use proc::Proc;
 pub use proc::ProcId;
 pub use types::{
     ApiError, ConfigEntry, DaemonState, GroupChange, GroupUpdate, LogChannel, LogName, Member,
-    ProcessResult, ProcessStatus, ProcessView, ReloadDiff, SignalArg,
+    ProcessResult, ReloadDiff, SignalArg,
 };
+pub use view::{ProcessStatus, ProcessView};
 
 /// A condition a waiting operation is blocked on; returns `true` once it has replied and can be
 /// dropped.

@@ -12,9 +12,9 @@ use tokio::sync::oneshot;
 
 use super::batch::{self, refusal_error, Op};
 use super::types::{
-    ApiError, ConfigEntry, DaemonState, LogChannel, LogName, Member, ProcessResult, ProcessView,
-    SignalArg,
+    ApiError, ConfigEntry, DaemonState, LogChannel, LogName, Member, ProcessResult, SignalArg,
 };
+use super::view::ProcessView;
 use super::{wall_now, Proc, ProcId, Supervisor};
 
 /// A failed log clear as Supervisor's `FAILED: name`.

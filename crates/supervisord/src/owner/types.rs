@@ -4,11 +4,11 @@
 //! that is not running) without any wire format; XML-RPC turns an [`ApiError`] into a fault,
 //! the web page into a message, and later front ends into their own answers.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use supervisor_config::model::ProcessConfig;
-use supervisor_core::{ProcessInfo, ProcessState, SupervisorState};
+use supervisor_core::SupervisorState;
 
 use super::Proc;
 
@@ -134,72 +134,6 @@ pub struct DaemonState {
     pub identification: String,
     /// supervisord's pid.
     pub pid: u32,
-}
-
-/// A read-only view of one process as `getProcessInfo` reports it, borrowed from the owner for
-/// the time of one call (so the status poll is encoded without copying anything).
-pub struct ProcessView<'a> {
-    proc: &'a Proc,
-    /// The state-dependent fields, taken at the time of the call.
-    pub info: ProcessInfo,
-    /// Supervisor's `description` (`pid 12, uptime 0:01:02`, `Not started`, …).
-    pub description: String,
-}
-
-impl<'a> ProcessView<'a> {
-    pub(super) fn new(proc: &'a Proc, info: ProcessInfo, description: String) -> Self {
-        ProcessView {
-            proc,
-            info,
-            description,
-        }
-    }
-
-    /// The process name.
-    pub fn name(&self) -> &'a str {
-        &self.proc.config.name
-    }
-
-    /// The group name.
-    pub fn group(&self) -> &'a str {
-        &self.proc.config.group
-    }
-
-    /// The current state.
-    pub fn state(&self) -> ProcessState {
-        self.info.state
-    }
-
-    /// The resolved log file of a channel (AUTO replaced by the file created for it).
-    pub fn logfile(&self, channel: LogChannel) -> Option<&'a Path> {
-        self.proc.log_paths[channel as usize].as_deref()
-    }
-
-    /// An owned copy, for front ends that keep it past the call.
-    pub fn to_status(&self) -> ProcessStatus {
-        ProcessStatus {
-            name: self.name().to_string(),
-            group: self.group().to_string(),
-            namespec: self.proc.namespec(),
-            info: self.info.clone(),
-            description: self.description.clone(),
-        }
-    }
-}
-
-/// An owned snapshot of one process's status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProcessStatus {
-    /// The process name.
-    pub name: String,
-    /// The group name.
-    pub group: String,
-    /// `group:name`, or `name` when both are equal.
-    pub namespec: String,
-    /// The state-dependent fields.
-    pub info: ProcessInfo,
-    /// Supervisor's `description`.
-    pub description: String,
 }
 
 /// How `getAllConfigInfo` names a log file.
