@@ -280,10 +280,7 @@ impl Supervisor {
 
     /// The `getProcessInfo` view of one process.
     pub(super) fn view(&self, id: ProcId, now: f64, tz: &jiff::tz::TimeZone) -> ProcessView<'_> {
-        let proc = &self.procs[&id];
-        let info = proc.machine.info(now);
-        let description = info.description(&proc.config.name, |t| localtime(tz, t));
-        ProcessView::new(proc, info, description)
+        view_of(&self.procs[&id], now, tz)
     }
 
     /// Every process's view, sorted by group name, then process name (Python's lexical order).
@@ -384,6 +381,13 @@ impl Supervisor {
             .iter()
             .any(|c| c.legacy_web_actions())
     }
+}
+
+/// A process's `getProcessInfo` view at wall time `now`.
+fn view_of<'a>(proc: &'a Proc, now: f64, tz: &jiff::tz::TimeZone) -> ProcessView<'a> {
+    let info = proc.machine.info(now);
+    let description = info.description(&proc.config.name, |t| localtime(tz, t));
+    ProcessView::new(proc, info, description)
 }
 
 /// Converts epoch seconds to local time for `description` (`Nov 25 02:10 PM`).
