@@ -168,6 +168,46 @@ fn a_child_gets_supervisors_environment_directory_and_umask() {
 }
 
 #[test]
+fn a_child_gets_the_credentials_of_the_server_it_is_told_about_and_no_other() {
+    // The unix socket needs no password, the inet server does (issue 21: every child used to
+    // get the inet server's credentials along with the unix socket's URL).
+    let d = Daemon::builder("")
+        .inet("alice", "s3cret", "")
+        .config(|c| {
+            let port = c.inet.as_ref().expect("inet").port;
+            c.programs = format!(
+                "[program:plain]\ncommand=sh -c 'env; echo END; exec sleep 1000'\nstartsecs=0\n\n\
+                 [program:viahttp]\ncommand=sh -c 'env; echo END; exec sleep 1000'\n\
+                 startsecs=0\nserverurl=http://127.0.0.1:{port}\n"
+            );
+        })
+        .start();
+    let dump = |name: &str| {
+        let info = d.wait_state(name, "RUNNING");
+        wait_for(TIMEOUT, "the environment dump", || {
+            let s = std::fs::read_to_string(&info.stdout_logfile).ok()?;
+            s.contains("END\n").then_some(s)
+        })
+    };
+    let plain = dump("plain");
+    assert!(
+        plain.contains(&format!(
+            "SUPERVISOR_SERVER_URL=unix://{}\n",
+            d.sock.display()
+        )),
+        "{plain}"
+    );
+    assert!(!plain.contains("SUPERVISOR_USERNAME"), "{plain}");
+    assert!(!plain.contains("SUPERVISOR_PASSWORD"), "{plain}");
+    let viahttp = dump("viahttp");
+    assert!(viahttp.contains("SUPERVISOR_USERNAME=alice\n"), "{viahttp}");
+    assert!(
+        viahttp.contains("SUPERVISOR_PASSWORD=s3cret\n"),
+        "{viahttp}"
+    );
+}
+
+#[test]
 fn minfds_above_the_hard_limit_is_refused_with_supervisors_message() {
     let mut d = Daemon::builder("[program:web]\ncommand=sleep 1000\n")
         .supervisord("minfds=4096")

@@ -56,6 +56,27 @@ impl Config {
         })
     }
 
+    /// The credentials a client must send to the server that `url` names (`unix://PATH` or
+    /// `http://HOST:PORT`), if it is one of ours and requires them. A URL that names no
+    /// configured server gets none, so a child is never handed another server's password.
+    pub fn credentials_for(&self, url: &str) -> Option<&Credentials> {
+        let server = if let Some(path) = url.strip_prefix("unix://") {
+            self.server_configs
+                .iter()
+                .find(|s| matches!(s, ServerConfig::Unix(u) if u.file.as_os_str() == path))
+        } else {
+            let rest = url
+                .strip_prefix("http://")
+                .or_else(|| url.strip_prefix("https://"))?;
+            let authority = rest.split('/').next().unwrap_or_default();
+            let port: u16 = authority.rsplit_once(':')?.1.parse().ok()?;
+            self.server_configs
+                .iter()
+                .find(|s| matches!(s, ServerConfig::Inet(i) if i.port == port))
+        };
+        server?.auth()
+    }
+
     /// The group called `name`.
     pub fn group(&self, name: &str) -> Option<&GroupConfig> {
         self.groups.iter().find(|g| g.name == name)

@@ -168,11 +168,17 @@ impl Supervisor {
             Ok(argv) => CommandLine::Argv(argv.iter().map(Into::into).collect()),
             Err(_) => CommandLine::Shell(proc.config.command.clone()),
         };
-        let credentials = self
+        let server_url = proc
             .config
-            .server_configs
-            .first()
-            .and_then(|s| s.auth().cloned());
+            .serverurl
+            .clone()
+            .or_else(|| self.config.serverurl());
+        // Only the credentials of the server the child is told about (issue 21: a unix socket
+        // without auth must not hand out the inet server's password).
+        let credentials = server_url
+            .as_deref()
+            .and_then(|url| self.config.credentials_for(url))
+            .cloned();
         SpawnRequest {
             name: proc.config.name.clone(),
             group: proc.config.group.clone(),
@@ -189,11 +195,7 @@ impl Supervisor {
             redirect_stderr: proc.config.redirect_stderr,
             stdin: StdinSource::Pipe,
             minfds: u32::try_from(self.config.supervisord.minfds).unwrap_or(1024),
-            server_url: proc
-                .config
-                .serverurl
-                .clone()
-                .or_else(|| self.config.serverurl()),
+            server_url,
             server_username: credentials.as_ref().map(|c| c.username.clone()),
             server_password: credentials.map(|c| c.password),
         }
