@@ -34,6 +34,11 @@ fn a_second_daemon_on_the_same_socket_fails_before_touching_anything() {
         ),
         "{stderr}"
     );
+    // Then which address (Supervisor does not say).
+    assert!(
+        stderr.contains(&format!("({} is in use)", first.sock.display())),
+        "{stderr}"
+    );
     // The first daemon's log, AUTO logs and socket are untouched, and it still answers.
     assert_eq!(first.log(), log_before);
     assert_eq!(auto_logs(), auto_before);

@@ -58,9 +58,13 @@ pub enum Opened {
 /// Why a listener could not be opened; `Display` is Supervisor's text.
 #[derive(Debug, thiserror::Error)]
 pub enum ListenError {
-    /// The address is in use by a live server.
-    #[error("Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord.")]
-    InUse,
+    /// The address is in use by a live server. Supervisor's sentence comes first (scripts match
+    /// on it), then which address it was, which Supervisor does not say.
+    #[error("Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord. ({address} is in use)")]
+    InUse {
+        /// `host:port` (`*:port` for all interfaces) or the socket path.
+        address: String,
+    },
     /// Any other socket error.
     #[error("Cannot open an HTTP server: socket.error reported errno.{name} ({code})")]
     Other {
@@ -86,7 +90,10 @@ pub enum ListenError {
 impl ListenError {
     fn from_io(err: &io::Error) -> Self {
         if err.kind() == io::ErrorKind::AddrInUse {
-            return ListenError::InUse;
+            // The address is filled in by `open`, which knows it.
+            return ListenError::InUse {
+                address: String::new(),
+            };
         }
         let code = err.raw_os_error().unwrap_or(0);
         let name = nix::errno::Errno::from_raw(code);
@@ -97,8 +104,29 @@ impl ListenError {
     }
 }
 
+impl ListenSpec {
+    /// The address as the user configured it: `host:port` (`*:port` for all interfaces) or the
+    /// socket path.
+    pub fn address(&self) -> String {
+        match self {
+            ListenSpec::Inet { host, port } if host.is_empty() => format!("*:{port}"),
+            ListenSpec::Inet { host, port } => format!("{host}:{port}"),
+            ListenSpec::Unix { file, .. } => file.display().to_string(),
+        }
+    }
+}
+
 /// Opens one listener.
 pub fn open(spec: &ListenSpec) -> Result<Opened, ListenError> {
+    open_spec(spec).map_err(|e| match e {
+        ListenError::InUse { .. } => ListenError::InUse {
+            address: spec.address(),
+        },
+        other => other,
+    })
+}
+
+fn open_spec(spec: &ListenSpec) -> Result<Opened, ListenError> {
     match spec {
         ListenSpec::Inet { host, port } => {
             let host = if host.is_empty() || host == "*" {
@@ -160,7 +188,9 @@ fn open_unix(file: &Path, chmod: u32) -> Result<UnixListener, ListenError> {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && !retried => {
                 if UnixStream::connect(file).is_ok() {
                     let _ = std::fs::remove_file(&temp);
-                    return Err(ListenError::InUse);
+                    return Err(ListenError::InUse {
+                        address: String::new(),
+                    });
                 }
                 // Nobody answers: a stale socket left by a crashed daemon.
                 eprintln!("Unlinking stale socket {}", file.display());
@@ -211,7 +241,7 @@ mod tests {
         assert!(meta.file_type().is_socket());
         assert_eq!(meta.permissions().mode() & 0o777, 0o660);
         // A second daemon must refuse while the first one is listening.
-        assert!(matches!(open(&spec), Err(ListenError::InUse)));
+        assert!(matches!(open(&spec), Err(ListenError::InUse { .. })));
         // Once the first one is gone the file is stale and gets replaced.
         drop(first);
         assert!(matches!(open(&spec), Ok(Opened::Unix(..))));
@@ -232,9 +262,12 @@ mod tests {
             port,
         })
         .unwrap_err();
-        assert!(err
-            .to_string()
-            .starts_with("Another program is already listening on a port"));
+        let text = err.to_string();
+        assert!(text.starts_with("Another program is already listening on a port"));
+        assert!(
+            text.ends_with(&format!("(127.0.0.1:{port} is in use)")),
+            "{text}"
+        );
     }
 
     #[test]

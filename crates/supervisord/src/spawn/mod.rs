@@ -91,7 +91,7 @@ pub struct SpawnRequest {
     pub minfds: u32,
     /// `SUPERVISOR_SERVER_URL` (the program's `serverurl`, else the daemon's; spec §3.6).
     pub server_url: Option<String>,
-    /// `SUPERVISOR_USERNAME`, when the server requires authentication.
+    /// `SUPERVISOR_USERNAME`, when the server `server_url` names requires authentication.
     ///
     /// Python 4.3.0 never sets `SUPERVISOR_USERNAME`/`SUPERVISOR_PASSWORD` (though its
     /// `childutils.getRPCInterface` reads them); passing them lets child tools authenticate.
