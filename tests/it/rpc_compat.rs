@@ -207,9 +207,10 @@ fn introspection() -> Vec<(Value, Expect)> {
         same(call("system.methodHelp", json!(["nosuch"]))),
         same(call("system.methodSignature", json!([5]))),
     ];
-    // Every method's signature; the help texts are ours, so only their presence is compared.
+    // Every method's signature and help text (Supervisor's docstring, exactly).
     for m in supervisord::rpc::method_names() {
         steps.push(same(call("system.methodSignature", json!([m]))));
+        steps.push(same(call("system.methodHelp", json!([m]))));
     }
     steps
 }
