@@ -22,6 +22,8 @@ struct Resp {
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
+    /// The body's bytes (`body` is their lossy UTF-8 reading).
+    bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -153,6 +155,7 @@ fn parse(raw: &[u8]) -> Resp {
         status,
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
+        bytes: body,
     }
 }
 
@@ -171,6 +174,10 @@ fn every_page_and_asset_needs_the_apis_credentials() {
         "/ui/static/app.css",
         "/ui/static/app.js",
         "/ui/download?processname=sleeper",
+        "/status.html",
+        "/stylesheets/supervisor.css",
+        "/images/icon.png",
+        "/images/supervisor.gif",
     ];
     let wrong = basic(USER, "nope");
     for path in paths {
@@ -212,6 +219,50 @@ fn pages_have_supervisors_headers_and_ok_html() {
     assert_eq!(d.get("/nonexistent.html").status, 404);
     assert_eq!(d.request("PUT", "/tail.html", &[], "").status, 405);
     let head = d.request("HEAD", "/ui/static/app.css", &[], "");
+    assert_eq!((head.status, head.body.as_str()), (200, ""));
+}
+
+#[test]
+fn supervisors_static_paths_answer_with_our_files() {
+    let d = start(SLEEPER);
+    let css = d.get("/stylesheets/supervisor.css");
+    assert_eq!(css.status, 200);
+    assert_eq!(css.header("Content-Type"), Some("text/css; charset=utf-8"));
+    assert_eq!(css.body, d.get("/ui/static/app.css").body);
+    assert!(css.body.contains('{') && css.body.contains('}'));
+    assert!(css.header("ETag").is_some());
+    let png = d.get("/images/icon.png");
+    assert_eq!(png.status, 200);
+    assert_eq!(png.header("Content-Type"), Some("image/png"));
+    assert!(
+        png.bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{:?}",
+        png.bytes
+    );
+    let gif = d.get("/images/supervisor.gif");
+    assert_eq!(gif.status, 200);
+    assert_eq!(gif.header("Content-Type"), Some("image/gif"));
+    assert!(gif.bytes.starts_with(b"GIF89a"), "{:?}", gif.bytes);
+    assert_eq!(gif.bytes.last(), Some(&b';'));
+    let page = d.get("/status.html");
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("Content-Type"), Some("text/html;charset=utf-8"));
+    assert_eq!(page.header("Cache-Control"), Some("no-cache"));
+    assert!(page.body.contains("<title>Supervisor Status</title>"));
+    assert!(page.body.contains("sleeper"));
+    // Display only: an action link does nothing, and it takes no POST.
+    let acted = d.get("/status.html?processname=sleeper&action=stop");
+    assert_eq!(acted.status, 200);
+    assert!(acted.body.contains("<title>Supervisor Status</title>"));
+    let posted = d.request(
+        "POST",
+        "/status.html?processname=sleeper&action=stop",
+        &[],
+        &format!("csrf_token={}", d.token()),
+    );
+    assert_eq!(posted.status, 405);
+    assert_eq!(d.state("sleeper"), "RUNNING");
+    let head = d.request("HEAD", "/status.html", &[], "");
     assert_eq!((head.status, head.body.as_str()), (200, ""));
 }
 

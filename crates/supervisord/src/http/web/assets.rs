@@ -18,7 +18,7 @@ pub struct Asset {
 }
 
 /// Every embedded file.
-pub static ASSETS: [Asset; 3] = [
+pub static ASSETS: [Asset; 5] = [
     Asset {
         name: "app.css",
         content_type: "text/css; charset=utf-8",
@@ -33,6 +33,17 @@ pub static ASSETS: [Asset; 3] = [
         name: "icon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("assets/icon.svg"),
+    },
+    // The icon as bitmaps for Supervisor's `/images/…` paths (drawn by `scripts/web-bitmaps.py`).
+    Asset {
+        name: "icon.png",
+        content_type: "image/png",
+        body: include_bytes!("assets/icon.png"),
+    },
+    Asset {
+        name: "icon.gif",
+        content_type: "image/gif",
+        body: include_bytes!("assets/icon.gif"),
     },
 ];
 

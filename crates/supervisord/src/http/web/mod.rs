@@ -16,7 +16,14 @@
 //! | `/ui/procs[?filter=…]` | the process list fragment the status page polls |
 //! | `/ui/follow?processname=NS&channel=C[&offset=N]` | a log stream from byte N (or the end) |
 //! | `/ui/download?processname=NS&channel=C` | the whole current log file |
-//! | `/ui/static/*` | CSS, script and icon, compiled in |
+//! | `/ui/static/*` | CSS, script and icons, compiled in |
+//! | `/status.html` | the status page, display only: GET/HEAD, `action=` ignored |
+//! | `/stylesheets/supervisor.css` | our stylesheet (`ui/static/app.css`) |
+//! | `/images/icon.png`, `/images/supervisor.gif` | our icon as PNG and GIF |
+//!
+//! The last three rows are Supervisor's own file paths (its web server serves its `ui/`
+//! directory, so `status.html` is there the raw page template): monitoring checks and bookmarks
+//! hit them, so they answer `200` here too, with our files.
 //!
 //! # Actions and their safety
 //!
@@ -71,6 +78,8 @@ const MAX_TAIL: u64 = 16 * 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
     Status,
+    /// `/status.html`: the status page without actions.
+    StatusFile,
     Tail,
     Ok,
     Procs,
@@ -90,6 +99,10 @@ fn route(path: &str) -> Option<Route> {
         "ui/procs" => Some(Route::Procs),
         "ui/follow" => Some(Route::Follow),
         "ui/download" => Some(Route::Download),
+        "status.html" => Some(Route::StatusFile),
+        "stylesheets/supervisor.css" => Some(Route::Asset("app.css")),
+        "images/icon.png" => Some(Route::Asset("icon.png")),
+        "images/supervisor.gif" => Some(Route::Asset("icon.gif")),
         _ => page
             .strip_prefix("ui/static/")
             .and_then(assets::find)
@@ -114,6 +127,15 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
         Route::Status if read || method == Method::POST => index(&state.owner, req).await,
         _ if !read => error_response(StatusCode::METHOD_NOT_ALLOWED),
         Route::Status => index(&state.owner, req).await,
+        Route::StatusFile => {
+            let params = params_of(&req);
+            status_page(
+                &state.owner,
+                params.get("message"),
+                params.get("filter").unwrap_or(""),
+            )
+            .await
+        }
         Route::Ok => ok(),
         Route::Tail => tail_page(&state.owner, &params_of(&req)).await,
         Route::Procs => {
@@ -572,6 +594,17 @@ mod tests {
         assert_eq!(route("/logtail/foo/stderr"), None);
         assert_eq!(route("/ui/static/app.css"), Some(Route::Asset("app.css")));
         assert_eq!(route("/ui/static/nope.css"), None);
+        assert_eq!(route("/status.html"), Some(Route::StatusFile));
+        assert_eq!(
+            route("/stylesheets/supervisor.css"),
+            Some(Route::Asset("app.css"))
+        );
+        assert_eq!(route("/images/icon.png"), Some(Route::Asset("icon.png")));
+        assert_eq!(
+            route("/images/supervisor.gif"),
+            Some(Route::Asset("icon.gif"))
+        );
+        assert_eq!(route("/images/nope.png"), None);
         assert_eq!(route("/RPC2"), None);
         assert_eq!(route("/index.htm"), None);
         assert!(handles("/ui/procs"));
