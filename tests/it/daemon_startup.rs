@@ -213,6 +213,24 @@ fn a_child_gets_the_credentials_of_the_server_it_is_told_about_and_no_other() {
 }
 
 #[test]
+fn unknown_options_are_warned_about_in_the_log_and_in_the_foreground() {
+    // Python ignores `autostrat=false` silently; we load the config the same way but say so
+    // where people look at startup: the log, and the terminal of a foreground daemon.
+    let d = Daemon::start("[program:typo]\ncommand=sleep 1000\nautostrat=false\n");
+    d.wait_state("typo", "RUNNING");
+    let want = "autostrat: unknown option autostrat is ignored (did you mean autostart?)";
+    let log = d.wait_log(want);
+    let line = log.lines().find(|l| l.contains(want)).unwrap();
+    assert!(line.contains(" WARN "), "{line}");
+    assert!(
+        line.contains("supervisord.conf:"),
+        "the warning names the file and line: {line}"
+    );
+    let terminal = String::from_utf8_lossy(&d.stdout()).into_owned() + &d.stderr();
+    assert!(terminal.contains(want), "{terminal}");
+}
+
+#[test]
 fn minfds_above_the_hard_limit_is_refused_with_supervisors_message() {
     let mut d = Daemon::builder("[program:web]\ncommand=sleep 1000\n")
         .supervisord("minfds=4096")
