@@ -31,13 +31,64 @@ impl MethodDoc {
 }
 
 macro_rules! m {
-    ($name:literal, [$($t:literal),*], $help:literal) => {
+    ($name:literal, [$($t:literal),*], $help:expr) => {
         MethodDoc { name: $name, signature: &[$($t),*], optional: 0, help: $help }
     };
-    ($name:literal, [$($t:literal),*], optional $n:literal, $help:literal) => {
+    ($name:literal, [$($t:literal),*], optional $n:literal, $help:expr) => {
         MethodDoc { name: $name, signature: &[$($t),*], optional: $n, help: $help }
     };
 }
+
+/// Supervisor's docstring of `clearProcessLogs`, which its alias `clearProcessLog` shares.
+const CLEAR_PROCESS_LOGS: &str = r#" Clear the stdout and stderr logs for the named process and
+        reopen them.
+
+        @param string name   The name of the process (or 'group:name')
+        @return boolean result      Always True unless error
+        "#;
+
+/// Supervisor's docstring of `getAPIVersion`, which its alias `getVersion` shares.
+const GET_API_VERSION: &str = r#" Return the version of the RPC API used by supervisord
+
+        @return string version id
+        "#;
+
+/// Supervisor's docstring of `readLog`, which its alias `readMainLog` shares.
+const READ_MAIN_LOG: &str = r#" Read length bytes from the main log starting at offset
+
+        @param int offset         offset to start reading from.
+        @param int length         number of bytes to read from the log.
+        @return string result     Bytes of log
+        "#;
+
+/// Supervisor's docstring of `readProcessStdoutLog`, which its alias `readProcessLog` shares.
+const READ_STDOUT_LOG: &str = r#" Read length bytes from name's stdout log starting at offset
+
+        @param string name        the name of the process (or 'group:name')
+        @param int offset         offset to start reading from.
+        @param int length         number of bytes to read from the log.
+        @return string result     Bytes of log
+        "#;
+
+/// Supervisor's docstring of `tailProcessStdoutLog`, which its alias `tailProcessLog` shares.
+const TAIL_STDOUT_LOG: &str = r#"
+        Provides a more efficient way to tail the (stdout) log than
+        readProcessStdoutLog().  Use readProcessStdoutLog() to read
+        chunks and tailProcessStdoutLog() to tail.
+
+        Requests (length) bytes from the (name)'s log, starting at
+        (offset).  If the total log size is greater than (offset +
+        length), the overflow flag is set and the (offset) is
+        automatically increased to position the buffer at the end of
+        the log.  If less than (length) bytes are available, the
+        maximum number of available bytes will be returned.  (offset)
+        returned is always the last offset in the log +1.
+
+        @param string name         the name of the process (or 'group:name')
+        @param int offset          offset to start reading from
+        @param int length          maximum number of bytes to return
+        @return array result       [string bytes, int offset, bool overflow]
+        "#;
 
 /// Every callable method, sorted by name (what `system.listMethods` returns).
 pub const METHODS: &[MethodDoc] = &[
@@ -69,31 +120,14 @@ pub const METHODS: &[MethodDoc] = &[
     m!(
         "supervisor.clearProcessLog",
         ["boolean", "string"],
-        r#" Clear the stdout and stderr logs for the named process and
-        reopen them.
-
-        @param string name   The name of the process (or 'group:name')
-        @return boolean result      Always True unless error
-        "#
+        CLEAR_PROCESS_LOGS
     ),
     m!(
         "supervisor.clearProcessLogs",
         ["boolean", "string"],
-        r#" Clear the stdout and stderr logs for the named process and
-        reopen them.
-
-        @param string name   The name of the process (or 'group:name')
-        @return boolean result      Always True unless error
-        "#
+        CLEAR_PROCESS_LOGS
     ),
-    m!(
-        "supervisor.getAPIVersion",
-        ["string"],
-        r#" Return the version of the RPC API used by supervisord
-
-        @return string version id
-        "#
-    ),
+    m!("supervisor.getAPIVersion", ["string"], GET_API_VERSION),
     m!(
         "supervisor.getAllConfigInfo",
         ["array"],
@@ -152,44 +186,21 @@ pub const METHODS: &[MethodDoc] = &[
         @return string version id
         "#
     ),
-    m!(
-        "supervisor.getVersion",
-        ["string"],
-        r#" Return the version of the RPC API used by supervisord
-
-        @return string version id
-        "#
-    ),
+    m!("supervisor.getVersion", ["string"], GET_API_VERSION),
     m!(
         "supervisor.readLog",
         ["string", "int", "int"],
-        r#" Read length bytes from the main log starting at offset
-
-        @param int offset         offset to start reading from.
-        @param int length         number of bytes to read from the log.
-        @return string result     Bytes of log
-        "#
+        READ_MAIN_LOG
     ),
     m!(
         "supervisor.readMainLog",
         ["string", "int", "int"],
-        r#" Read length bytes from the main log starting at offset
-
-        @param int offset         offset to start reading from.
-        @param int length         number of bytes to read from the log.
-        @return string result     Bytes of log
-        "#
+        READ_MAIN_LOG
     ),
     m!(
         "supervisor.readProcessLog",
         ["string", "string", "int", "int"],
-        r#" Read length bytes from name's stdout log starting at offset
-
-        @param string name        the name of the process (or 'group:name')
-        @param int offset         offset to start reading from.
-        @param int length         number of bytes to read from the log.
-        @return string result     Bytes of log
-        "#
+        READ_STDOUT_LOG
     ),
     m!(
         "supervisor.readProcessStderrLog",
@@ -205,13 +216,7 @@ pub const METHODS: &[MethodDoc] = &[
     m!(
         "supervisor.readProcessStdoutLog",
         ["string", "string", "int", "int"],
-        r#" Read length bytes from name's stdout log starting at offset
-
-        @param string name        the name of the process (or 'group:name')
-        @param int offset         offset to start reading from.
-        @param int length         number of bytes to read from the log.
-        @return string result     Bytes of log
-        "#
+        READ_STDOUT_LOG
     ),
     m!(
         "supervisor.reloadConfig",
@@ -351,24 +356,7 @@ pub const METHODS: &[MethodDoc] = &[
     m!(
         "supervisor.tailProcessLog",
         ["array", "string", "int", "int"],
-        r#"
-        Provides a more efficient way to tail the (stdout) log than
-        readProcessStdoutLog().  Use readProcessStdoutLog() to read
-        chunks and tailProcessStdoutLog() to tail.
-
-        Requests (length) bytes from the (name)'s log, starting at
-        (offset).  If the total log size is greater than (offset +
-        length), the overflow flag is set and the (offset) is
-        automatically increased to position the buffer at the end of
-        the log.  If less than (length) bytes are available, the
-        maximum number of available bytes will be returned.  (offset)
-        returned is always the last offset in the log +1.
-
-        @param string name         the name of the process (or 'group:name')
-        @param int offset          offset to start reading from
-        @param int length          maximum number of bytes to return
-        @return array result       [string bytes, int offset, bool overflow]
-        "#
+        TAIL_STDOUT_LOG
     ),
     m!(
         "supervisor.tailProcessStderrLog",
@@ -395,24 +383,7 @@ pub const METHODS: &[MethodDoc] = &[
     m!(
         "supervisor.tailProcessStdoutLog",
         ["array", "string", "int", "int"],
-        r#"
-        Provides a more efficient way to tail the (stdout) log than
-        readProcessStdoutLog().  Use readProcessStdoutLog() to read
-        chunks and tailProcessStdoutLog() to tail.
-
-        Requests (length) bytes from the (name)'s log, starting at
-        (offset).  If the total log size is greater than (offset +
-        length), the overflow flag is set and the (offset) is
-        automatically increased to position the buffer at the end of
-        the log.  If less than (length) bytes are available, the
-        maximum number of available bytes will be returned.  (offset)
-        returned is always the last offset in the log +1.
-
-        @param string name         the name of the process (or 'group:name')
-        @param int offset          offset to start reading from
-        @param int length          maximum number of bytes to return
-        @return array result       [string bytes, int offset, bool overflow]
-        "#
+        TAIL_STDOUT_LOG
     ),
     m!(
         "system.listMethods",
