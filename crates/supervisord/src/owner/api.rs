@@ -400,7 +400,10 @@ impl Owner {
         self.run(|s| Ok(s.config_entries())).await
     }
 
-    /// Whether the web page's GET links may act at once (`legacy_web_actions = true`).
+    /// Whether Supervisor's state-changing GET links on the web page
+    /// (`index.html?processname=x&action=stop`) may act at once: only when an HTTP server section
+    /// says `legacy_web_actions = true` (an option Python ignores, so the config stays
+    /// portable); otherwise any other site could trigger them.
     pub async fn legacy_web_actions(&self) -> bool {
         self.jobs
             .call(|s| s.legacy_web_actions())

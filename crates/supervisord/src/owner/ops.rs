@@ -49,34 +49,28 @@ impl Supervisor {
         .ok_or_else(|| ApiError::BadName(spec.to_string()))
     }
 
-    /// A group's processes in Supervisor's start order (by process priority, config order for
-    /// ties); `None` for an unknown group.
-    pub(super) fn members_in_start_order(&self, group: &str) -> Option<Vec<ProcId>> {
+    /// A group's processes, in config order; `None` for an unknown group.
+    fn group_procs(&self, group: &str) -> Option<Vec<&Proc>> {
         let g = self.group(group)?;
-        let procs: Vec<&Proc> = g
-            .members
-            .iter()
-            .filter_map(|id| self.procs.get(id))
-            .collect();
         Some(
-            members_for_start(&procs)
-                .into_iter()
-                .map(|p| p.id)
+            g.members
+                .iter()
+                .filter_map(|id| self.procs.get(id))
                 .collect(),
         )
     }
 
+    /// A group's processes in Supervisor's start order (by process priority, config order for
+    /// ties); `None` for an unknown group.
+    pub(super) fn members_in_start_order(&self, group: &str) -> Option<Vec<ProcId>> {
+        let procs = self.group_procs(group)?;
+        Some(members_for_start(&procs).iter().map(|p| p.id).collect())
+    }
+
     /// A group's processes in stop order (the reverse of start order).
     pub(super) fn members_in_stop_order(&self, group: &str) -> Vec<ProcId> {
-        let Some(g) = self.group(group) else {
-            return Vec::new();
-        };
-        let procs: Vec<&Proc> = g
-            .members
-            .iter()
-            .filter_map(|id| self.procs.get(id))
-            .collect();
-        members_for_stop(&procs).into_iter().map(|p| p.id).collect()
+        let procs = self.group_procs(group).unwrap_or_default();
+        members_for_stop(&procs).iter().map(|p| p.id).collect()
     }
 
     /// Every group in start order, each with its processes in start order.

@@ -152,14 +152,6 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
     }
 }
 
-/// Whether Supervisor's state-changing GET links (`index.html?processname=x&action=stop`) may act
-/// at once: only when an HTTP server section of the running config says
-/// `legacy_web_actions = true` (an option Python ignores, so the config stays portable). Otherwise
-/// they show a confirmation page, because any other site could trigger them.
-pub async fn legacy_actions(owner: &Owner) -> bool {
-    owner.legacy_web_actions().await
-}
-
 fn params_of(req: &Request) -> Params {
     Params::merged(req.uri().query(), b"")
 }
@@ -325,7 +317,7 @@ async fn index(owner: &Owner, req: Request) -> Response {
             return refused(owner, refusal).await;
         }
         Reply::Form
-    } else if !csrf::is_cross_site(headers) && legacy_actions(owner).await {
+    } else if !csrf::is_cross_site(headers) && owner.legacy_web_actions().await {
         Reply::Legacy
     } else if is_post {
         let refusal = csrf::check(headers, None)
