@@ -218,9 +218,10 @@ describe('web admin page', () => {
     }
   });
 
-  it('asks before acting on a legacy GET action link', async () => {
+  it('refuses a legacy GET action link and offers to do it', async () => {
     const resp = await page.goto(`${daemon.url}index.html?processname=sleeper&action=stop`);
-    assert.equal(resp.status(), 200);
+    assert.equal(resp.status(), 403);
+    await page.getByText('Nothing was changed.').waitFor();
     await page.getByRole('heading', { name: 'Stop sleeper?' }).waitFor();
     assert.equal(await daemon.state('sleeper'), 'RUNNING');
     await page.getByRole('button', { name: 'Stop' }).click();

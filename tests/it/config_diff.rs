@@ -182,7 +182,8 @@ fn diff(path: &str, python: &Value, ours: &Value, out: &mut Vec<String>) {
                 }
             }
             for (key, rs_value) in rs {
-                if !py.contains_key(key) {
+                // Our opt-in options (docs/resolved-config.md): Python has no such key.
+                if !py.contains_key(key) && key != "extensions" {
                     out.push(format!(
                         "{path}.{key}: not in Python's output (ours: {rs_value})"
                     ));

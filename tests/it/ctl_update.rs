@@ -6,7 +6,7 @@
 use crate::support::ctl::{
     self as ctl, both_daemons, run_prog, same_after_reset, DaemonKind, UPDATE_BEFORE,
 };
-use crate::support::py_supervisorctl;
+use crate::support::{py_supervisorctl, SUPERVISORCTL};
 
 both_daemons!(reread_update_add_remove, reread_with_a_broken_config);
 
@@ -97,4 +97,36 @@ fn reread_with_a_broken_config(kind: DaemonKind) {
             .starts_with("error: <class 'xmlrpc.client.Fault'>, <Fault 92"),
         "{r:?}"
     );
+}
+
+/// `reload` with a broken config: our daemon refuses it and keeps its children (Python's dies of
+/// it, Q4), and our ctl says why one problem per line, not as a raw fault, and exits 1.
+#[test]
+fn reload_with_a_broken_config_lists_the_problems() {
+    let d = ctl::start(
+        DaemonKind::Ours,
+        "[program:x]\ncommand=sleep 1000\nstartsecs=0\n",
+    );
+    let before = d.wait_state("x", "RUNNING");
+    let c = d.conf.display().to_string();
+    d.rewrite("[program:x]\ncommand=sleep 1000\nstartsecs=notanumber\nautostart=maybe\n");
+    let r = run_prog(SUPERVISORCTL, &["-c", &c, "reload"], "y\n", d.dir.path());
+    assert_eq!(r.code, 1, "{r:?}");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("ERROR: CANT_REREAD: not reloading: "),
+        "{r:?}"
+    );
+    assert!(
+        !r.stdout.contains("\\n") && !r.stdout.contains("Fault"),
+        "{r:?}"
+    );
+    let problems: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.contains("supervisord.conf:") && l.contains("[program:x]"))
+        .collect();
+    assert_eq!(problems.len(), 2, "{r:?}");
+    assert!(problems.iter().any(|l| l.contains("startsecs")), "{r:?}");
+    assert!(problems.iter().any(|l| l.contains("autostart")), "{r:?}");
+    assert_eq!(d.info("x").pid, before.pid);
 }

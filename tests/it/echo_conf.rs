@@ -2,12 +2,17 @@
 //!
 //! Our sample explains things in its own words, but the facts must match Python's: the same
 //! sections and option lines, commented out or not, with the same example values, in the same
-//! order. The sample as shipped must also load, in our daemon and in Python's.
+//! order. The sample as shipped must also load, in our daemon and in Python's. Our own options
+//! (`supervisor_config::EXTENSIONS`) are in it too, commented out, and set aside for the
+//! comparison.
 //!
 //! The Python reference is `$SUPERVISOR_RS_VENV`, else `<repo>/.venv` (see `scripts/venv`).
 
 use std::path::Path;
 use std::process::Command;
+
+use supervisor_config::extensions::Extension;
+use supervisor_config::EXTENSIONS;
 
 use crate::support::{py_echo_supervisord_conf, python, repo, ECHO_SUPERVISORD_CONF, SUPERVISORD};
 
@@ -83,10 +88,70 @@ fn prints_the_library_sample() {
     assert_eq!(ours(), supervisor_config::SAMPLE_CONF);
 }
 
+/// The sample's facts without our extension options (commented out, each in its section),
+/// and which extensions were found.
+fn without_extensions(facts: Vec<Fact>) -> (Vec<Fact>, Vec<Extension>) {
+    let mut kept = Vec::new();
+    let mut found = Vec::new();
+    let mut section = String::new();
+    for fact in facts {
+        if let Fact::Section { name, .. } = &fact {
+            section = name.split(':').next().unwrap_or_default().to_string();
+        }
+        if let Fact::Option {
+            commented: true,
+            key,
+            ..
+        } = &fact
+        {
+            if let Some(e) = EXTENSIONS
+                .iter()
+                .find(|e| e.section == section && e.option == key)
+            {
+                found.push(*e);
+                continue;
+            }
+        }
+        kept.push(fact);
+    }
+    (kept, found)
+}
+
+#[test]
+fn shows_every_extension_commented_out_in_its_section() {
+    let (_, found) = without_extensions(facts(&ours()));
+    let missing: Vec<&Extension> = EXTENSIONS.iter().filter(|e| !found.contains(e)).collect();
+    assert!(missing.is_empty(), "not in the sample: {missing:#?}");
+}
+
+/// Every extension has a row in the README's table of opt-in options.
+#[test]
+fn every_extension_is_in_the_readme() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("read README.md");
+    let table = readme
+        .split("## Beyond Supervisor")
+        .nth(1)
+        .expect("README has a 'Beyond Supervisor' section");
+    let missing: Vec<&Extension> = EXTENSIONS
+        .iter()
+        .filter(|e| {
+            !table.lines().any(|l| {
+                l.starts_with('|')
+                    && l.contains(&format!("`{}`", e.option))
+                    && l.contains(&format!("[{}", e.section))
+            })
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not in the README's table: {missing:#?}"
+    );
+}
+
 #[test]
 fn states_the_same_sections_options_and_values_as_python() {
     let python = facts(&run(&mut Command::new(py_echo_supervisord_conf())));
-    let ours = facts(&ours());
+    let (ours, _) = without_extensions(facts(&ours()));
     let only_python: Vec<&Fact> = python.iter().filter(|f| !ours.contains(f)).collect();
     let only_ours: Vec<&Fact> = ours.iter().filter(|f| !python.contains(f)).collect();
     assert!(

@@ -362,11 +362,14 @@ fn posted_actions_need_the_form_token_and_the_same_origin() {
 }
 
 #[test]
-fn legacy_get_actions_ask_for_confirmation_by_default() {
+fn legacy_get_actions_are_refused_with_a_confirmation_by_default() {
     let d = start(SLEEPER);
     let r = d.get("/index.html?processname=sleeper&action=stop");
-    assert_eq!(r.status, 200);
+    // Refused, so a script that followed an old link knows nothing happened (Python: 301).
+    assert_eq!(r.status, 403);
     assert!(r.body.contains("<h1>Stop sleeper?</h1>"), "{}", r.body);
+    assert!(r.body.contains("Nothing was changed."), "{}", r.body);
+    assert!(r.body.contains("<code>legacy_web_actions = true</code>"));
     assert!(r.body.contains(&format!("value=\"{}\"", d.token())));
     assert!(r.body.contains("name=\"action\" value=\"stop\""));
     assert_eq!(d.state("sleeper"), "RUNNING");
@@ -447,7 +450,7 @@ fn legacy_get_actions_act_with_supervisors_messages_when_opted_in() {
         &[("Sec-Fetch-Site", "cross-site")],
         "",
     );
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status, 403);
     assert!(r.body.contains("Stop sleeper?"));
     let r = d.request(
         "POST",

@@ -22,12 +22,14 @@ mod sections;
 
 pub mod discovery;
 pub mod error;
+pub mod extensions;
 pub mod load;
 pub mod model;
 mod order;
 pub mod resolved;
 
 pub use error::{Diagnostic, Diagnostics, Severity};
+pub use extensions::EXTENSIONS;
 pub use load::{load, load_ctl, LoadContext, Loaded};
 pub use model::Config;
 pub use sample::SAMPLE_CONF;

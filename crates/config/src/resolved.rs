@@ -89,6 +89,7 @@ fn server_json(server: &ServerConfig) -> Value {
             "chown": [u.chown.0, u.chown.1],
             "username": username,
             "password": password,
+            "extensions": {"legacy_web_actions": u.legacy_web_actions},
         }),
         ServerConfig::Inet(i) => json!({
             "family": "inet",
@@ -97,6 +98,7 @@ fn server_json(server: &ServerConfig) -> Value {
             "port": i.port,
             "username": username,
             "password": password,
+            "extensions": {"legacy_web_actions": i.legacy_web_actions},
         }),
     }
 }
@@ -250,10 +252,15 @@ pub fn to_text(config: &Config) -> String {
             ServerConfig::Unix(u) => {
                 let _ = writeln!(
                     out,
-                    "  http server  unix://{} (chmod {:04o}{})",
+                    "  http server  unix://{} (chmod {:04o}{}{})",
                     u.file.display(),
                     u.chmod,
-                    if u.auth.is_some() { ", password" } else { "" }
+                    if u.auth.is_some() { ", password" } else { "" },
+                    if u.legacy_web_actions {
+                        ", legacy web actions"
+                    } else {
+                        ""
+                    }
                 );
             }
             ServerConfig::Inet(i) => {
@@ -262,7 +269,12 @@ pub fn to_text(config: &Config) -> String {
                     out,
                     "  http server  http://{host}:{}{}",
                     i.port,
-                    if i.auth.is_some() { " (password)" } else { "" }
+                    match (i.auth.is_some(), i.legacy_web_actions) {
+                        (false, false) => "",
+                        (true, false) => " (password)",
+                        (false, true) => " (legacy web actions)",
+                        (true, true) => " (password, legacy web actions)",
+                    }
                 );
             }
         }

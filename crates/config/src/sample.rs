@@ -10,7 +10,8 @@ pub const SAMPLE_CONF: &str = r#"; Sample supervisord.conf, printed by superviso
 ;
 ; supervisor-rs reads the same configuration format as Supervisor 4.3, so this file works with
 ; either. Lines starting with ';' are comments; remove the ';' to turn an option on. Unless its
-; comment says otherwise, a commented-out line shows the option's default value.
+; comment says otherwise, a commented-out line shows the option's default value. Options whose
+; comment starts with "supervisor-rs:" are ours; Python's supervisord ignores them.
 ;
 ; How values are read:
 ;  - There is no shell expansion: "$HOME" stays "$HOME". Write %(ENV_HOME)s to use an
@@ -35,6 +36,7 @@ file=/tmp/supervisor.sock   ; the socket file supervisorctl connects to
 ;chown=nobody:nogroup       ; owner of the socket file, as user:group
 ;username=user              ; ask clients for this user name (default: no authentication)
 ;password=123               ; and this password; {SHA} plus a hex SHA-1 digest also works
+;legacy_web_actions=false   ; supervisor-rs: true lets the web page act on old GET links
 
 ; Think twice before enabling the TCP server below. It speaks plain HTTP (no
 ; encryption), needs no password unless username= and password= are set, and anyone who
@@ -45,6 +47,7 @@ file=/tmp/supervisor.sock   ; the socket file supervisorctl connects to
 ;port=127.0.0.1:9001        ; host:port to listen on; *:port listens on every interface
 ;username=user              ; ask clients for this user name (default: no authentication)
 ;password=123               ; and this password
+;legacy_web_actions=false   ; supervisor-rs: true lets the web page act on old GET links
 
 [supervisord]
 logfile=/tmp/supervisord.log ; the daemon's own log; default supervisord.log in the cwd

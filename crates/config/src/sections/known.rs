@@ -3,6 +3,7 @@
 //! keep loading but warn, naming the closest known spelling.
 
 use super::Ctx;
+use crate::extensions;
 
 /// Options of `[program:x]`, also valid in `[eventlistener:x]` and `[fcgi-program:x]`.
 const PROGRAM: &[&str] = &[
@@ -63,17 +64,10 @@ const SUPERVISORD: &[&str] = &[
     "environment",
     "identifier",
 ];
-/// Options of `[unix_http_server]`.
-const UNIX_HTTP_SERVER: &[&str] = &[
-    "file",
-    "chmod",
-    "chown",
-    "username",
-    "password",
-    "legacy_web_actions",
-];
-/// Options of `[inet_http_server]`.
-const INET_HTTP_SERVER: &[&str] = &["port", "username", "password", "legacy_web_actions"];
+/// Supervisor's options of `[unix_http_server]`.
+const UNIX_HTTP_SERVER: &[&str] = &["file", "chmod", "chown", "username", "password"];
+/// Supervisor's options of `[inet_http_server]`.
+const INET_HTTP_SERVER: &[&str] = &["port", "username", "password"];
 /// Options of `[supervisorctl]`.
 const SUPERVISORCTL: &[&str] = &[
     "serverurl",
@@ -113,21 +107,27 @@ enum Kind {
 }
 
 fn kind_of(section: &str) -> Kind {
+    // Supervisor's options of a section kind, and ours (crate::extensions).
+    let options = |kind: &str, theirs: &[&'static str]| {
+        let mut v = theirs.to_vec();
+        v.extend(extensions::options_of(kind));
+        Kind::Options(v)
+    };
     let program_like = |extra: &[&'static str]| {
         let mut v = PROGRAM.to_vec();
         v.extend_from_slice(extra);
-        Kind::Options(v)
+        options("program", &v)
     };
     match section {
-        "supervisord" => Kind::Options(SUPERVISORD.to_vec()),
-        "supervisorctl" => Kind::Options(SUPERVISORCTL.to_vec()),
-        "include" => Kind::Options(INCLUDE.to_vec()),
-        s if s.starts_with("unix_http_server") => Kind::Options(UNIX_HTTP_SERVER.to_vec()),
-        s if s.starts_with("inet_http_server") => Kind::Options(INET_HTTP_SERVER.to_vec()),
+        "supervisord" => options("supervisord", SUPERVISORD),
+        "supervisorctl" => options("supervisorctl", SUPERVISORCTL),
+        "include" => options("include", INCLUDE),
+        s if s.starts_with("unix_http_server") => options("unix_http_server", UNIX_HTTP_SERVER),
+        s if s.starts_with("inet_http_server") => options("inet_http_server", INET_HTTP_SERVER),
         s if s.starts_with("program:") => program_like(&[]),
         s if s.starts_with("eventlistener:") => program_like(EVENTLISTENER),
         s if s.starts_with("fcgi-program:") => program_like(FCGI),
-        s if s.starts_with("group:") => Kind::Options(GROUP.to_vec()),
+        s if s.starts_with("group:") => options("group", GROUP),
         s if s.starts_with("rpcinterface:") || s.starts_with("ctlplugin:") => Kind::AnyKeys,
         _ => Kind::Unknown,
     }

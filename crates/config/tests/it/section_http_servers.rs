@@ -13,7 +13,8 @@ fn unix_defaults_and_values() {
     assert_eq!(
         servers("[unix_http_server]\nfile=%(here)s/sv.sock"),
         json!([{"family": "unix", "name": null, "file": "/etc/sv/sv.sock", "chmod": 448,
-                "chown": [-1, -1], "username": null, "password": null}])
+                "chown": [-1, -1], "username": null, "password": null,
+                "extensions": {"legacy_web_actions": false}}])
     );
     let s = servers(
         "[unix_http_server]\nfile = run/../sv.sock \nchmod=0777\nchown=alice:staff\n\
@@ -41,7 +42,8 @@ fn inet_defaults_and_values() {
     assert_eq!(
         servers("[inet_http_server]\nport=9001"),
         json!([{"family": "inet", "name": null, "host": "", "port": 9001,
-                "username": null, "password": null}])
+                "username": null, "password": null,
+                "extensions": {"legacy_web_actions": false}}])
     );
     let cases: &[(&str, &str, u16)] = &[
         ("127.0.0.1:9001", "127.0.0.1", 9001),
@@ -202,9 +204,18 @@ fn legacy_web_actions_option() {
         legacy("[unix_http_server]\nfile=/tmp/s\nlegacy_web_actions = yes"),
         vec![true]
     );
-    // Known, so no "unknown option" warning; not part of the JSON Python's oracle compares.
+    // Known, so no "unknown option" warning; shown by --check (text and JSON).
     let loaded = ok("[supervisord]\n[inet_http_server]\nport=9001\nlegacy_web_actions=on");
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let text = supervisor_config::resolved::to_text(&loaded.config);
+    assert!(
+        text.contains("  http server  http://*:9001 (legacy web actions)\n"),
+        "{text}"
+    );
+    assert_eq!(
+        servers("[inet_http_server]\nport=9001\nlegacy_web_actions=on")[0]["extensions"],
+        json!({"legacy_web_actions": true})
+    );
     let errs = errors("[supervisord]\n[inet_http_server]\nport=9001\nlegacy_web_actions=maybe");
     assert_eq!(
         messages(&errs),

@@ -73,6 +73,15 @@ impl Controller {
                 }
                 if e.fault_code() == Some(faults::SHUTDOWN_STATE) {
                     self.output("ERROR: already shutting down");
+                } else if let crate::rpc::RpcError::Fault {
+                    code: faults::CANT_REREAD,
+                    string,
+                } = &e
+                {
+                    // Our daemon refuses to reload a broken config (Python's dies of it): say so
+                    // the way `reread` does, one problem per line, not as a raw fault.
+                    let msg = format!("ERROR: {string}");
+                    self.output(&msg);
                 } else {
                     return Err(e.into());
                 }

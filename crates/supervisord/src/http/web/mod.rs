@@ -32,10 +32,10 @@
 //!
 //! - our buttons POST a form carrying a token (see `csrf.rs`) and are refused when the browser
 //!   says the request comes from another site; they answer `303 See Other` to the status page;
-//! - a state-changing GET (an old link or bookmark) shows a confirmation page, unless the config
-//!   has `legacy_web_actions = true` in an HTTP server section: then GETs and token-less POSTs act
-//!   at once and answer Supervisor's `301` with its messages, except for requests a browser marks as
-//!   cross-site, which still get the confirmation page (or `403` for a POST);
+//! - a state-changing GET (an old link or bookmark) is refused with `403` and a confirmation page
+//!   whose button does it, unless the config has `legacy_web_actions = true` in an HTTP server
+//!   section: then GETs and token-less POSTs act at once and answer Supervisor's `301` with its
+//!   messages, except for requests a browser marks as cross-site, which are still refused so;
 //! - `action=refresh` changes nothing and always works; an unknown action is `400` (Supervisor: 500).
 //!
 //! Without JavaScript everything works by full page loads. With it (`assets/app.js`), the list
@@ -350,7 +350,9 @@ async fn confirm_page(owner: &Owner, action: &Action) -> Response {
         process: action.process(),
         token: csrf::token(),
     };
-    render(StatusCode::OK, &page)
+    // 403, not 200: a script or monitor that followed the old link must not believe it acted
+    // (Python answered 301 to a message); a person still gets the button that does it.
+    render(StatusCode::FORBIDDEN, &page)
 }
 
 async fn status_page(owner: &Owner, message: Option<&str>, filter: &str) -> Response {
