@@ -5,6 +5,8 @@ pub mod http;
 pub mod options;
 pub mod owner;
 pub mod process_env;
+pub mod procfs;
+pub mod resources;
 pub mod rpc;
 pub mod signals;
 mod startup;

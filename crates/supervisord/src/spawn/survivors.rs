@@ -9,23 +9,16 @@
 //! A survivor is a live process that is either still in the exited child's process group (the
 //! child led its own group, so nobody else can be in it) or that was re-parented to us (we are
 //! the child subreaper, or PID 1), is not one of our managed children, and started after the
-//! exited child did. Their own descendants are included. It scans `/proc`, which is cheap enough
+//! exited child did. Their own descendants are included. It scans `/proc` (`crate::procfs`), which is cheap enough
 //! for a path taken only on an early exit.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use nix::time::{clock_gettime, ClockId};
-use nix::unistd::{sysconf, Pid, SysconfVar};
+use nix::unistd::Pid;
 
-/// One `/proc/PID/stat` record, reduced to what the search needs.
-struct ProcStat {
-    pid: i32,
-    ppid: i32,
-    pgrp: i32,
-    /// Start time in clock ticks after boot.
-    start_ticks: u64,
-}
+use crate::procfs::{self, Stat};
 
 /// Live processes left behind by `exited` (a child that was spawned at `spawned_at` and has just
 /// been reaped), in ascending pid order.
@@ -38,7 +31,10 @@ pub fn find_survivors(
     is_managed: impl Fn(Pid) -> bool,
 ) -> Vec<Pid> {
     let me = std::process::id() as i32;
-    let procs = read_proc();
+    let procs: Vec<Stat> = procfs::scan()
+        .into_iter()
+        .filter(|p| !p.is_zombie())
+        .collect();
     let since = spawned_after_ticks(spawned_at);
     let exited = exited.as_raw();
 
@@ -107,44 +103,9 @@ fn spawned_after_ticks(at: Instant) -> Option<u64> {
     let ts = clock_gettime(ClockId::CLOCK_BOOTTIME).ok()?;
     let boot_now = Duration::new(u64::try_from(ts.tv_sec()).ok()?, ts.tv_nsec() as u32);
     let boot_then = boot_now.checked_sub(at.elapsed())?;
-    let hz = sysconf(SysconfVar::CLK_TCK).ok().flatten()?;
-    let hz = u64::try_from(hz).ok().filter(|h| *h > 0)?;
+    let hz = procfs::ticks_per_second();
     let ticks = boot_then.as_secs() * hz + u64::from(boot_then.subsec_nanos()) * hz / 1_000_000_000;
     Some(ticks.saturating_sub(2))
-}
-
-/// All live (non-zombie) processes visible in /proc.
-fn read_proc() -> Vec<ProcStat> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.filter_map(|entry| {
-        let entry = entry.ok()?;
-        let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
-        // The process may vanish between readdir and read: just skip it.
-        let text = std::fs::read(entry.path().join("stat")).ok()?;
-        parse_stat(pid, &text)
-    })
-    .collect()
-}
-
-/// Parses `/proc/PID/stat`; the command name may contain spaces and parentheses, so fields are
-/// counted from the last `)`.
-fn parse_stat(pid: i32, text: &[u8]) -> Option<ProcStat> {
-    let close = text.iter().rposition(|b| *b == b')')?;
-    let rest = std::str::from_utf8(&text[close + 1..]).ok()?;
-    let fields: Vec<&str> = rest.split_ascii_whitespace().collect();
-    // fields[0] is field 3 (state), so field N is fields[N - 3].
-    let state = *fields.first()?;
-    if state == "Z" || state == "X" {
-        return None;
-    }
-    Some(ProcStat {
-        pid,
-        ppid: fields.get(1)?.parse().ok()?,
-        pgrp: fields.get(2)?.parse().ok()?,
-        start_ticks: fields.get(19)?.parse().ok()?,
-    })
 }
 
 #[cfg(test)]
@@ -175,14 +136,5 @@ mod tests {
             "exited too quickly, but left 25 processes running (pids 100, 101, 102, 103, 104, \
              105, 106, 107, 108, 109, ...): "
         ));
-    }
-
-    #[test]
-    fn stat_with_tricky_comm() {
-        let line = b"42 (a) b (c)) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0";
-        let st = parse_stat(42, line).unwrap();
-        assert_eq!((st.ppid, st.pgrp, st.start_ticks), (1, 42, 777));
-        let zombie = b"43 (z) Z 1 43 43 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 778 0 0";
-        assert!(parse_stat(43, zombie).is_none());
     }
 }
