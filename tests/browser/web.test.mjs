@@ -104,6 +104,20 @@ describe('web admin page', () => {
     await page.screenshot({ path: join(artifactsDir(), 'status.png'), fullPage: true });
   });
 
+  it('shows what each running process tree uses, and CPU as a percentage while open', async () => {
+    await page.goto(daemon.url);
+    await waitState('ticker', 'running');
+    // The ticker's shell forks a `sleep` every 0.2 s: its tree has memory, and a CPU reading.
+    const mem = row('ticker').locator('td.mem');
+    assert.match(await mem.textContent(), /^[0-9.]+ (KiB|MiB)/);
+    assert.ok(Number(await mem.getAttribute('data-rss')) > 100 * 1024);
+    // After the next poll, the CPU cell shows a percentage computed from two readings.
+    await row('ticker').locator('td.cpu.pct').waitFor({ timeout: 15000 });
+    assert.match(await row('ticker').locator('td.cpu').textContent(), /^[0-9.]+%$/);
+    // A stopped program has no numbers.
+    assert.equal((await row('<i>x').locator('td.mem').textContent()).trim(), '');
+  });
+
   it('stops, starts and restarts a program by clicking, without reloading', async () => {
     await page.goto(daemon.url);
     await markDocument();

@@ -5,6 +5,7 @@ use supervisor_core::ProcessState;
 
 use super::form::quote_strict;
 use crate::owner::{Owner, ProcessStatus};
+use crate::resources::{self, Usage};
 
 /// What every page shows in its header and footer.
 pub struct Chrome {
@@ -100,6 +101,65 @@ pub struct Row {
     pub can_stop: bool,
     /// Offer Restart.
     pub can_restart: bool,
+    /// What the process tree uses now, when it runs.
+    pub usage: Option<UsageCells>,
+}
+
+/// A running process's resource cells: CPU time (the page's script turns two readings into a
+/// percentage) and resident memory, of its whole process tree.
+pub struct UsageCells {
+    /// The pid the numbers belong to (a restart starts a new CPU counter).
+    pub pid: u32,
+    /// CPU seconds so far, for the script (`data-cpu`).
+    pub cpu_seconds: String,
+    /// CPU time as shown without the script (`1.25 s`, `2:05 min`).
+    pub cpu: String,
+    /// Resident memory, shown (`12.3 MiB`).
+    pub rss: String,
+    /// Resident memory in bytes, for the script's chart.
+    pub rss_bytes: u64,
+    /// How many processes the tree has, shown when more than one.
+    pub processes: u32,
+}
+
+impl UsageCells {
+    fn new(pid: u32, usage: &Usage) -> UsageCells {
+        UsageCells {
+            pid,
+            cpu_seconds: format!("{:.2}", usage.cpu_seconds),
+            cpu: cpu_time(usage.cpu_seconds),
+            rss: bytes(usage.rss_bytes),
+            rss_bytes: usage.rss_bytes,
+            processes: usage.processes,
+        }
+    }
+}
+
+/// CPU time the way people read it: seconds under a minute, else minutes:seconds.
+fn cpu_time(seconds: f64) -> String {
+    if seconds < 60.0 {
+        format!("{seconds:.2} s")
+    } else {
+        let whole = seconds as u64;
+        format!("{}:{:02} min", whole / 60, whole % 60)
+    }
+}
+
+/// A byte count in binary units with three significant digits (`980 KiB`, `12.3 MiB`).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    match (unit, value) {
+        (0, _) => format!("{n} B"),
+        (_, v) if v < 10.0 => format!("{v:.2} {}", UNITS[unit]),
+        (_, v) if v < 100.0 => format!("{v:.1} {}", UNITS[unit]),
+        (_, v) => format!("{v:.0} {}", UNITS[unit]),
+    }
 }
 
 /// Supervisor's CSS class for a state.
@@ -112,9 +172,10 @@ fn css_for(state: ProcessState) -> &'static str {
 }
 
 impl Row {
-    fn from_status(p: &ProcessStatus) -> Row {
+    fn from_status(p: &ProcessStatus, usage: Option<&Usage>) -> Row {
         let state = p.info.state;
         Row {
+            usage: usage.map(|u| UsageCells::new(p.info.pid, u)),
             quoted: quote_strict(&p.namespec),
             namespec: p.namespec.clone(),
             statename: state.name().to_lowercase(),
@@ -151,12 +212,21 @@ fn counts(rows: &[Row]) -> String {
 }
 
 impl ProcsView {
-    /// Builds the list from the processes' statuses (already sorted by group, then name).
-    pub fn from_statuses(statuses: &[ProcessStatus], filter: &str) -> ProcsView {
+    /// Builds the list from the processes' statuses (already sorted by group, then name) and
+    /// what each one's tree uses (`usage[i]` belongs to `statuses[i]`; may be shorter).
+    pub fn from_statuses(
+        statuses: &[ProcessStatus],
+        usage: &[Option<Usage>],
+        filter: &str,
+    ) -> ProcsView {
         let needle = filter.trim().to_lowercase();
         let mut all: Vec<(String, Row)> = statuses
             .iter()
-            .map(|p| (p.group.clone(), Row::from_status(p)))
+            .enumerate()
+            .map(|(i, p)| {
+                let used = usage.get(i).and_then(Option::as_ref);
+                (p.group.clone(), Row::from_status(p, used))
+            })
             .collect();
         let total = all.len();
         let running = all.iter().filter(|(_, r)| r.statename == "running").count();
@@ -195,10 +265,15 @@ impl ProcsView {
         }
     }
 
-    /// Reads the process list from the owner.
+    /// Reads the process list from the owner, and what each running process's tree uses from
+    /// `/proc` (read now: the page polls while it is open, nothing samples when it is closed).
     pub async fn load(owner: &Owner, filter: &str) -> ProcsView {
         match owner.processes().await {
-            Ok(statuses) => ProcsView::from_statuses(&statuses, filter),
+            Ok(statuses) => {
+                let pids = statuses.iter().map(|p| p.info.pid).collect();
+                let usage = resources::sample(pids).await;
+                ProcsView::from_statuses(&statuses, &usage, filter)
+            }
             Err(e) => ProcsView::failed(format!("ERROR: {}", crate::rpc::fault_of(e).string)),
         }
     }
@@ -309,7 +384,7 @@ mod tests {
             info("web", "web_0", ProcessState::Running, ""),
             info("web", "web_1", ProcessState::Fatal, "Exited too quickly"),
         ];
-        let v = ProcsView::from_statuses(&infos, "");
+        let v = ProcsView::from_statuses(&infos, &[], "");
         assert_eq!((v.total, v.running, v.shown), (3, 2, 3));
         assert_eq!(v.blocks.len(), 2);
         assert!(v.blocks[0].group.is_none());
@@ -320,9 +395,47 @@ mod tests {
         assert_eq!(v.blocks[1].rows[1].css, "statuserror");
         assert!(v.blocks[1].rows[1].can_start && !v.blocks[1].rows[1].can_stop);
 
-        let v = ProcsView::from_statuses(&infos, " WEB_1 ");
+        let v = ProcsView::from_statuses(&infos, &[], " WEB_1 ");
         assert_eq!((v.total, v.shown), (3, 1));
         assert_eq!(v.blocks.len(), 1);
+    }
+
+    #[test]
+    fn usage_is_shown_for_running_processes_only() {
+        let mut running = info("web", "web_0", ProcessState::Running, "");
+        running.info.pid = 4242;
+        let infos = vec![running, info("web", "web_1", ProcessState::Stopped, "")];
+        let usage = [
+            Some(Usage {
+                cpu_seconds: 75.5,
+                rss_bytes: 12 * 1024 * 1024 + 300 * 1024,
+                open_fds: Some(7),
+                processes: 3,
+            }),
+            None,
+        ];
+        let html = ProcsView::from_statuses(&infos, &usage, "")
+            .render()
+            .unwrap();
+        assert!(
+            html.contains(r#"<td class="cpu num" data-pid="4242" data-cpu="75.50">1:15 min</td>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"data-rss="12890112">12.3 MiB"#), "{html}");
+        assert!(html.contains("&times;3"), "{html}");
+        assert!(html.contains(r#"<td class="cpu num"></td><td class="mem num"></td>"#));
+    }
+
+    #[test]
+    fn units_read_naturally() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1024), "1.00 KiB");
+        assert_eq!(bytes(980 * 1024), "980 KiB");
+        assert_eq!(bytes(5 << 30), "5.00 GiB");
+        assert_eq!(cpu_time(0.0), "0.00 s");
+        assert_eq!(cpu_time(59.994), "59.99 s");
+        assert_eq!(cpu_time(3725.0), "62:05 min");
     }
 
     #[test]
@@ -333,12 +446,16 @@ mod tests {
             ProcessState::Running,
             "<img src=x onerror=alert(1)>",
         )];
-        let html = ProcsView::from_statuses(&infos, "<scr").render().unwrap();
+        let html = ProcsView::from_statuses(&infos, &[], "<scr")
+            .render()
+            .unwrap();
         assert!(!html.contains("<scr"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
         // The filter text is shown back escaped too.
-        let html = ProcsView::from_statuses(&infos, "\"><b>").render().unwrap();
+        let html = ProcsView::from_statuses(&infos, &[], "\"><b>")
+            .render()
+            .unwrap();
         assert!(!html.contains("\"><b>"), "{html}");
         assert!(!html.contains("<b>"), "{html}");
     }

@@ -44,6 +44,26 @@
     var collapsed = readSet(COLLAPSED);
     var pending = new Set();   // formaction URLs of actions still running
     var generation = 0;        // bumped by every swap, so stale poll answers are dropped
+    var cpuSeen = {};          // namespec -> {pid, cpu, t}: the last CPU reading of each row
+
+    // The server sends CPU time so far; two readings of the same pid make a percentage.
+    function cpuPercent() {
+      var now = Date.now();
+      var seen = {};
+      procs.querySelectorAll('tr.proc').forEach(function (tr) {
+        var td = tr.querySelector('td.cpu[data-cpu]');
+        if (!td) return;
+        var reading = { pid: td.dataset.pid, cpu: parseFloat(td.dataset.cpu), t: now };
+        var before = cpuSeen[tr.dataset.name];
+        seen[tr.dataset.name] = reading;
+        if (!before || before.pid !== reading.pid || reading.t <= before.t) return;
+        var pct = 100 * (reading.cpu - before.cpu) / ((reading.t - before.t) / 1000);
+        td.title = 'CPU time so far: ' + td.textContent;
+        td.textContent = Math.max(0, pct).toFixed(1) + '%';
+        td.classList.add('pct');
+      });
+      cpuSeen = seen;
+    }
 
     function filterText() {
       return filter ? filter.value.trim().toLowerCase() : '';
@@ -96,6 +116,7 @@
       procs.innerHTML = html;
       generation += 1;
       apply();
+      cpuPercent();
       if (focusKey) {
         var again = Array.prototype.find.call(
           procs.querySelectorAll('button, a'),
@@ -210,6 +231,7 @@
     });
 
     apply();
+    cpuPercent();
     setLive('Live');
     window.setTimeout(poll, POLL_MS);
   }
