@@ -191,7 +191,11 @@ fn every_page_and_asset_needs_the_apis_credentials() {
         }
         let r = d.get(path);
         // With credentials: served, except the old acting link, refused on its page.
-        let ok = if path.contains("action=stop") { 403 } else { 200 };
+        let ok = if path.contains("action=stop") {
+            403
+        } else {
+            200
+        };
         assert_eq!(r.status, ok, "{path}");
     }
     let r = d.request(

@@ -99,10 +99,11 @@ pub type CmdResult = Result<bool, Exc>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Interrupted;
 
-/// Every command, in the order Python's `dir()` lists the plugin's `do_*` methods.
+/// Every command, in the order Python's `dir()` lists the plugin's `do_*` methods (and our
+/// `top`, where `dir()` would list it).
 pub const COMMANDS: &[&str] = &[
     "add", "avail", "clear", "exit", "fg", "help", "maintail", "open", "pid", "quit", "reload",
-    "remove", "reread", "restart", "shutdown", "signal", "start", "status", "stop", "tail",
+    "remove", "reread", "restart", "shutdown", "signal", "start", "status", "stop", "tail", "top",
     "update", "version",
 ];
 
@@ -363,6 +364,7 @@ impl Controller {
             "signal" => self.do_signal(arg),
             "start" => self.do_start(arg),
             "status" => self.do_status(arg),
+            "top" => self.do_top(arg),
             "stop" => self.do_stop(arg),
             "tail" => self.do_tail(arg),
             "update" => self.do_update(arg),

@@ -287,6 +287,22 @@ fn v_fallback(v: &Value) -> String {
     }
 }
 
+/// An XML-RPC value as JSON: structs become objects, binary data and dates strings.
+pub fn to_json(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Value::Int(i) => J::from(*i),
+        Value::I8(i) => J::from(*i),
+        Value::Bool(b) => J::from(*b),
+        Value::String(s) => J::from(s.as_str()),
+        Value::Double(d) => J::from(*d),
+        Value::Array(items) => J::Array(items.iter().map(to_json).collect()),
+        Value::Struct(s) => J::Object(s.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect()),
+        Value::Nil => J::Null,
+        other => J::from(v_fallback(other)),
+    }
+}
+
 fn truthy(v: &Value) -> bool {
     match v {
         Value::Bool(b) => *b,
@@ -381,6 +397,32 @@ impl Client {
             .iter()
             .map(|r| StatusResult::from_value(r, method))
             .collect()
+    }
+
+    /// `GET path` on supervisor-rs's JSON API: the decoded document, or `None` when the server
+    /// has no such path (Python's supervisord answers 404).
+    pub fn get_json(&mut self, path: &str) -> Result<Option<serde_json::Value>, RpcError> {
+        let conn = self.conn.as_mut().map_err(|e| e.clone())?;
+        let resp = conn.get(path)?;
+        match resp.head.status {
+            200 => serde_json::from_slice(&resp.body)
+                .map(Some)
+                .map_err(|e| RpcError::BadResponse(format!("{path}: {e}"))),
+            404 => Ok(None),
+            status => Err(RpcError::Protocol {
+                status,
+                reason: resp.head.reason,
+            }),
+        }
+    }
+
+    /// `supervisor.getAllProcessInfo`, every struct as JSON (for `status --json` against a
+    /// supervisord without the JSON API).
+    pub fn get_all_process_info_json(&mut self) -> Result<Vec<serde_json::Value>, RpcError> {
+        const M: &str = "supervisor.getAllProcessInfo";
+        let v = self.call(M, &[])?;
+        let items = v.as_array().ok_or_else(|| shape(M, "expected an array"))?;
+        Ok(items.iter().map(to_json).collect())
     }
 
     /// `supervisor.getVersion` (the API version, `3.0`).

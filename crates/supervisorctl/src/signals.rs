@@ -88,6 +88,31 @@ pub fn wait_readable(fd: BorrowedFd<'_>) -> Wait {
     }
 }
 
+/// Sleeps for `duration` unless Ctrl-C is pressed first ([`Wait::Interrupted`]).
+pub fn sleep(duration: std::time::Duration) -> Wait {
+    let deadline = std::time::Instant::now() + duration;
+    loop {
+        if interrupted() {
+            return Wait::Interrupted;
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Wait::Ready;
+        }
+        let Some(wake) = wake_fd() else {
+            std::thread::sleep(left);
+            continue;
+        };
+        let millis = u16::try_from(left.as_millis().max(1)).unwrap_or(u16::MAX);
+        let mut fds = [PollFd::new(wake, PollFlags::POLLIN)];
+        if let Ok(n) = poll(&mut fds, PollTimeout::from(millis)) {
+            if n > 0 && !interrupted() {
+                drain_wake_pipe();
+            }
+        }
+    }
+}
+
 /// Whether Ctrl-C was pressed since the last [`catch_interrupts`]/[`clear`].
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)

@@ -444,7 +444,36 @@ impl RpcConnection {
         }
     }
 
+    /// Sends `GET path` on the same connection (for supervisor-rs's JSON API) and reads the
+    /// complete response.
+    pub fn get(&mut self, path: &str) -> Result<Response, TransportError> {
+        let reused = self.conn.is_some();
+        match self.request("GET", path, "Accept: application/json\r\n", &[]) {
+            Err(TransportError::RemoteDisconnected) if reused => {
+                self.conn = None;
+                self.request("GET", path, "Accept: application/json\r\n", &[])
+            }
+            other => other,
+        }
+    }
+
     fn post_once(&mut self, path: &str, body: &[u8]) -> Result<Response, TransportError> {
+        self.request(
+            "POST",
+            path,
+            "Content-Type: text/xml\r\nAccept: text/xml\r\n",
+            body,
+        )
+    }
+
+    /// One request on the kept-alive connection; `headers` are complete `Name: value\r\n` lines.
+    fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &str,
+        body: &[u8],
+    ) -> Result<Response, TransportError> {
         if self.conn.is_none() {
             self.conn = Some(BufReader::with_capacity(
                 64 * 1024,
@@ -452,7 +481,7 @@ impl RpcConnection {
             ));
         }
         let mut req = format!(
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nAccept-Encoding: identity\r\nUser-Agent: supervisorctl\r\nContent-Type: text/xml\r\nAccept: text/xml\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept-Encoding: identity\r\nUser-Agent: supervisorctl\r\n{headers}",
             self.endpoint.host_header()
         );
         if let Some(auth) = &self.authorization {
@@ -460,7 +489,11 @@ impl RpcConnection {
             req.push_str(auth);
             req.push_str("\r\n");
         }
-        req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        if method == "GET" {
+            req.push_str("\r\n");
+        } else {
+            req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        }
         let mut bytes = req.into_bytes();
         bytes.extend_from_slice(body);
         let result = (|| {

@@ -55,6 +55,10 @@ pub fn help_text(topic: &str) -> Option<&'static str> {
         "tail" => {
             "tail [-f] <name> [stdout|stderr] (default stdout)\nEx:\ntail -f <name>\t\tContinuous tail of named process stdout\n\t\t\tCtrl-C to exit.\ntail -100 <name>\tlast 100 *bytes* of process stdout\ntail <name> stderr\tlast 1600 *bytes* of process stderr"
         }
+        // Ours (supervisor-rs); the topic list above stays Python's.
+        "top" => {
+            "top\t\t\tCPU and memory of every process tree, refreshed until Ctrl-C\ntop <name> <gname>:*\tThe same for some processes or groups\n(needs supervisor-rs's supervisord; one table when not on a terminal)"
+        }
         "update" => {
             "update\t\t\tReload config and add/remove as necessary, and will restart affected programs\nupdate all\t\tReload config and add/remove as necessary, and will restart affected programs\nupdate <gname> [...]\tUpdate specific groups"
         }

@@ -7,5 +7,6 @@ mod help;
 mod logs;
 mod process;
 mod status;
+mod top;
 
 pub use help::help_text;
