@@ -3,6 +3,7 @@
 pub mod events;
 pub mod http;
 pub mod options;
+pub mod orphans;
 pub mod owner;
 pub mod process_env;
 pub mod procfs;

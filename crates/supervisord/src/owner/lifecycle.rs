@@ -329,7 +329,10 @@ impl Supervisor {
         let pid = reaped.pid.as_raw() as u32;
         let Some(id) = self.pids.remove(&pid) else {
             self.survivors.remove(&pid);
-            self.log(LogLevel::Info, &crate::reaper::orphan_message(&reaped));
+            let message = crate::reaper::orphan_message(&reaped);
+            for (level, line) in self.orphans.record(message, reaped.at) {
+                self.log(level, &line);
+            }
             return;
         };
         let Some(proc) = self.procs.get_mut(&id) else {

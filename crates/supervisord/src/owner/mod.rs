@@ -103,6 +103,8 @@ pub struct Supervisor {
     recent_spawns: VecDeque<u32>,
     /// Processes already named as some program's survivors (until they are reaped).
     survivors: HashSet<u32>,
+    /// Reaped orphans, reported at INFO once per window.
+    orphans: crate::orphans::OrphanLog,
     /// The listening sockets of FastCGI groups, by group name.
     fcgi_sockets: HashMap<String, fcgi::SharedSocket>,
     /// (deadline, process) pairs; an entry is live only if it equals the process's deadline.
@@ -280,6 +282,7 @@ pub fn new(
         pids: HashMap::new(),
         recent_spawns: VecDeque::new(),
         survivors: HashSet::new(),
+        orphans: crate::orphans::OrphanLog::default(),
         fcgi_sockets: HashMap::new(),
         deadlines: BTreeSet::new(),
         next_id: 1,
