@@ -321,6 +321,15 @@ fn posted_actions_need_the_form_token_and_the_same_origin() {
     let token = d.token();
     let stop = "/index.html?processname=sleeper&action=stop";
     let own = format!("http://127.0.0.1:{}", d.port);
+    // The right token in the query string is not enough: a token never travels in a URL.
+    let r = d.request(
+        "POST",
+        &format!("{stop}&csrf_token={token}"),
+        &[("Origin", &own)],
+        "",
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(d.state("sleeper"), "RUNNING");
     let refused: [(&[(&str, &str)], String); 5] = [
         (&[], String::new()),
         (&[], "csrf_token=0123456789abcdef0123456789abcdef".into()),
@@ -628,6 +637,11 @@ fn follow_across_rotations(d: &Daemon, url: &str) {
         assert!(n > 0, "{url} closed");
         got.extend_from_slice(&buf[..n]);
     }
+    let head = String::from_utf8_lossy(&got).to_lowercase();
+    assert!(
+        head.contains("\r\nx-content-type-options: nosniff\r\n"),
+        "{url}: the log is never sniffed into HTML"
+    );
     let seen = numbers(&got);
     // Consecutive numbers: nothing lost or repeated across the rotations in between.
     for pair in seen.windows(2) {

@@ -43,14 +43,14 @@ impl Credentials {
         let Some((user, password)) = decoded.split_once(':') else {
             return Verdict::Denied;
         };
-        let user_ok = user.as_bytes().ct_eq(self.username.as_bytes());
+        let user_ok = same(user.as_bytes(), self.username.as_bytes());
         let password_ok = match self.password.strip_prefix("{SHA}") {
             Some(expected_hex) => {
                 let digest = Sha1::digest(password.as_bytes());
                 let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-                hex.as_bytes().ct_eq(expected_hex.as_bytes())
+                same(hex.as_bytes(), expected_hex.as_bytes())
             }
-            None => password.as_bytes().ct_eq(self.password.as_bytes()),
+            None => same(password.as_bytes(), self.password.as_bytes()),
         };
         if bool::from(user_ok & password_ok) {
             Verdict::Allowed
@@ -58,6 +58,13 @@ impl Credentials {
             Verdict::Denied
         }
     }
+}
+
+/// Whether two secrets are equal, in a time that depends on neither: `ct_eq` on slices returns
+/// at once when the lengths differ (telling an attacker the length), so the fixed-size digests
+/// are compared instead.
+fn same(given: &[u8], expected: &[u8]) -> subtle::Choice {
+    Sha1::digest(given).ct_eq(&Sha1::digest(expected))
 }
 
 /// Returns the credentials part of `Basic <b64>` (scheme case-insensitive, as medusa accepts).
@@ -96,6 +103,14 @@ mod tests {
         assert_eq!(c.check(Some(&header("user:1234"))), Verdict::Denied);
         assert_eq!(c.check(Some(&header("User:123"))), Verdict::Denied);
         assert_eq!(c.check(None), Verdict::Denied);
+    }
+
+    #[test]
+    fn secrets_of_any_length_compare_by_value() {
+        assert!(bool::from(same(b"123", b"123")));
+        for other in [&b""[..], b"12", b"1234", b"124", b"123\0"] {
+            assert!(!bool::from(same(other, b"123")), "{other:?}");
+        }
     }
 
     #[test]

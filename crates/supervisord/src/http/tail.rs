@@ -43,6 +43,11 @@ pub fn tail_response(path: Option<PathBuf>, accel_header: bool) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain;charset=utf-8"),
     );
+    // A log is the programs' text, never a page: a browser must not sniff it into HTML.
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if let Ok(v) = HeaderValue::from_str(&http_date(mtime)) {
         headers.insert(header::LAST_MODIFIED, v);
     }

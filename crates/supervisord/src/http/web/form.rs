@@ -50,6 +50,15 @@ impl Params {
         Params { values }
     }
 
+    /// The last value of `key` in an urlencoded body (not the query: a form token must never
+    /// travel in a URL, which ends up in logs, history and `Referer` headers).
+    pub fn body_field(body: &[u8], key: &str) -> Option<String> {
+        form_urlencoded::parse(body)
+            .filter(|(k, _)| k == key)
+            .last()
+            .map(|(_, v)| v.into_owned())
+    }
+
     /// The value of `key`, if given.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.values.get(key).map(String::as_str)

@@ -156,6 +156,19 @@ fn params_of(req: &Request) -> Params {
     Params::merged(req.uri().query(), b"")
 }
 
+/// Headers of a log sent as it is: plain text, which a browser must never sniff into HTML (the
+/// programs write what they like).
+fn log_headers(h: &mut HeaderMap) {
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain;charset=utf-8"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+}
+
 /// Headers every HTML page carries: Supervisor's no-cache trio and our browser hardening.
 fn page_headers(h: &mut HeaderMap) {
     h.insert(
@@ -304,7 +317,8 @@ async fn index(owner: &Owner, req: Request) -> Response {
             return problem(owner, StatusCode::BAD_REQUEST, "Bad request", e.to_string()).await;
         }
     };
-    let token = params.get(csrf::FIELD);
+    let body_token = Params::body_field(&body, csrf::FIELD);
+    let token = body_token.as_deref();
     let headers = &parts.headers;
     let reply = if !action.changes_state() {
         if token.is_some() {
@@ -415,10 +429,7 @@ fn last_modified(path: &std::path::Path) -> Option<HeaderValue> {
 fn stream(follower: Follower, path: &std::path::Path) -> Response {
     let mut resp = Response::new(follower.into_body());
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain;charset=utf-8"),
-    );
+    log_headers(h);
     if let Some(v) = last_modified(path) {
         h.insert(header::LAST_MODIFIED, v);
     }
@@ -557,10 +568,7 @@ async fn download(owner: &Owner, params: &Params) -> Response {
     });
     let mut resp = Response::new(Body::from_stream(chunks));
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain;charset=utf-8"),
-    );
+    log_headers(h);
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     let namespec = params.get("processname").unwrap_or_default();
     let channel = params.get("channel").unwrap_or("stdout");
