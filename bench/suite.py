@@ -59,6 +59,7 @@ bench/README.md says how each row is measured."""
 
 
 def parse_args(argv):
+    """The options (bench/run passes ours' binaries first, then the user's arguments)."""
     p = argparse.ArgumentParser(prog="bench/run", description=__doc__, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true",
@@ -102,6 +103,7 @@ def tmpfs_dir(path):
 
 
 def save_json(out_dir: str, name: str, obj) -> None:
+    """Writes obj as out_dir/name (raw results, saved as each part ends)."""
     with open(os.path.join(out_dir, name), "w") as f:
         json.dump(obj, f, indent=1)
 
@@ -115,6 +117,7 @@ class Run:
         self.floor = self.tmpfs = self.chatty = None
 
     def wanted(self, part: str) -> bool:
+        """Whether --only leaves this part in."""
         return not self.a.only or part in self.a.only
 
     def scenario(self, name: str, ctx: Context = None) -> dict:
@@ -156,10 +159,12 @@ class Run:
         self.tmpfs = (procfs.file_system_of(where), records, floor)
 
     def rows(self) -> list:
+        """The table's rows from everything measured."""
         return rows.build(self.results, self.ctx.settings, self.floor, self.tmpfs, self.chatty)
 
 
 def main(argv=None):
+    """Measures, prints and saves the table; 1 if any part failed."""
     a = parse_args(argv if argv is not None else sys.argv[1:])
     if sys.platform != "linux":
         raise SystemExit("bench: Linux only (reads /proc)")
