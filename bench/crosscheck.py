@@ -17,7 +17,9 @@ import rows as table_rows
 from rows import OURS, PY
 from stats import fmt, median
 
-SCENARIOS = ("idle_rss", "start_many", "restart_latency", "log_throughput", "rpc_latency", "ctl_latency")
+# The shared harness's name for each of the suite's parts it also measures.
+SCENARIOS = {"idle": "idle_rss", "start": "start_many", "crash": "restart_latency",
+             "flood": "log_throughput", "rpc": "rpc_latency", "ctl": "ctl_latency"}
 
 
 def _arguments(s) -> list:
@@ -74,16 +76,20 @@ def records(res: dict, settings) -> dict:
     }
 
 
-def run(harness: str, py, ours, settings, out_dir: str, tmp_parent, log) -> tuple:
-    """Runs the shared harness on both implementations, launches interleaved; returns (its rows,
-    errors). Its JSON files and markdown are kept in out_dir as shared-*.json and shared.md."""
+def run(harness: str, py, ours, settings, parts, out_dir: str, tmp_parent, log) -> tuple:
+    """Runs the shared harness on both implementations for those of the suite's parts it also
+    measures, launches interleaved; returns (its rows, errors). Its JSON files and markdown are
+    kept in out_dir as shared-*.json and shared.md."""
+    scenarios = [SCENARIOS[p] for p in parts if p in SCENARIOS]
+    if not scenarios:
+        return [], []
     py_json, ours_json = os.path.join(out_dir, "shared-python.json"), os.path.join(out_dir, "shared-ours.json")
     cmd = [sys.executable, harness,
            "--supervisord", py.supervisord, "--supervisorctl", py.supervisorctl, "--label", PY,
            "--out", py_json,
            "--compare-supervisord", ours.supervisord, "--compare-supervisorctl", ours.supervisorctl,
            "--compare-label", OURS, "--compare-out", ours_json, "--md", os.path.join(out_dir, "shared.md")]
-    cmd += [x for s in SCENARIOS for x in ("--scenario", s)] + _arguments(settings)
+    cmd += [x for s in scenarios for x in ("--scenario", s)] + _arguments(settings)
     if tmp_parent:
         cmd += ["--tmpdir", tmp_parent]
     log("cross-check with the shared harness: " + " ".join(cmd[1:]))
@@ -102,7 +108,8 @@ def run(harness: str, py, ours, settings, out_dir: str, tmp_parent, log) -> tupl
         errors += [f"shared harness, {label} {name}: {sc['error']}"
                    for name, sc in res.get("scenarios", {}).items() if "error" in sc]
         for scenario, recs in records(res, settings).items():
-            results.setdefault(scenario, {})[label] = recs
+            if recs:  # the parts not run have no rows
+                results.setdefault(scenario, {})[label] = recs
     return table_rows.build(results, settings), errors
 
 

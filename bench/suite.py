@@ -216,8 +216,9 @@ def cross_check(a, run: Run, found, py, ours) -> None:
     if not os.path.isfile(a.harness):
         run.ctx.log(f"--cross-check: no shared harness at {a.harness}; skipped")
         return
-    shared_rows, errors = crosscheck.run(a.harness, py, ours, run.ctx.settings, run.out_dir, a.tmpdir,
-                                         run.ctx.log)
+    parts = [p for p in PARTS if run.wanted(p)]
+    shared_rows, errors = crosscheck.run(a.harness, py, ours, run.ctx.settings, parts, run.out_dir,
+                                         a.tmpdir, run.ctx.log)
     run.errors += errors
     text = crosscheck.render(found, shared_rows)
     if errors:
