@@ -89,6 +89,7 @@ class Daemon:
         self.conf = os.path.join(self.dir, "supervisord.conf")
         self.proc = None
         self._output = None
+        os.mkdir(os.path.join(self.dir, "childlogs"))
         if callable(programs):
             programs = programs(self.dir)
         with open(self.conf, "w") as f:
@@ -96,7 +97,6 @@ class Daemon:
 
     def _config(self, programs: str) -> str:
         d = self.dir
-        os.mkdir(os.path.join(d, "childlogs"))
         return (
             f"[unix_http_server]\nfile={self.sock}\nchmod=0700\n\n"
             f"[supervisord]\nnodaemon=true\nlogfile={d}/supervisord.log\nloglevel=info\n"
