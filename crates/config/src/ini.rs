@@ -7,6 +7,7 @@
 //! round), a line that cannot be parsed does not end the value above it, and blank lines inside a
 //! value are kept until the final right-strip.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use supervisor_core::pystr::{py_isspace, py_repr, py_strip};
@@ -136,11 +137,13 @@ impl IniError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Document {
     sections: Vec<Section>,
+    /// Where each section is in `sections`, by name: lookups stay O(1) with 10,000 programs.
+    index: HashMap<String, usize>,
     defaults: Option<Section>,
 }
 
 /// Which section the parser is writing into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Target {
     Default,
     Section(usize),
@@ -261,7 +264,7 @@ impl Document {
         let mut indent_level = 0usize;
         // Pieces of every value set during this read, joined at the end like
         // `_join_multiline_values`.
-        let mut pending: Vec<(Target, String, Vec<String>)> = Vec::new();
+        let mut pending: HashMap<(Target, String), Vec<String>> = HashMap::new();
         let mut bad_lines: Vec<(usize, String)> = Vec::new();
 
         for (idx, line) in universal_lines(text).into_iter().enumerate() {
@@ -284,8 +287,8 @@ impl Document {
                 // line does not.
                 if comment_start.is_none() {
                     if let (Some(t), Some(o)) = (cursect, live_opt) {
-                        if let Some(p) = pending.iter_mut().find(|(pt, k, _)| *pt == t && k == o) {
-                            p.2.push(String::new());
+                        if let Some(pieces) = pending.get_mut(&(t, o.to_owned())) {
+                            pieces.push(String::new());
                         }
                     }
                 }
@@ -294,8 +297,8 @@ impl Document {
 
             let cur_indent = chars.iter().position(|&c| !py_isspace(c)).unwrap_or(0);
             if let (Some(t), Some(o), true) = (cursect, live_opt, cur_indent > indent_level) {
-                if let Some(p) = pending.iter_mut().find(|(pt, k, _)| *pt == t && k == o) {
-                    p.2.push(value.to_owned());
+                if let Some(pieces) = pending.get_mut(&(t, o.to_owned())) {
+                    pieces.push(value.to_owned());
                 }
                 continue;
             }
@@ -307,9 +310,10 @@ impl Document {
                         self.defaults = Some(Section::new(header, file, lineno));
                     }
                     Target::Default
-                } else if let Some(i) = self.sections.iter().position(|s| s.name == header) {
+                } else if let Some(&i) = self.index.get(header) {
                     Target::Section(i)
                 } else {
+                    self.index.insert(header.to_owned(), self.sections.len());
                     self.sections.push(Section::new(header, file, lineno));
                     Target::Section(self.sections.len() - 1)
                 };
@@ -339,17 +343,14 @@ impl Document {
                             line: lineno,
                         },
                     );
-                    match pending.iter_mut().find(|(pt, k, _)| *pt == t && *k == key) {
-                        Some(p) => p.2 = vec![val],
-                        None => pending.push((t, key.clone(), vec![val])),
-                    }
+                    pending.insert((t, key.clone()), vec![val]);
                     optname = Some(key);
                 }
                 None => bad_lines.push((lineno, line.clone())),
             }
         }
 
-        for (t, key, pieces) in pending {
+        for ((t, key), pieces) in pending {
             let joined = pieces.join("\n");
             let joined = joined.trim_end_matches(py_isspace).to_owned();
             let sect = self.target_mut(t);
@@ -374,7 +375,7 @@ impl Document {
 
     /// The section called `name` (case-sensitive); `[DEFAULT]` is not a section.
     pub fn section(&self, name: &str) -> Option<&Section> {
-        self.sections.iter().find(|s| s.name == name)
+        self.sections.get(*self.index.get(name)?)
     }
 
     /// Whether a section called `name` exists (`RawConfigParser.has_section`).

@@ -472,7 +472,7 @@ fn serve(
             let reload_ctx = ctx.clone();
             let reload_cl = reload_cl.clone();
             let stash = std::sync::Arc::clone(&reloaded_messages);
-            let reloader = Box::new(move || {
+            let reloader: owner::Reloader = std::sync::Arc::new(move || {
                 let loaded =
                     load(&reload_path, &reload_ctx, &RealHost).map_err(|d| all_errors(&d))?;
                 let config =

@@ -330,7 +330,13 @@ impl Owner {
 
     /// Reads the config on disk and compares it with the running groups (`reloadConfig`).
     pub async fn reread(&self) -> Result<ReloadDiff, ApiError> {
-        self.run(Supervisor::reread).await
+        // Parsed on a blocking thread (a big config takes a while), compared on the owner.
+        let reloader = self.run(|s| Ok(s.reloader())).await?;
+        let new = tokio::task::spawn_blocking(move || reloader())
+            .await
+            .map_err(|_| ApiError::Failed(Some("the config reader failed".into())))?
+            .map_err(ApiError::CantReread)?;
+        self.run(move |s| Ok(s.reread_with(new))).await
     }
 
     /// Adds a group from the latest config read; its autostart processes start.

@@ -124,7 +124,7 @@ pub struct Supervisor {
     /// Event listener pools, serials and the TICK timer.
     events: crate::events::EventBus,
     /// How configs are reloaded (HUP, `restart`, `reloadConfig`).
-    reloader: Box<dyn Fn() -> Result<Config, String> + Send>,
+    reloader: Reloader,
 }
 
 impl Supervisor {
@@ -258,6 +258,11 @@ impl Supervisor {
     }
 }
 
+/// Reads and validates the config on disk (the file and the command line's overrides), for a
+/// reread or a restart. Shared, so a reread can run it off the owner's thread: parsing 10,000
+/// programs must not stop the daemon from answering.
+pub type Reloader = std::sync::Arc<dyn Fn() -> Result<Config, String> + Send + Sync>;
+
 /// Seconds since the epoch, as a float (Python's `time.time()`).
 pub fn wall_now() -> f64 {
     SystemTime::now()
@@ -271,7 +276,7 @@ pub fn wall_now() -> f64 {
 pub fn new(
     config: Config,
     daemon_ctx: DaemonContext,
-    reloader: Box<dyn Fn() -> Result<Config, String> + Send>,
+    reloader: Reloader,
 ) -> (Supervisor, Owner, Inputs) {
     let (job_tx, job_rx) = mpsc::unbounded_channel();
     let (notice_tx, notice_rx) = mpsc::unbounded_channel();

@@ -293,15 +293,21 @@ impl Supervisor {
 
     /// Reads the config on disk and compares it with the running groups; the config is kept
     /// for [`Supervisor::add_group_named`] (`reloadConfig`).
-    pub(super) fn reread(&mut self) -> Result<ReloadDiff, ApiError> {
-        let new = (self.reloader)().map_err(ApiError::CantReread)?;
+    /// The config reader, for running it off the owner's thread.
+    pub(super) fn reloader(&self) -> super::Reloader {
+        std::sync::Arc::clone(&self.reloader)
+    }
+
+    /// Compares `new` (just read from disk) with the running groups and keeps it for
+    /// `add_group`/`update` (`reloadConfig`).
+    pub(super) fn reread_with(&mut self, new: Config) -> ReloadDiff {
         // A group is "changed" when any of its settings differ (AUTO log files compare equal
         // to AUTO: the running config still says AUTO).
         let running: Vec<_> = self.groups.iter().map(|g| &g.config).collect();
         let new_groups: Vec<_> = new.groups.iter().collect();
         let diff = reload_diff(&running, &new_groups);
         self.pending_config = Some(new);
-        Ok(diff)
+        diff
     }
 
     /// Adds a group from the latest config read: the reread one, else the running one (so a

@@ -42,7 +42,8 @@ fn program(name: &str, priority: i64, command: &str) -> String {
 /// An owner on `running`, whose rereads load whatever `on_disk` holds at the time.
 fn owner(running: Config, on_disk: Arc<Mutex<Config>>) -> (Owner, tokio::task::JoinHandle<()>) {
     let ctx = DaemonContext::new(Vec::new(), 1000, "/".into());
-    let reloader = Box::new(move || Ok(on_disk.lock().unwrap().clone()));
+    let reloader: super::Reloader =
+        std::sync::Arc::new(move || Ok(on_disk.lock().unwrap().clone()));
     let (mut sup, owner, mut inputs) = new(running, ctx, reloader);
     sup.add_all_groups();
     let task = tokio::spawn(async move {
