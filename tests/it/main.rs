@@ -9,6 +9,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod api_json;
+mod api_openapi;
 mod compat_ctl_daemons;
 mod config_diff;
 mod ctl_errors;
