@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use super::errors::Failure;
-use super::json::{self, ConfigInfo, Configs, GroupOutcome, Reread, State, Update};
+use super::json::{self, config_of, group_outcome_of, reread_of, state_of, Configs, Update};
 use super::request::{parse, NoFields};
 use crate::owner::Owner;
 
@@ -28,21 +28,21 @@ pub fn openapi() -> Response {
 
 /// `GET /api/v1/state`.
 pub async fn state(owner: &Owner) -> Result<Response, Failure> {
-    Ok(json::ok(&State::of(owner.state().await?)))
+    Ok(json::ok(&state_of(owner.state().await?)))
 }
 
 /// `GET /api/v1/config`.
 pub async fn config(owner: &Owner) -> Result<Response, Failure> {
     let entries = owner.config().await?;
     Ok(json::ok(&Configs {
-        processes: entries.iter().map(ConfigInfo::of).collect(),
+        processes: entries.iter().map(config_of).collect(),
     }))
 }
 
 /// `POST /api/v1/reread`.
 pub async fn reread(owner: &Owner, body: &Bytes) -> Result<Response, Failure> {
     parse::<NoFields>(body)?;
-    Ok(json::ok(&Reread::of(owner.reread().await?)))
+    Ok(json::ok(&reread_of(owner.reread().await?)))
 }
 
 /// `POST /api/v1/update`'s body.
@@ -59,7 +59,7 @@ pub async fn update(owner: &Owner, body: &Bytes) -> Result<Response, Failure> {
     let only = parse::<UpdateBody>(body)?.groups;
     let done = owner.update(&only).await?;
     Ok(json::ok(&Update {
-        groups: done.iter().map(GroupOutcome::of).collect(),
+        groups: done.iter().map(group_outcome_of).collect(),
     }))
 }
 

@@ -90,29 +90,27 @@ pub struct Process {
     pub resources: Option<Usage>,
 }
 
-impl Process {
-    /// The object of one process view (resources not yet known).
-    pub fn of(v: &ProcessView<'_>) -> Process {
-        let stdout = path_text(v.logfile(LogChannel::Stdout));
-        let status = v.to_status();
-        Process {
-            name: status.name,
-            group: status.group,
-            start: i64::from(v.info.start),
-            stop: i64::from(v.info.stop),
-            now: i64::from(v.info.now),
-            state: i64::from(v.info.state.code()),
-            statename: v.info.statename(),
-            spawnerr: v.info.spawnerr.clone(),
-            exitstatus: i64::from(v.info.exitstatus),
-            logfile: stdout.clone(),
-            stdout_logfile: stdout,
-            stderr_logfile: path_text(v.logfile(LogChannel::Stderr)),
-            pid: i64::from(v.info.pid),
-            description: status.description,
-            namespec: status.namespec,
-            resources: None,
-        }
+/// The object of one process view (resources not yet known).
+pub fn process_of(v: &ProcessView<'_>) -> Process {
+    let stdout = path_text(v.logfile(LogChannel::Stdout));
+    let status = v.to_status();
+    Process {
+        name: status.name,
+        group: status.group,
+        start: i64::from(v.info.start),
+        stop: i64::from(v.info.stop),
+        now: i64::from(v.info.now),
+        state: i64::from(v.info.state.code()),
+        statename: v.info.statename(),
+        spawnerr: v.info.spawnerr.clone(),
+        exitstatus: i64::from(v.info.exitstatus),
+        logfile: stdout.clone(),
+        stdout_logfile: stdout,
+        stderr_logfile: path_text(v.logfile(LogChannel::Stderr)),
+        pid: i64::from(v.info.pid),
+        description: status.description,
+        namespec: status.namespec,
+        resources: None,
     }
 }
 
@@ -141,30 +139,28 @@ pub struct Outcome {
     pub description: String,
 }
 
-impl Outcome {
-    /// A success for the process named by `namespec` in `group`.
-    pub fn success(group: &str, name: &str) -> Outcome {
-        Outcome {
-            name: name.to_string(),
-            group: group.to_string(),
-            namespec: supervisor_core::namespec::make(group, Some(name)),
-            status: FaultCode::Success.code(),
-            code: FaultCode::Success.name(),
-            description: "OK".into(),
-        }
+/// A success for process `name` of `group`.
+pub fn success(group: &str, name: &str) -> Outcome {
+    Outcome {
+        name: name.to_string(),
+        group: group.to_string(),
+        namespec: supervisor_core::namespec::make(group, Some(name)),
+        status: FaultCode::Success.code(),
+        code: FaultCode::Success.name(),
+        description: "OK".into(),
     }
+}
 
-    /// One result of a multi-process action.
-    pub fn of(r: &ProcessResult) -> Outcome {
-        let (status, code, description) = result_fields(&r.result);
-        Outcome {
-            name: r.member.name.clone(),
-            group: r.member.group.clone(),
-            namespec: r.member.namespec.clone(),
-            status,
-            code,
-            description,
-        }
+/// One result of a multi-process action.
+pub fn outcome_of(r: &ProcessResult) -> Outcome {
+    let (status, code, description) = result_fields(&r.result);
+    Outcome {
+        name: r.member.name.clone(),
+        group: r.member.group.clone(),
+        namespec: r.member.namespec.clone(),
+        status,
+        code,
+        description,
     }
 }
 
@@ -214,18 +210,16 @@ pub struct State {
     pub pid: u32,
 }
 
-impl State {
-    /// The object of the daemon's state.
-    pub fn of(s: DaemonState) -> State {
-        State {
-            statecode: s.mood.code(),
-            statename: s.mood.name(),
-            version: env!("CARGO_PKG_VERSION"),
-            api_version: crate::rpc::API_VERSION,
-            supervisor_version: crate::options::VERSION,
-            identification: s.identification,
-            pid: s.pid,
-        }
+/// The object of the daemon's state.
+pub fn state_of(s: DaemonState) -> State {
+    State {
+        statecode: s.mood.code(),
+        statename: s.mood.name(),
+        version: env!("CARGO_PKG_VERSION"),
+        api_version: crate::rpc::API_VERSION,
+        supervisor_version: crate::options::VERSION,
+        identification: s.identification,
+        pid: s.pid,
     }
 }
 
@@ -239,10 +233,9 @@ pub enum Maybe<T> {
     Text(&'static str),
 }
 
-impl<T> Maybe<T> {
-    fn of(v: Option<T>) -> Maybe<T> {
-        v.map_or(Maybe::Text("none"), Maybe::Some)
-    }
+/// A value, or `"none"` for none.
+fn none_or<T>(v: Option<T>) -> Maybe<T> {
+    v.map_or(Maybe::Text("none"), Maybe::Some)
 }
 
 /// One process of the latest config read: `getAllConfigInfo`'s keys and values (`"none"` for
@@ -281,48 +274,46 @@ pub struct ConfigInfo {
     autorestart: &'static str,
 }
 
-impl ConfigInfo {
-    /// The object of one config entry.
-    pub fn of(e: &ConfigEntry) -> ConfigInfo {
-        let p = &e.process;
-        let logfile = |index: usize| match &e.logfiles[index] {
-            LogName::None => Maybe::Text("none"),
-            LogName::Auto => Maybe::Text("auto"),
-            LogName::Path(path) => Maybe::Some(path_text(Some(path))),
-        };
-        let (out, err): (&ChannelLog, &ChannelLog) = (&p.stdout, &p.stderr);
-        ConfigInfo {
-            autostart: p.autostart,
-            directory: Maybe::of(p.directory.clone()),
-            uid: Maybe::of(p.uid),
-            command: p.command.clone(),
-            exitcodes: p.exitcodes.clone(),
-            group: e.group.clone(),
-            group_prio: e.group_priority,
-            inuse: e.inuse,
-            killasgroup: p.killasgroup,
-            name: p.name.clone(),
-            process_prio: p.priority,
-            redirect_stderr: p.redirect_stderr,
-            startretries: p.startretries,
-            startsecs: p.startsecs,
-            stdout_capture_maxbytes: out.capture_maxbytes,
-            stdout_events_enabled: out.events_enabled,
-            stdout_logfile: logfile(0),
-            stdout_logfile_backups: out.logfile_backups,
-            stdout_logfile_maxbytes: out.logfile_maxbytes,
-            stdout_syslog: out.syslog,
-            stopsignal: p.stopsignal,
-            stopwaitsecs: p.stopwaitsecs,
-            stderr_capture_maxbytes: err.capture_maxbytes,
-            stderr_events_enabled: err.events_enabled,
-            stderr_logfile: logfile(1),
-            stderr_logfile_backups: err.logfile_backups,
-            stderr_logfile_maxbytes: err.logfile_maxbytes,
-            stderr_syslog: err.syslog,
-            serverurl: Maybe::of(p.serverurl.clone()),
-            autorestart: p.autorestart.as_str(),
-        }
+/// The object of one config entry.
+pub fn config_of(e: &ConfigEntry) -> ConfigInfo {
+    let p = &e.process;
+    let logfile = |index: usize| match &e.logfiles[index] {
+        LogName::None => Maybe::Text("none"),
+        LogName::Auto => Maybe::Text("auto"),
+        LogName::Path(path) => Maybe::Some(path_text(Some(path))),
+    };
+    let (out, err): (&ChannelLog, &ChannelLog) = (&p.stdout, &p.stderr);
+    ConfigInfo {
+        autostart: p.autostart,
+        directory: none_or(p.directory.clone()),
+        uid: none_or(p.uid),
+        command: p.command.clone(),
+        exitcodes: p.exitcodes.clone(),
+        group: e.group.clone(),
+        group_prio: e.group_priority,
+        inuse: e.inuse,
+        killasgroup: p.killasgroup,
+        name: p.name.clone(),
+        process_prio: p.priority,
+        redirect_stderr: p.redirect_stderr,
+        startretries: p.startretries,
+        startsecs: p.startsecs,
+        stdout_capture_maxbytes: out.capture_maxbytes,
+        stdout_events_enabled: out.events_enabled,
+        stdout_logfile: logfile(0),
+        stdout_logfile_backups: out.logfile_backups,
+        stdout_logfile_maxbytes: out.logfile_maxbytes,
+        stdout_syslog: out.syslog,
+        stopsignal: p.stopsignal,
+        stopwaitsecs: p.stopwaitsecs,
+        stderr_capture_maxbytes: err.capture_maxbytes,
+        stderr_events_enabled: err.events_enabled,
+        stderr_logfile: logfile(1),
+        stderr_logfile_backups: err.logfile_backups,
+        stderr_logfile_maxbytes: err.logfile_maxbytes,
+        stderr_syslog: err.syslog,
+        serverurl: none_or(p.serverurl.clone()),
+        autorestart: p.autorestart.as_str(),
     }
 }
 
@@ -344,14 +335,12 @@ pub struct Reread {
     pub removed: Vec<String>,
 }
 
-impl Reread {
-    /// The object of a reread's diff.
-    pub fn of(diff: ReloadDiff) -> Reread {
-        Reread {
-            added: diff.added,
-            changed: diff.changed,
-            removed: diff.removed,
-        }
+/// The object of a reread's diff.
+pub fn reread_of(diff: ReloadDiff) -> Reread {
+    Reread {
+        added: diff.added,
+        changed: diff.changed,
+        removed: diff.removed,
     }
 }
 
@@ -370,21 +359,19 @@ pub struct GroupOutcome {
     pub description: String,
 }
 
-impl GroupOutcome {
-    /// The object of one group's update.
-    pub fn of(u: &GroupUpdate) -> GroupOutcome {
-        let (status, code, description) = result_fields(&u.result);
-        GroupOutcome {
-            group: u.group.clone(),
-            change: match u.change {
-                GroupChange::Added => "added",
-                GroupChange::Changed => "changed",
-                GroupChange::Removed => "removed",
-            },
-            status,
-            code,
-            description,
-        }
+/// The object of one group's update.
+pub fn group_outcome_of(u: &GroupUpdate) -> GroupOutcome {
+    let (status, code, description) = result_fields(&u.result);
+    GroupOutcome {
+        group: u.group.clone(),
+        change: match u.change {
+            GroupChange::Added => "added",
+            GroupChange::Changed => "changed",
+            GroupChange::Removed => "removed",
+        },
+        status,
+        code,
+        description,
     }
 }
 

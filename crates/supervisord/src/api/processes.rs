@@ -12,7 +12,7 @@ use serde::Deserialize;
 use supervisor_core::namespec::Namespec;
 
 use super::errors::Failure;
-use super::json::{self, Outcome, Outcomes, Process, Processes};
+use super::json::{self, outcome_of, process_of, success, Outcomes, Process, Processes};
 use super::request::{parse, NoFields, Query};
 use super::resources::resources_of;
 use super::route::Action;
@@ -40,7 +40,7 @@ async fn processes(owner: &Owner, group: Option<String>) -> Result<Vec<Process>,
             views
                 .iter()
                 .filter(|v| group.as_deref().is_none_or(|g| v.group() == g))
-                .map(Process::of)
+                .map(process_of)
                 .collect()
         })
         .await
@@ -57,7 +57,7 @@ pub async fn list(owner: &Owner) -> Result<Response, Failure> {
 pub async fn show(owner: &Owner, target: Target) -> Result<Response, Failure> {
     match target {
         Target::One(spec) => {
-            let process = owner.process(&spec, |v| Process::of(&v)).await?;
+            let process = owner.process(&spec, |v| process_of(&v)).await?;
             let mut processes = with_resources(vec![process]).await;
             Ok(json::ok(&processes.remove(0)))
         }
@@ -116,9 +116,9 @@ fn outcomes(spec: &str, applied: Applied) -> Outcomes {
                 Namespec::Process { group, name } => (group, name),
                 Namespec::Group(group) => (group, group),
             };
-            vec![Outcome::success(group, name)]
+            vec![success(group, name)]
         }
-        Applied::Each(results) => results.iter().map(Outcome::of).collect(),
+        Applied::Each(results) => results.iter().map(outcome_of).collect(),
     };
     Outcomes { results }
 }
@@ -126,7 +126,7 @@ fn outcomes(spec: &str, applied: Applied) -> Outcomes {
 /// The outcomes of an `…All…` call.
 fn each(results: Vec<ProcessResult>) -> Outcomes {
     Outcomes {
-        results: results.iter().map(Outcome::of).collect(),
+        results: results.iter().map(outcome_of).collect(),
     }
 }
 

@@ -29,18 +29,17 @@ pub enum Action {
     Clear,
 }
 
-impl Action {
-    fn parse(name: &str) -> Option<Action> {
-        Some(match name {
-            "start" => Action::Start,
-            "stop" => Action::Stop,
-            "restart" => Action::Restart,
-            "signal" => Action::Signal,
-            "stdin" => Action::Stdin,
-            "clear" => Action::Clear,
-            _ => return None,
-        })
-    }
+/// The action a path segment names.
+fn action(name: &str) -> Option<Action> {
+    Some(match name {
+        "start" => Action::Start,
+        "stop" => Action::Stop,
+        "restart" => Action::Restart,
+        "signal" => Action::Signal,
+        "stdin" => Action::Stdin,
+        "clear" => Action::Clear,
+        _ => return None,
+    })
 }
 
 /// One of the API's endpoints; namespecs are the decoded segment.
@@ -101,7 +100,7 @@ impl Endpoint {
             ["processes", spec] => Endpoint::Process(decoded(spec)),
             ["processes", spec, "log"] => Endpoint::Log(decoded(spec)),
             ["processes", spec, "log", "follow"] => Endpoint::Follow(decoded(spec)),
-            ["processes", spec, action] => Endpoint::Act(decoded(spec), Action::parse(action)?),
+            ["processes", spec, name] => Endpoint::Act(decoded(spec), action(name)?),
             _ => return None,
         })
     }
