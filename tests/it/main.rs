@@ -9,9 +9,12 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod api_json;
+mod api_openapi;
 mod compat_ctl_daemons;
 mod config_diff;
 mod ctl_errors;
+mod ctl_json;
 mod ctl_lifecycle;
 mod ctl_readonly;
 mod ctl_update;

@@ -1,4 +1,4 @@
-//! The one harness of the integration tests (`tests/it/`): every area (`config_*`, `ctl_*`,
+//! The one harness of the integration tests (`tests/it/`): every area (`api_*`, `config_*`, `ctl_*`,
 //! `daemon_*`, `events_*`, `rpc_*`, `web_*`, `compat_*`) starts daemons, waits and cleans up
 //! through this module, so there is one way to do each:
 //!
@@ -9,11 +9,13 @@
 //! - [`config`] — the config writer every daemon's `supervisord.conf` comes from.
 //! - [`daemon`] — [`Daemon`](daemon::Daemon), ours or Python's supervisord on a generated config,
 //!   started by one builder, driven over XML-RPC, stopped when dropped.
-//! - [`ctl`], [`rpc`] (+ `driver.py`), [`events`] — what the supervisorctl, XML-RPC and event
-//!   areas add on top (golden-run comparison, Python's `xmlrpc.client` driver, listeners).
+//! - [`ctl`], [`rpc`] (+ `driver.py`), [`events`], [`api`] (+ `api_conformance.py`) — what the
+//!   supervisorctl, XML-RPC, event and JSON API areas add on top (golden-run comparison,
+//!   Python's `xmlrpc.client` driver, listeners, JSON requests and the OpenAPI check).
 //!
 //! The Python reference is `$SUPERVISOR_RS_VENV`, else `<repo>/.venv` (made by `scripts/venv`).
 
+pub mod api;
 pub mod config;
 pub mod ctl;
 pub mod daemon;

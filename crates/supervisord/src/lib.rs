@@ -1,5 +1,6 @@
 //! The supervisord daemon: the I/O shell around `supervisor-core`.
 
+pub mod api;
 pub mod events;
 pub mod http;
 pub mod options;

@@ -1,5 +1,5 @@
 //! The HTTP side: listeners on unix sockets and TCP, Basic auth, and routing to the XML-RPC
-//! handler, the log tails and the web UI. Handlers never touch process state: they call the
+//! handler, the log tails, the JSON API ([`crate::api`]) and the web UI. Handlers never touch process state: they call the
 //! owner's typed API ([`crate::owner::Owner`]) and turn its answers into responses.
 //!
 //! Connections are served by hyper (through `axum::serve`): HTTP/1.0 and 1.1, keep-alive as
@@ -10,7 +10,7 @@
 pub mod auth;
 pub mod listen;
 mod response;
-mod tail;
+pub(crate) mod tail;
 pub mod web;
 
 use std::sync::Arc;
@@ -67,8 +67,14 @@ async fn route(state: &AppState, req: Request) -> Response {
             .get(header::AUTHORIZATION)
             .map(|v| v.as_bytes());
         if creds.check(header) == Verdict::Denied {
+            let api = crate::api::is_api(req.uri().path());
             let drained = drain(req.into_body()).await;
-            let mut response = response::unauthorized();
+            // The JSON API's clients get a JSON error; every other path keeps medusa's page.
+            let mut response = if api {
+                crate::api::unauthorized()
+            } else {
+                response::unauthorized()
+            };
             if !drained {
                 close(&mut response);
             }
@@ -90,6 +96,12 @@ async fn route(state: &AppState, req: Request) -> Response {
             return error_response(StatusCode::BAD_REQUEST);
         }
         return tail::tail_response(Owner::main_log_path(), false);
+    }
+    // The JSON API (`/api/v1/…`, issue 15); its event stream `/api/v1/events` is routed
+    // before it.
+    if crate::api::is_api(&path) {
+        let path = path.into_owned();
+        return crate::api::handle(state, req, &path).await;
     }
     // The web UI's pages (`/`, `/index.html`, `/tail.html`, `/ok.html`: GET or POST) and its
     // static files (`/stylesheets/…`, `/images/…`: GET/HEAD) are routed here, before the
@@ -171,7 +183,7 @@ fn content_length(req: &Request) -> Option<u64> {
 
 /// Reads and discards a body of at most [`DRAIN_MAX`] bytes; `false` if it was larger or
 /// the client went away (then the connection must be closed).
-async fn drain(body: Body) -> bool {
+pub(crate) async fn drain(body: Body) -> bool {
     let mut body = body;
     let mut seen: u64 = 0;
     while let Some(frame) = body.frame().await {
@@ -190,7 +202,7 @@ async fn drain(body: Body) -> bool {
     true
 }
 
-fn close(response: &mut Response) {
+pub(crate) fn close(response: &mut Response) {
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -198,7 +210,7 @@ fn close(response: &mut Response) {
 
 /// Decodes `%XX` escapes (medusa unquotes the path before routing); invalid escapes and
 /// non-UTF-8 results are kept as they are.
-fn percent_decode(path: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn percent_decode(path: &str) -> std::borrow::Cow<'_, str> {
     if !path.contains('%') {
         return path.into();
     }

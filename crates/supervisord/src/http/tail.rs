@@ -36,6 +36,12 @@ pub fn tail_response(path: Option<PathBuf>, accel_header: bool) -> Response {
     let Ok(follower) = Follower::from_tail(path, HEAD) else {
         return error_response(StatusCode::NOT_FOUND);
     };
+    stream_response(follower, accel_header)
+}
+
+/// The endless `text/plain` response carrying what `follower` reads (also the JSON API's
+/// `…/log/follow`).
+pub fn stream_response(follower: Follower, accel_header: bool) -> Response {
     let mtime = follower.mtime().unwrap_or(0);
     let mut response = Response::new(follower.into_body());
     let headers = response.headers_mut();

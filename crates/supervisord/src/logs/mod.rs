@@ -27,4 +27,4 @@ pub use capture::{
 };
 pub use daemon_log::{ClearLogError, DaemonLog, DaemonLogConfig, LogLevel, LogTarget};
 pub use logfile::{LogFile, LogFileError, LogOp, Spliced};
-pub use tail::{read_log, tail_log, ReadLogError, Tail};
+pub use tail::{read_log, read_log_slice, tail_log, LogSlice, ReadLogError, Tail};

@@ -69,6 +69,15 @@ pub fn read_tail(path: &Path, limit: u64) -> io::Result<(Vec<u8>, u64)> {
     Ok((data, size))
 }
 
+/// Part of a log file: the bytes read and the offset of the first one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSlice {
+    /// The bytes read.
+    pub data: Vec<u8>,
+    /// The file offset of `data[0]` (so `start + data.len()` is where to read on from).
+    pub start: u64,
+}
+
 /// `readLog(offset, length)` on `path`:
 ///
 /// | offset | length | result |
@@ -79,34 +88,48 @@ pub fn read_tail(path: &Path, limit: u64) -> io::Result<(Vec<u8>, u64)> {
 /// | ≥ 0 | 0 | from `offset` to the end (empty past the end) |
 /// | ≥ 0 | > 0 | up to `length` bytes from `offset` |
 pub fn read_log(path: &Path, offset: i64, length: i64) -> Result<Vec<u8>, ReadLogError> {
+    read_log_slice(path, offset, length, u64::MAX).map(|slice| slice.data)
+}
+
+/// [`read_log`] that also says where the bytes start, and reads at most `cap` of them (the
+/// first `cap` bytes of what `read_log` answers).
+pub fn read_log_slice(
+    path: &Path,
+    offset: i64,
+    length: i64,
+    cap: u64,
+) -> Result<LogSlice, ReadLogError> {
     if !path.exists() {
         return Err(ReadLogError::NoFile);
     }
     // Python opens the file before validating the arguments, so an unreadable file is
     // FAILED even with bad arguments.
     let mut file = open_regular(path).map_err(ReadLogError::Failed)?;
-    if offset < 0 {
+    let (start, max) = if offset < 0 {
         if length != 0 {
             return Err(ReadLogError::BadArguments);
         }
         let back = offset.unsigned_abs();
         let size = file.seek(SeekFrom::End(0)).map_err(ReadLogError::Failed)?;
-        file.seek(SeekFrom::Start(size.saturating_sub(back)))
-            .map_err(ReadLogError::Failed)?;
-        read_from(&mut file, Some(back)).map_err(ReadLogError::Failed)
+        (size.saturating_sub(back), back)
     } else {
         if length < 0 {
             return Err(ReadLogError::BadArguments);
         }
-        file.seek(SeekFrom::Start(offset.unsigned_abs()))
-            .map_err(ReadLogError::Failed)?;
         let max = if length == 0 {
-            None
+            u64::MAX
         } else {
-            Some(length.unsigned_abs())
+            length.unsigned_abs()
         };
-        read_from(&mut file, max).map_err(ReadLogError::Failed)
-    }
+        (offset.unsigned_abs(), max)
+    };
+    let start = file
+        .seek(SeekFrom::Start(start))
+        .map_err(ReadLogError::Failed)?;
+    let max = max.min(cap);
+    let data =
+        read_from(&mut file, (max != u64::MAX).then_some(max)).map_err(ReadLogError::Failed)?;
+    Ok(LogSlice { data, start })
 }
 
 /// `tailProcess*Log(offset, length)` on `path` (Supervisor's `tailFile`):
@@ -176,6 +199,40 @@ mod tests {
         let path = dir.path().join("hello.log");
         std::fs::write(&path, b"hello\n").unwrap();
         (dir, path)
+    }
+
+    #[test]
+    fn slices_say_where_they_start_and_respect_the_cap() {
+        let (_dir, path) = hello();
+        let slice = |o, l, cap| read_log_slice(&path, o, l, cap).unwrap();
+        assert_eq!(
+            slice(-3, 0, u64::MAX),
+            LogSlice {
+                data: b"lo\n".to_vec(),
+                start: 3
+            }
+        );
+        assert_eq!(
+            slice(-100, 0, 2),
+            LogSlice {
+                data: b"he".to_vec(),
+                start: 0
+            }
+        );
+        assert_eq!(
+            slice(1, 0, 2),
+            LogSlice {
+                data: b"el".to_vec(),
+                start: 1
+            }
+        );
+        assert_eq!(
+            slice(100, 0, 2),
+            LogSlice {
+                data: Vec::new(),
+                start: 100
+            }
+        );
     }
 
     #[test]

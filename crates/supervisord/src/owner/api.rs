@@ -1,5 +1,5 @@
-//! [`Owner`]: the one door to process state. Every front end (XML-RPC, the web page, and the
-//! JSON API, event stream and metrics to come) calls these typed methods and only translates
+//! [`Owner`]: the one door to process state. Every front end (XML-RPC, the web page, the JSON
+//! API, and the event stream and metrics to come) calls these typed methods and only translates
 //! their arguments and results; what an operation means is decided here and below.
 //!
 //! Each method runs as one job on the owner task, after Supervisor's mood check (nothing but
@@ -20,7 +20,9 @@ use super::types::{
 };
 use super::view::{ProcessStatus, ProcessView};
 use super::{wall_now, Supervisor};
-use crate::logs::{daemon_log, read_log, tail_log, ClearLogError, ReadLogError, Tail};
+use crate::logs::{
+    daemon_log, read_log, read_log_slice, tail_log, ClearLogError, LogSlice, ReadLogError, Tail,
+};
 
 /// What an operation named by a namespec did: `name` and `group:name` name one process,
 /// `group:*` every process of the group.
@@ -277,6 +279,23 @@ impl Owner {
         read_file(path, offset, length)
     }
 
+    /// Like [`Owner::read_log`], with where the bytes start and at most `cap` of them (a
+    /// front end that must bound its answers).
+    pub async fn read_log_slice(
+        &self,
+        spec: &str,
+        channel: LogChannel,
+        offset: i64,
+        length: i64,
+        cap: u64,
+    ) -> Result<LogSlice, ApiError> {
+        let path = self.checked_log_path(spec, channel).await?;
+        let Some(path) = path else {
+            return Err(ApiError::NoFile(Some("None".into())));
+        };
+        read_log_slice(&path, offset, length, cap).map_err(|e| read_error(e, &path))
+    }
+
     /// The end of a process's log from `offset`, at most `length` bytes
     /// (`tailProcessStdoutLog`); a process without a log file has an empty one.
     pub async fn tail_log(
@@ -300,6 +319,17 @@ impl Owner {
     pub async fn clear_logs(&self, spec: &str) -> Result<(), ApiError> {
         let spec = spec.to_string();
         self.run(move |s| s.clear_logs(&spec)).await
+    }
+
+    /// Clears one process's logs, or those of every process of `group:*` (which
+    /// `clearProcessLogs` refuses as Supervisor does; the JSON API accepts it).
+    pub async fn clear_process_logs(&self, spec: &str) -> Result<Applied, ApiError> {
+        let spec = spec.to_string();
+        self.run(move |s| match Namespec::parse(&spec) {
+            Namespec::Group(group) => s.clear_group_logs(group, &spec).map(Applied::Each),
+            Namespec::Process { .. } => s.clear_logs(&spec).map(|()| Applied::One),
+        })
+        .await
     }
 
     /// Clears every process's logs.
@@ -439,9 +469,14 @@ fn read_file(path: Option<PathBuf>, offset: i64, length: i64) -> Result<Vec<u8>,
     let Some(path) = path else {
         return Err(ApiError::NoFile(Some("None".into())));
     };
-    read_log(&path, offset, length).map_err(|e| match e {
+    read_log(&path, offset, length).map_err(|e| read_error(e, &path))
+}
+
+/// A failed log read as Supervisor reports it.
+fn read_error(e: ReadLogError, path: &std::path::Path) -> ApiError {
+    match e {
         ReadLogError::BadArguments => ApiError::BadArguments,
         ReadLogError::NoFile => ApiError::NoFile(Some(path.display().to_string())),
         ReadLogError::Failed(_) => ApiError::Failed(None),
-    })
+    }
 }

@@ -234,8 +234,26 @@ impl Supervisor {
 
     /// Clears every process's logs, in start order.
     pub(super) fn clear_all_logs(&mut self) -> Vec<ProcessResult> {
-        self.all_in_start_order()
-            .into_iter()
+        let ids = self.all_in_start_order();
+        self.clear_each(ids)
+    }
+
+    /// Clears the logs of every process of a group, in start order; `shown` is the name an
+    /// unknown group is reported by (`g:*` as the caller gave it).
+    pub(super) fn clear_group_logs(
+        &mut self,
+        group: &str,
+        shown: &str,
+    ) -> Result<Vec<ProcessResult>, ApiError> {
+        let ids = self
+            .members_in_start_order(group)
+            .ok_or_else(|| ApiError::BadName(shown.to_string()))?;
+        Ok(self.clear_each(ids))
+    }
+
+    /// Clears the logs of each process, with a result per process.
+    fn clear_each(&mut self, ids: Vec<ProcId>) -> Vec<ProcessResult> {
+        ids.into_iter()
             .map(|id| {
                 let member = Member::of(&self.procs[&id]);
                 let result = log_result(self.clear_proc_logs(id), &member.namespec);

@@ -231,3 +231,24 @@ async fn nothing_but_remote_events_while_shutting_down() {
     );
     owner.remote_event("t".into(), "d".into()).await.unwrap();
 }
+
+#[tokio::test]
+async fn logs_clear_for_one_process_or_a_whole_group() {
+    let programs = program("a", 1, "/bin/true") + &program("b", 2, "/bin/true");
+    let cfg = config(&(programs + "[group:g]\nprograms=a,b\n"));
+    let (owner, _task) = owner(cfg.clone(), Arc::new(Mutex::new(cfg)));
+    assert_eq!(owner.clear_process_logs("g:a").await, Ok(Applied::One));
+    let Applied::Each(results) = owner.clear_process_logs("g:*").await.unwrap() else {
+        panic!("a group clears each of its processes");
+    };
+    let names: Vec<_> = results.iter().map(|r| r.member.namespec.as_str()).collect();
+    assert_eq!(names, ["g:a", "g:b"]);
+    assert!(results.iter().all(|r| r.result.is_ok()));
+    for bad in ["zz:*", "g:zz", "a"] {
+        assert_eq!(
+            owner.clear_process_logs(bad).await,
+            Err(ApiError::BadName(bad.into())),
+            "{bad}"
+        );
+    }
+}

@@ -5,28 +5,47 @@ use supervisor_xmlrpc::{Fault, FaultCode, Struct, Value};
 
 use crate::owner::{ApiError, Applied, ProcessResult};
 
+/// The fault kind of `e`: the one place an [`ApiError`] is named by a Supervisor fault (the
+/// JSON API's error codes are these names too).
+pub fn fault_code(e: &ApiError) -> FaultCode {
+    match e {
+        ApiError::BadName(_) => FaultCode::BadName,
+        ApiError::BadSignal(_) => FaultCode::BadSignal,
+        ApiError::NoFile(_) => FaultCode::NoFile,
+        ApiError::NotExecutable(_) => FaultCode::NotExecutable,
+        ApiError::Failed(_) => FaultCode::Failed,
+        ApiError::AbnormalTermination(_) => FaultCode::AbnormalTermination,
+        ApiError::SpawnError(_) => FaultCode::SpawnError,
+        ApiError::AlreadyStarted(_) => FaultCode::AlreadyStarted,
+        ApiError::NotRunning(_) => FaultCode::NotRunning,
+        ApiError::AlreadyAdded(_) => FaultCode::AlreadyAdded,
+        ApiError::StillRunning(_) => FaultCode::StillRunning,
+        ApiError::CantReread(_) => FaultCode::CantReread,
+        ApiError::BadArguments => FaultCode::BadArguments,
+        ApiError::ShuttingDown => FaultCode::ShutdownState,
+    }
+}
+
 /// The fault Supervisor answers for `e`, with the same detail text.
 pub fn fault_of(e: ApiError) -> Fault {
-    let with = |code: FaultCode, detail: String| code.with_detail(detail);
-    let maybe = |code: FaultCode, detail: Option<String>| match detail {
+    let code = fault_code(&e);
+    let detail = match e {
+        ApiError::BadName(d)
+        | ApiError::BadSignal(d)
+        | ApiError::NotExecutable(d)
+        | ApiError::AbnormalTermination(d)
+        | ApiError::SpawnError(d)
+        | ApiError::AlreadyStarted(d)
+        | ApiError::NotRunning(d)
+        | ApiError::AlreadyAdded(d)
+        | ApiError::StillRunning(d)
+        | ApiError::CantReread(d) => Some(d),
+        ApiError::NoFile(d) | ApiError::Failed(d) => d,
+        ApiError::BadArguments | ApiError::ShuttingDown => None,
+    };
+    match detail {
         Some(d) => code.with_detail(d),
         None => code.fault(),
-    };
-    match e {
-        ApiError::BadName(n) => with(FaultCode::BadName, n),
-        ApiError::BadSignal(s) => with(FaultCode::BadSignal, s),
-        ApiError::NoFile(d) => maybe(FaultCode::NoFile, d),
-        ApiError::NotExecutable(d) => with(FaultCode::NotExecutable, d),
-        ApiError::Failed(d) => maybe(FaultCode::Failed, d),
-        ApiError::AbnormalTermination(n) => with(FaultCode::AbnormalTermination, n),
-        ApiError::SpawnError(n) => with(FaultCode::SpawnError, n),
-        ApiError::AlreadyStarted(n) => with(FaultCode::AlreadyStarted, n),
-        ApiError::NotRunning(n) => with(FaultCode::NotRunning, n),
-        ApiError::AlreadyAdded(n) => with(FaultCode::AlreadyAdded, n),
-        ApiError::StillRunning(n) => with(FaultCode::StillRunning, n),
-        ApiError::CantReread(msg) => with(FaultCode::CantReread, msg),
-        ApiError::BadArguments => FaultCode::BadArguments.fault(),
-        ApiError::ShuttingDown => FaultCode::ShutdownState.fault(),
     }
 }
 

@@ -28,7 +28,7 @@ use supervisor_core::LogLevel;
 
 pub use args::Args;
 pub use daemon::API_VERSION;
-pub use faults::fault_of;
+pub use faults::{fault_code, fault_of};
 
 /// The result of one method call.
 pub type RpcResult = Result<Value, Fault>;

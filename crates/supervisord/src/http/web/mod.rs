@@ -44,7 +44,7 @@
 
 mod actions;
 mod assets;
-mod csrf;
+pub(crate) mod csrf;
 mod form;
 mod pages;
 
