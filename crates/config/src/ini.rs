@@ -367,6 +367,33 @@ impl Document {
         }
     }
 
+    /// `RawConfigParser.add_section`, except that an existing section is kept; returns its
+    /// index. `file` and `line` say where it is reported to come from (a section built at run
+    /// time has no real position).
+    pub fn add_section(&mut self, name: &str, file: &Path, line: usize) -> usize {
+        match self.sections.iter().position(|s| s.name == name) {
+            Some(i) => i,
+            None => {
+                self.sections.push(Section::new(name, file, line));
+                self.sections.len() - 1
+            }
+        }
+    }
+
+    /// `RawConfigParser.set(section, key, value)` (adding the section if missing): the key is
+    /// lower-cased and the value stored as given, not stripped.
+    pub fn set(&mut self, section: &str, key: &str, value: &str, file: &Path, line: usize) {
+        let i = self.add_section(section, file, line);
+        self.sections[i].set(
+            &key.to_lowercase(),
+            Entry {
+                value: value.to_owned(),
+                file: file.to_path_buf(),
+                line,
+            },
+        );
+    }
+
     /// Sections in first-seen order, excluding `[DEFAULT]`.
     pub fn sections(&self) -> impl Iterator<Item = &Section> {
         self.sections.iter()
