@@ -315,8 +315,9 @@ pub struct GroupConfig {
     pub kind: GroupKind,
     /// The section that defined the group (`program:x`, `group:g`, …).
     pub section: String,
-    /// The processes, sorted by `(priority, name)`. Shared: the daemon's running state points
-    /// at the same configs instead of copying them.
+    /// The processes, sorted by `(priority, name)` (programs twiddler adds at run time are
+    /// appended). Shared: the daemon's running state points at the same configs instead of
+    /// copying them.
     pub processes: Vec<Arc<ProcessConfig>>,
 }
 

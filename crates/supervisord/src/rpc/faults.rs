@@ -14,6 +14,8 @@ pub fn fault_of(e: ApiError) -> Fault {
     };
     match e {
         ApiError::BadName(n) => with(FaultCode::BadName, n),
+        ApiError::BadGroup(n) => with(FaultCode::BadName, format!("group: {n}")),
+        ApiError::BadProgram(d) => maybe(FaultCode::IncorrectParameters, d),
         ApiError::BadSignal(s) => with(FaultCode::BadSignal, s),
         ApiError::NoFile(d) => maybe(FaultCode::NoFile, d),
         ApiError::NotExecutable(d) => with(FaultCode::NotExecutable, d),
