@@ -27,6 +27,7 @@ mod events_golden;
 mod events_superlance;
 mod rpc_compat;
 mod rpc_http;
+mod rpc_twiddler;
 mod web_http;
 
 #[path = "../support/areas.rs"]
