@@ -169,6 +169,8 @@ fn logging() -> Vec<(Value, Expect)> {
         log(json!(["twiddled 40", 40])),
         log(json!(["twiddled 20.0", 20.0])),
         log(json!(["twiddled debug", "DEBG"])),
+        // True for both; Python's logger then drops a non-string line, we write it.
+        log(json!([12345])),
         log(json!(["bad", "nosuch"])),
         log(json!(["bad", "ERROR"])),
         log(json!(["bad", 41])),
@@ -225,4 +227,5 @@ fn twiddler_namespace_matches_python_with_supervisor_twiddler() {
         }
         assert!(!d.log().contains("twiddled debug"), "{:?}", d.kind);
     }
+    ours.wait_log("INFO 12345");
 }

@@ -204,7 +204,7 @@ fn program_options(v: Value) -> ProgramOptions {
             Value::Bool(b) => if *b { "1" } else { "0" }.to_string(),
             other => {
                 return ProgramOptions::Invalid(Some(format!(
-                    "option {key}: a {} cannot be an option's value; send a string",
+                    "option {key}: an XML-RPC {} cannot be an option's value; send a string",
                     other.type_name()
                 )))
             }
