@@ -31,13 +31,13 @@ struct Known {
 }
 
 /// Child output on supervisord's own stdout (`docker logs`), natively.
-const STDOUT_INSTEAD: &str = "give each [program:x] stdout_logfile=/dev/stdout with \
-     stdout_logfile_maxbytes=0 (and stderr_logfile=/dev/stderr with stderr_logfile_maxbytes=0, \
-     or redirect_stderr=true), then remove this [eventlistener:x]";
+const STDOUT_INSTEAD: &str = "give each [program:x] stdout_logfile=/dev/stdout and \
+     stdout_logfile_maxbytes=0, and stderr_logfile=/dev/stderr and stderr_logfile_maxbytes=0 \
+     or redirect_stderr=true; then remove this [eventlistener:x]";
 
 /// supervisor_cache has no counterpart, in the daemon or in supervisorctl.
 const CACHE_INSTEAD: &str = "there is no native key/value store; keep such data outside \
-     supervisord (a file, or a small service run as a [program:x]) and remove this section";
+     supervisord, in a file or a small service run as a [program:x], and remove this section";
 
 const KNOWN: &[Known] = &[
     Known {
@@ -56,8 +56,8 @@ const KNOWN: &[Known] = &[
         module: "supervisor_twiddler.resulthandler",
         slot: Slot::ResultHandler,
         what: "supervisor_twiddler's handler writes a listener's STDIN: result to a process",
-        instead: "have the listener call supervisor.sendProcessStdin over XML-RPC itself (its \
-             environment has SUPERVISOR_SERVER_URL) and answer OK, and remove result_handler",
+        instead: "have the listener call supervisor.sendProcessStdin itself, at the \
+             SUPERVISOR_SERVER_URL in its environment, answer OK, and remove result_handler",
     },
     Known {
         module: "supervisor_twiddler.rpcinterface",
@@ -83,7 +83,7 @@ const KNOWN: &[Known] = &[
         slot: Slot::CtlPlugin,
         what: "supervisor-wildcards adds mstart/mstop/mrestart with name patterns",
         instead: "there are no name patterns; put the processes you act on together in a \
-             [group:x] and use start/stop/restart x:*, or name them all (restart a b c), \
+             [group:x] and use start/stop/restart x:*, or name them all, as in restart a b c; \
              and remove this section",
     },
     Known {
@@ -91,8 +91,8 @@ const KNOWN: &[Known] = &[
         slot: Slot::CtlPlugin,
         what: "supervisor-serialrestart restarts processes one after the other",
         instead: "there is no serialrestart command; restart one name at a time from the \
-             shell (for p in a b c; do supervisorctl restart \"$p\"; done), and remove this \
-             section",
+             shell, as in: for p in a b c; do supervisorctl restart \"$p\"; done; and remove \
+             this section",
     },
 ];
 
@@ -113,8 +113,8 @@ pub(crate) fn hint(slot: Slot, spec: &str) -> String {
         }
         Slot::CtlPlugin => "supervisorctl has no plugins; remove this section",
         Slot::ResultHandler => {
-            "the only result handler is supervisor.dispatchers:default_handler (the listener \
-             answers RESULT 2\\nOK or RESULT 4\\nFAIL itself)"
+            "the only result handler is supervisor.dispatchers:default_handler, with which the \
+             listener answers RESULT 2\\nOK or RESULT 4\\nFAIL itself"
         }
     };
     format!("supervisor-rs cannot load Python code; {general}")

@@ -121,3 +121,21 @@ fn ctl_plugins_say_what_to_do_instead() {
     let hint = ctlplugin("mod:make");
     assert!(hint.contains("no plugins"), "{hint}");
 }
+
+#[test]
+fn supervisord_warns_about_ctl_plugins_with_the_same_hint() {
+    // supervisord itself ignores [ctlplugin:x] (Python too); the warning tells the user before
+    // our supervisorctl, which has no plugins, lacks the plugin's commands.
+    let spec = "supervisorwildcards.controllerplugin:make_wildcards_controllerplugin";
+    let loaded = ok(&format!(
+        "[supervisord]\n[ctlplugin:wildcards]\nsupervisor.ctl_factory = {spec}\n"
+    ));
+    assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+    let w = &loaded.warnings[0];
+    assert_eq!(
+        w.message,
+        format!("{spec} cannot be resolved within [ctlplugin:wildcards]")
+    );
+    assert_eq!(w.line, Some(3));
+    assert!(w.hint.as_deref().unwrap().contains("[group:x]"));
+}
