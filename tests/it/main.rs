@@ -31,6 +31,7 @@ mod events_superlance;
 mod hostile;
 mod rpc_compat;
 mod rpc_http;
+mod rpc_twiddler;
 mod web_http;
 
 #[path = "../support/areas.rs"]

@@ -3,8 +3,9 @@
 //! The daemon (ours or Python's) has a UNIX socket and an inet server with Basic auth.
 //! [`Daemon::drive`] runs a list of steps through Python's `xmlrpc.client` (`driver.py`, using
 //! Supervisor's own transport as supervisorctl does) and returns what each step gave,
-//! normalised so two daemons' answers compare with `==`. [`raw`] sends bytes and reads one
-//! HTTP response, for what a well-behaved client never sends.
+//! normalised so two daemons' answers compare with `==`; [`compare`] runs the same steps on
+//! both and reports every step whose answers differ (as [`Expect`] says they may). [`raw`]
+//! sends bytes and reads one HTTP response, for what a well-behaved client never sends.
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -110,6 +111,125 @@ pub fn call(method: &str, params: Value) -> Value {
 /// A step that waits until `namespec` is in `state`.
 pub fn wait_state(namespec: &str, state: &str) -> Value {
     json!({"wait": namespec, "state": state, "timeout": 30})
+}
+
+/// How one step's results are compared.
+pub enum Expect {
+    /// Exactly Python's result.
+    Same,
+    /// Python's result as a multiset (arrays whose order depends on timing).
+    Unordered,
+    /// We answer this (a documented fix); Python's answer is not compared.
+    Ours(Value),
+    /// Python's result with `key` added to every struct of the array (compat keys, Q36).
+    PlusKey(&'static str),
+    /// Python's result, except for the named process, a child that exits at once: Python reaps
+    /// once right after spawning it, and whether the child has died by then is a race in Python
+    /// itself. Caught there, it is a SPAWN_ERROR in process order; missed, it is OK (`wait`
+    /// false) or a SPAWN_ERROR reported when it settles, after the others (`wait` true). Its
+    /// row must be OK or SPAWN_ERROR, anywhere; every other row is compared in order.
+    SpawnRace(&'static str),
+}
+
+/// A step whose result must be exactly Python's.
+pub fn same(step: Value) -> (Value, Expect) {
+    (step, Expect::Same)
+}
+
+fn sorted(v: &Value) -> Vec<String> {
+    let mut items: Vec<String> = v
+        .get("ok")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(Value::to_string).collect())
+        .unwrap_or_default();
+    items.sort();
+    items
+}
+
+fn without_key(v: &Value, key: &str) -> Value {
+    let mut v = v.clone();
+    if let Some(rows) = v.get_mut("ok").and_then(Value::as_array_mut) {
+        for row in rows {
+            if let Some(obj) = row.as_object_mut() {
+                obj.remove(key);
+            }
+        }
+    }
+    v
+}
+
+/// `v` with the row of process `name` moved to the end and its status blurred when it is one
+/// of the two outcomes of the spawn race (see [`Expect::SpawnRace`]).
+fn without_spawn_race(v: &Value, name: &str) -> Value {
+    let mut v = v.clone();
+    let spawn_error = format!("SPAWN_ERROR: {name}");
+    for row in v
+        .get_mut("ok")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        let Some(obj) = row.as_object_mut() else {
+            continue;
+        };
+        if obj.get("name").and_then(Value::as_str) != Some(name) {
+            continue;
+        }
+        let outcome = (
+            obj.get("status").and_then(Value::as_i64),
+            obj.get("description").and_then(Value::as_str),
+        );
+        if outcome == (Some(80), Some("OK")) || outcome == (Some(50), Some(spawn_error.as_str())) {
+            obj.insert("status".into(), json!("OK or SPAWN_ERROR"));
+            obj.insert("description".into(), json!("OK or SPAWN_ERROR"));
+        }
+    }
+    if let Some(rows) = v.get_mut("ok").and_then(Value::as_array_mut) {
+        let is_it = |r: &Value| r.get("name").and_then(Value::as_str) == Some(name);
+        if let Some(pos) = rows.iter().position(is_it) {
+            let row = rows.remove(pos);
+            rows.push(row);
+        }
+    }
+    v
+}
+
+/// Runs `steps` on both daemons (`drive` picks the transport) and reports every mismatch.
+pub fn compare(
+    ours: &Daemon,
+    python: &Daemon,
+    steps: Vec<(Value, Expect)>,
+    drive: impl Fn(&Daemon, &[Value]) -> Vec<Value> + Sync,
+) {
+    let plain: Vec<Value> = steps.iter().map(|(s, _)| s.clone()).collect();
+    let (got, want) = std::thread::scope(|scope| {
+        let py = scope.spawn(|| drive(python, &plain));
+        let got = drive(ours, &plain);
+        (got, py.join().unwrap())
+    });
+    let mut problems = Vec::new();
+    for (((step, expect), got), want) in steps.iter().zip(&got).zip(&want) {
+        let ok = match expect {
+            Expect::Same => got == want,
+            Expect::Unordered => got.get("ok").is_some() && sorted(got) == sorted(want),
+            Expect::Ours(v) => got == v,
+            Expect::PlusKey(key) => {
+                let has_key = got
+                    .get("ok")
+                    .and_then(Value::as_array)
+                    .is_some_and(|rows| rows.iter().all(|r| r.get(*key).is_some()));
+                has_key && without_key(got, key) == *want
+            }
+            Expect::SpawnRace(name) => {
+                got.get("ok").is_some()
+                    && without_spawn_race(got, name) == without_spawn_race(want, name)
+            }
+        };
+        if !ok {
+            problems.push(format!("step {step}\n   python: {want}\n   ours:   {got}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// One HTTP response as raw parts.

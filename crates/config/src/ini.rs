@@ -310,12 +310,8 @@ impl Document {
                         self.defaults = Some(Section::new(header, file, lineno));
                     }
                     Target::Default
-                } else if let Some(&i) = self.index.get(header) {
-                    Target::Section(i)
                 } else {
-                    self.index.insert(header.to_owned(), self.sections.len());
-                    self.sections.push(Section::new(header, file, lineno));
-                    Target::Section(self.sections.len() - 1)
+                    Target::Section(self.add_section(header, file, lineno))
                 };
                 cursect = Some(t);
                 optname = None;
@@ -366,6 +362,32 @@ impl Document {
                 bad_lines,
             })
         }
+    }
+
+    /// `RawConfigParser.add_section`, except that an existing section is kept; returns its
+    /// index. `file` and `line` say where it is reported to come from (a section built at run
+    /// time has no real position).
+    pub fn add_section(&mut self, name: &str, file: &Path, line: usize) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        self.index.insert(name.to_owned(), self.sections.len());
+        self.sections.push(Section::new(name, file, line));
+        self.sections.len() - 1
+    }
+
+    /// `RawConfigParser.set(section, key, value)` (adding the section if missing): the key is
+    /// lower-cased and the value stored as given, not stripped.
+    pub fn set(&mut self, section: &str, key: &str, value: &str, file: &Path, line: usize) {
+        let i = self.add_section(section, file, line);
+        self.sections[i].set(
+            &key.to_lowercase(),
+            Entry {
+                value: value.to_owned(),
+                file: file.to_path_buf(),
+                line,
+            },
+        );
     }
 
     /// Sections in first-seen order, excluding `[DEFAULT]`.

@@ -8,8 +8,9 @@
 //!   splitting and its value converters, each with Python's messages.
 //! - `sections` reads each section kind into the typed [`model::Config`], in Python's order,
 //!   collecting every problem as a [`error::Diagnostic`] instead of stopping at the first.
-//! - [`load::load`] (supervisord) and [`load::load_ctl`] (supervisorctl) are the entry points;
-//!   [`discovery`] finds the file when `-c` is not given; [`resolved`] renders the result for
+//! - [`load::load`] (supervisord) and [`load::load_ctl`] (supervisorctl) are the entry points,
+//!   and [`runtime_program`] reads a program described at run time (twiddler's
+//!   `addProgramToGroup`); [`discovery`] finds the file when `-c` is not given; [`resolved`] renders the result for
 //!   `supervisord --check` (text, and the JSON of docs/resolved-config.md).
 //!
 //! Nothing here touches the file system or the user database except through [`host::Host`].
@@ -27,6 +28,7 @@ pub mod load;
 pub mod model;
 mod order;
 pub mod resolved;
+pub mod runtime_program;
 
 pub use error::{Diagnostic, Diagnostics, Severity};
 pub use extensions::EXTENSIONS;

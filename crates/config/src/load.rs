@@ -127,6 +127,15 @@ pub fn load(path: &Path, ctx: &LoadContext, host: &dyn Host) -> Result<Loaded, D
         None
     };
 
+    // supervisord ignores [ctlplugin:x] too; but a plugin's commands will be missing from our
+    // supervisorctl, so say so now, with what to use instead.
+    let before = cx.errors.len();
+    let _ = sections::plugins::ctlplugins(&mut cx);
+    for mut e in cx.errors.split_off(before) {
+        e.severity = Severity::Warning;
+        cx.warnings.push(e);
+    }
+
     let errors = dedup(cx.errors);
     let warnings = dedup(cx.warnings);
     if !errors.is_empty() {

@@ -245,15 +245,30 @@ impl Default for Supervisorctl {
     }
 }
 
-/// An `[rpcinterface:x]` section using the standard factory.
+/// An `[rpcinterface:x]` section naming a factory we provide.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RpcInterface {
     /// The namespace name (text after `rpcinterface:`).
     pub name: String,
-    /// The factory spec (always the standard one once loaded).
+    /// The factory spec, one of those we provide.
     pub factory: String,
     /// The other keys of the section (keyword arguments in Python).
     pub extras: BTreeMap<String, String>,
+    /// The namespace the factory makes.
+    pub kind: RpcKind,
+}
+
+/// The XML-RPC namespace an `[rpcinterface:x]` section asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RpcKind {
+    /// Supervisor's `supervisor.*` (`supervisor.rpcinterface:make_main_rpcinterface`).
+    Supervisor,
+    /// supervisor_twiddler's methods (`supervisor_twiddler.rpcinterface:
+    /// make_twiddler_rpcinterface`), served under the section's name.
+    Twiddler {
+        /// `whitelist`: the only methods that may be called (empty: all of them).
+        whitelist: Vec<String>,
+    },
 }
 
 /// A `[ctlplugin:x]` section (supervisorctl only).
@@ -300,8 +315,9 @@ pub struct GroupConfig {
     pub kind: GroupKind,
     /// The section that defined the group (`program:x`, `group:g`, …).
     pub section: String,
-    /// The processes, sorted by `(priority, name)`. Shared: the daemon's running state points
-    /// at the same configs instead of copying them.
+    /// The processes, sorted by `(priority, name)` (programs twiddler adds at run time are
+    /// appended). Shared: the daemon's running state points at the same configs instead of
+    /// copying them.
     pub processes: Vec<Arc<ProcessConfig>>,
 }
 

@@ -4,10 +4,13 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use supervisor_config::host::RealHost;
 use supervisor_config::model::{Config, MainLog, ServerConfig};
+use supervisor_config::runtime_program::processes_from_options;
 use supervisor_config::{discovery, load, resolved, types, Diagnostics, LoadContext, Loaded};
+use supervisor_core::pystr::py_repr;
 
 use crate::http::auth::Credentials;
 use crate::http::listen::{self, ListenSpec, Opened};
@@ -18,6 +21,7 @@ use crate::options::{self, CommandLine, Invocation};
 use crate::owner::{self, RunEnd};
 use crate::process_env;
 use crate::reaper::Reaper;
+use crate::rpc::Namespaces;
 use crate::signals::Signals;
 use crate::spawn::DaemonContext;
 
@@ -481,12 +485,21 @@ fn serve(
                 *stash.lock().expect("not poisoned") = ParseMessages::of(&loaded);
                 Ok(config)
             });
+            let program_ctx = ctx.clone();
+            let program_reader = Box::new(
+                move |config: &Config, group: &str, program: &str, options: &[(String, String)]| {
+                    processes_from_options(config, &program_ctx, &RealHost, group, program, options)
+                        .map_err(|d| d.python_message())
+                },
+            );
             let pidfile = config.supervisord.pidfile.clone();
+            let namespaces = Arc::new(Namespaces::of(&config));
             // The owner keeps the only copy of the config; a reload brings the next one back.
-            let (mut sup, handle, inputs) = owner::new(config, daemon_ctx.clone(), reloader);
+            let (mut sup, handle, inputs) =
+                owner::new(config, daemon_ctx.clone(), reloader, program_reader);
             // Supervisor creates the groups (AUTO logs, FastCGI sockets) before it serves HTTP.
             sup.add_all_groups();
-            let servers = start_http(std::mem::take(&mut opened), &handle);
+            let servers = start_http(std::mem::take(&mut opened), &handle, &namespaces);
             match process_env::write_pidfile(&pidfile) {
                 Ok(()) => daemon_log::log(
                     LogLevel::Info,
@@ -531,10 +544,16 @@ fn serve(
 fn start_http(
     opened: Vec<(listen::ServerSpec, Opened)>,
     handle: &owner::Owner,
+    namespaces: &Arc<Namespaces>,
 ) -> Vec<(tokio::task::JoinHandle<()>, Option<PathBuf>)> {
     let mut tasks = Vec::new();
     for (spec, o) in opened {
-        daemon_log::log(LogLevel::Info, "RPC interface 'supervisor' initialized");
+        for name in namespaces.names() {
+            daemon_log::log(
+                LogLevel::Info,
+                &format!("RPC interface {} initialized", py_repr(name)),
+            );
+        }
         if spec.credentials.is_none() {
             daemon_log::log(
                 LogLevel::Critical,
@@ -546,7 +565,8 @@ fn start_http(
         }
         let state = crate::http::AppState {
             owner: handle.clone(),
-            credentials: spec.credentials.map(std::sync::Arc::new),
+            credentials: spec.credentials.map(Arc::new),
+            namespaces: Arc::clone(namespaces),
         };
         let router = crate::http::router(state);
         match o {

@@ -1,6 +1,7 @@
 //! `[eventlistener:x]` (spec §1.5.7): a pool of listener processes with the pool options
 //! `buffer_size`, `events` and `result_handler`; every `[program:x]` option applies too.
 
+use super::known_plugins::{hint, Slot};
 use super::program::processes_from_section;
 use super::{after_colon, Ctx};
 use crate::model::{GroupConfig, GroupKind, PoolConfig};
@@ -76,10 +77,7 @@ pub(crate) fn pool(cx: &mut Ctx<'_>, section: &str) -> GroupConfig {
             if found.value != DEFAULT_RESULT_HANDLER {
                 cx.error_hint(
                     format!("{} cannot be resolved within [{section}]", found.value),
-                    format!(
-                        "supervisor-rs cannot load Python code; the only result handler is \
-                         {DEFAULT_RESULT_HANDLER}"
-                    ),
+                    hint(Slot::ResultHandler, &found.value),
                     section,
                     Some("result_handler"),
                     found.entry,

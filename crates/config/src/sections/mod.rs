@@ -11,6 +11,7 @@ pub(crate) mod fcgi_program;
 pub(crate) mod group;
 pub(crate) mod http_servers;
 pub(crate) mod known;
+pub(crate) mod known_plugins;
 pub(crate) mod plugins;
 pub(crate) mod program;
 pub(crate) mod supervisorctl;

@@ -10,6 +10,8 @@ mod support;
 mod errors;
 mod expansion;
 mod ini_vs_python;
+mod plugin_hints;
+mod runtime_program;
 mod section_eventlistener;
 mod section_fcgi_program;
 mod section_group;

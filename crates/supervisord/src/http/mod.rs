@@ -42,6 +42,8 @@ pub struct AppState {
     pub owner: Owner,
     /// The credentials this listener requires, if any.
     pub credentials: Option<Arc<Credentials>>,
+    /// The XML-RPC namespaces the config serves.
+    pub namespaces: Arc<crate::rpc::Namespaces>,
 }
 
 /// Builds the router for one listener.
@@ -146,7 +148,7 @@ async fn rpc(state: &AppState, req: Request) -> Response {
             return response;
         }
     };
-    match crate::rpc::handle(&state.owner, &body).await {
+    match crate::rpc::handle(&state.owner, &state.namespaces, &body).await {
         Ok(reply) => {
             let mut response = xml_response(reply.body);
             if reply.close {

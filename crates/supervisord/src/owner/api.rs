@@ -10,13 +10,14 @@
 use std::path::PathBuf;
 
 use supervisor_core::namespec::Namespec;
+use supervisor_core::LogLevel;
 use tokio::sync::oneshot;
 
 use super::batch::Op;
 use super::handle::{Gone, Handle};
 use super::types::{
     ApiError, ConfigEntry, DaemonState, GroupChange, GroupUpdate, LogChannel, ProcessResult,
-    ReloadDiff, SignalArg,
+    ProgramOptions, ReloadDiff, SignalArg,
 };
 use super::view::{ProcessStatus, ProcessView};
 use super::{wall_now, Supervisor};
@@ -429,6 +430,43 @@ impl Owner {
             });
         }
         Ok(done)
+    }
+
+    /// The groups' names in the order they were added (twiddler's `getGroupNames`).
+    pub async fn group_names(&self) -> Result<Vec<String>, ApiError> {
+        self.run(|s| Ok(s.group_names())).await
+    }
+
+    /// Adds the processes of program `program`, described by `options` as in a `[program:x]`
+    /// section, to the running group `group`; autostart ones start (twiddler's
+    /// `addProgramToGroup`). Nothing is written to the config file.
+    pub async fn add_program_to_group(
+        &self,
+        group: &str,
+        program: &str,
+        options: ProgramOptions,
+    ) -> Result<(), ApiError> {
+        let (group, program) = (group.to_string(), program.to_string());
+        self.run(move |s| s.add_program(&group, &program, &options))
+            .await
+    }
+
+    /// Removes one stopped process from a running group (twiddler's `removeProcessFromGroup`).
+    pub async fn remove_process_from_group(
+        &self,
+        group: &str,
+        process: &str,
+    ) -> Result<(), ApiError> {
+        let (group, process) = (group.to_string(), process.to_string());
+        self.run(move |s| s.remove_process(&group, &process)).await
+    }
+
+    /// Writes `message` to supervisord's own log at `level` (twiddler's `log`); below the
+    /// configured level it is dropped, as every log line is.
+    pub async fn log(&self, level: LogLevel, message: &str) -> Result<(), ApiError> {
+        self.check().await?;
+        daemon_log::log(level, message);
+        Ok(())
     }
 
     /// Every process of the latest config read (`getAllConfigInfo`).

@@ -2,6 +2,7 @@
 //! removing them at run time.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use supervisor_config::model::{ChildLog, Config, GroupConfig, GroupKind, ProcessConfig};
 use supervisor_core::order::{sort_for_start, start_cmp};
@@ -12,10 +13,17 @@ use supervisor_core::LogLevel;
 
 /// A running group: its config and its processes, in config order.
 pub(super) struct Group {
-    /// The group's configuration.
+    /// The group's configuration (with the programs twiddler added or removed since).
     pub(super) config: GroupConfig,
     /// Its processes.
     pub(super) members: Vec<ProcId>,
+    /// When it was added, counting from the daemon's start (Python keeps its groups in a dict,
+    /// so twiddler's `getGroupNames` lists them in the order they were added).
+    pub(super) added: u64,
+    /// Whether its config is the one in the latest config read. In Python both are the same
+    /// object until a reread replaces the latter, so a program twiddler adds to the group also
+    /// appears in `getAllConfigInfo` and comes back with a re-added group.
+    pub(super) shares_latest: bool,
 }
 
 impl Supervisor {
@@ -50,37 +58,46 @@ impl Supervisor {
         }
     }
 
-    /// Instantiates a group without starting anything; returns its processes.
+    /// Instantiates a group (from the latest config read) without starting anything; returns
+    /// its processes.
     fn create_group(&mut self, config: GroupConfig) -> Vec<ProcId> {
         if let GroupKind::FastCgi(socket) = &config.kind {
             self.add_fcgi_socket(&config.name, socket.clone());
         }
-        let mut members = Vec::with_capacity(config.processes.len());
-        for pconfig in &config.processes {
-            let id = self.next_id;
-            self.next_id += 1;
-            let log_paths = [
-                self.resolve_log(pconfig, &pconfig.stdout.logfile, "stdout"),
-                self.resolve_log(pconfig, &pconfig.stderr.logfile, "stderr"),
-            ];
-            self.procs
-                .insert(id, Proc::new(id, pconfig.clone(), log_paths));
-            members.push(id);
-        }
+        let members: Vec<ProcId> = config
+            .processes
+            .iter()
+            .map(|p| self.create_proc(p.clone()))
+            .collect();
         let pos = self
             .groups
             .iter()
             .position(|g| start_cmp(&g.config, &config).is_gt())
             .unwrap_or(self.groups.len());
+        self.groups_added += 1;
         self.groups.insert(
             pos,
             Group {
                 config,
                 members: members.clone(),
+                added: self.groups_added,
+                shares_latest: true,
             },
         );
         self.events_group_added(pos);
         members
+    }
+
+    /// Instantiates one process (its AUTO log files included); returns its id.
+    pub(super) fn create_proc(&mut self, config: Arc<ProcessConfig>) -> ProcId {
+        let id = self.next_id;
+        self.next_id += 1;
+        let log_paths = [
+            self.resolve_log(&config, &config.stdout.logfile, "stdout"),
+            self.resolve_log(&config, &config.stderr.logfile, "stderr"),
+        ];
+        self.procs.insert(id, Proc::new(id, config, log_paths));
+        id
     }
 
     fn resolve_log(&self, p: &ProcessConfig, log: &ChildLog, channel: &str) -> Option<PathBuf> {

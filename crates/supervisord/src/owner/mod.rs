@@ -31,7 +31,8 @@
 //! processes for front ends, `ops.rs` the operations on the owner side, `batch.rs` starting and
 //! stopping with waits, `lifecycle.rs` performing state machine actions (spawn, kill, exits),
 //! `proc.rs` one process's runtime state, `stdin.rs` its stdin pipe, `groups.rs`, `fcgi.rs`,
-//! `shutdown.rs`, `events.rs` (the event hooks), `handle.rs` the job queue.
+//! `shutdown.rs`, `events.rs` (the event hooks), `twiddle.rs` (programs added to and removed
+//! from a running group), `handle.rs` the job queue.
 
 mod api;
 mod batch;
@@ -46,15 +47,17 @@ mod shutdown;
 mod stdin;
 #[cfg(test)]
 mod tests;
+mod twiddle;
 mod types;
 mod view;
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use supervisor_config::model::Config;
+use supervisor_config::model::{Config, ProcessConfig};
 use supervisor_core::{Mono, Now, SupervisorState};
 use tokio::sync::mpsc;
 
@@ -72,7 +75,7 @@ use proc::Proc;
 pub use proc::ProcId;
 pub use types::{
     ApiError, ConfigEntry, DaemonState, GroupChange, GroupUpdate, LogChannel, LogName, Member,
-    ProcessResult, ReloadDiff, SignalArg,
+    ProcessResult, ProgramOptions, ReloadDiff, SignalArg,
 };
 pub use view::{ProcessStatus, ProcessView};
 
@@ -95,6 +98,8 @@ pub struct Supervisor {
     config: Config,
     /// Groups in start order (priority, name).
     groups: Vec<Group>,
+    /// How many groups have been added so far (each group's `added`).
+    groups_added: u64,
     /// Every process, by id.
     procs: HashMap<ProcId, Proc>,
     /// Live pids → process.
@@ -125,7 +130,17 @@ pub struct Supervisor {
     events: crate::events::EventBus,
     /// How configs are reloaded (HUP, `restart`, `reloadConfig`).
     reloader: Reloader,
+    /// How programs described at run time are read (twiddler's `addProgramToGroup`).
+    program_reader: ProgramReader,
 }
+
+/// Reads the processes of a program described at run time, `(config, group, program,
+/// options)`, as a `[program:x]` section of `config`'s file would be read; the error is the
+/// first problem, in Python's words.
+pub type ProgramReader = Box<
+    dyn Fn(&Config, &str, &str, &[(String, String)]) -> Result<Vec<Arc<ProcessConfig>>, String>
+        + Send,
+>;
 
 impl Supervisor {
     /// The current time on both clocks.
@@ -277,12 +292,14 @@ pub fn new(
     config: Config,
     daemon_ctx: DaemonContext,
     reloader: Reloader,
+    program_reader: ProgramReader,
 ) -> (Supervisor, Owner, Inputs) {
     let (job_tx, job_rx) = mpsc::unbounded_channel();
     let (notice_tx, notice_rx) = mpsc::unbounded_channel();
     let sup = Supervisor {
         config,
         groups: Vec::new(),
+        groups_added: 0,
         procs: HashMap::new(),
         pids: HashMap::new(),
         recent_spawns: VecDeque::new(),
@@ -301,6 +318,7 @@ pub fn new(
         pending_config: None,
         events: crate::events::EventBus::new(Handle { tx: job_tx.clone() }),
         reloader,
+        program_reader,
     };
     (
         sup,

@@ -325,6 +325,9 @@ impl Supervisor {
         let new_groups: Vec<_> = new.groups.iter().collect();
         let diff = reload_diff(&running, &new_groups);
         self.pending_config = Some(new);
+        for group in &mut self.groups {
+            group.shares_latest = false;
+        }
         diff
     }
 

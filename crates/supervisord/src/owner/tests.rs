@@ -9,24 +9,28 @@ use std::sync::{Arc, Mutex};
 use supervisor_config::host::FakeHost;
 use supervisor_config::load::{load, LoadContext};
 use supervisor_config::model::Config;
+use supervisor_config::runtime_program::processes_from_options;
 use supervisor_core::ProcessState;
 
-use super::{new, ApiError, Applied, GroupChange, Owner, SignalArg, Supervisor};
+use super::{new, ApiError, Applied, GroupChange, Owner, ProgramOptions, SignalArg, Supervisor};
 use crate::spawn::DaemonContext;
+
+fn load_ctx() -> LoadContext {
+    LoadContext {
+        environment: Default::default(),
+        host_node_name: "test".into(),
+        cwd: "/".into(),
+        tmpdir: "/tmp".into(),
+        euid: 1000,
+    }
+}
 
 fn config(programs: &str) -> Config {
     let text = format!("[supervisord]\n{programs}");
     let host = FakeHost::new()
         .dir("/tmp")
         .file("/etc/supervisord.conf", text);
-    let ctx = LoadContext {
-        environment: Default::default(),
-        host_node_name: "test".into(),
-        cwd: "/".into(),
-        tmpdir: "/tmp".into(),
-        euid: 1000,
-    };
-    load(Path::new("/etc/supervisord.conf"), &ctx, &host)
+    load(Path::new("/etc/supervisord.conf"), &load_ctx(), &host)
         .expect("valid config")
         .config
 }
@@ -44,7 +48,14 @@ fn owner(running: Config, on_disk: Arc<Mutex<Config>>) -> (Owner, tokio::task::J
     let ctx = DaemonContext::new(Vec::new(), 1000, "/".into());
     let reloader: super::Reloader =
         std::sync::Arc::new(move || Ok(on_disk.lock().unwrap().clone()));
-    let (mut sup, owner, mut inputs) = new(running, ctx, reloader);
+    let program_reader = Box::new(
+        |config: &Config, group: &str, program: &str, options: &[(String, String)]| {
+            let host = FakeHost::new().dir("/tmp");
+            processes_from_options(config, &load_ctx(), &host, group, program, options)
+                .map_err(|d| d.python_message())
+        },
+    );
+    let (mut sup, owner, mut inputs) = new(running, ctx, reloader, program_reader);
     sup.add_all_groups();
     let task = tokio::spawn(async move {
         let sup: &mut Supervisor = &mut sup;
@@ -251,4 +262,116 @@ async fn logs_clear_for_one_process_or_a_whole_group() {
             "{bad}"
         );
     }
+}
+
+/// Options of a program that never starts and logs nowhere, for twiddler's calls.
+fn quiet(command: &str) -> ProgramOptions {
+    let pairs = [
+        ("command", command),
+        ("autostart", "false"),
+        ("stdout_logfile", "NONE"),
+        ("stderr_logfile", "NONE"),
+    ];
+    ProgramOptions::Pairs(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+async fn namespecs(owner: &Owner) -> Vec<String> {
+    let all = owner.processes().await.unwrap();
+    all.into_iter().map(|p| p.namespec).collect()
+}
+
+#[tokio::test]
+async fn twiddler_adds_and_removes_programs_of_a_running_group() {
+    let cfg = config(&("[group:g]\nprograms=a\n".to_string() + &program("a", 1, "/bin/true")));
+    let (owner, _task) = owner(cfg.clone(), Arc::new(Mutex::new(cfg)));
+    owner
+        .add_program_to_group("g", "p", quiet("/bin/p"))
+        .await
+        .unwrap();
+    assert_eq!(namespecs(&owner).await, ["g:a", "g:p"]);
+    // Before any reread the running group's config is the latest one: getAllConfigInfo shows it.
+    let names: Vec<_> = owner.config().await.unwrap();
+    assert!(names.iter().any(|e| e.process.name == "p" && e.inuse));
+    // Twiddler's faults, in its order of checks.
+    let cases = [
+        (
+            "nosuch",
+            "q",
+            quiet("/bin/q"),
+            ApiError::BadGroup("nosuch".into()),
+        ),
+        ("g", "p", quiet("/bin/p"), ApiError::BadName("p".into())),
+        ("g", "a", quiet("/bin/a"), ApiError::BadName("a".into())),
+        (
+            "g",
+            "q",
+            ProgramOptions::Pairs(vec![]),
+            ApiError::BadProgram(Some(
+                "program section program:q does not specify a command in section \
+                 'program:q' (file: '/etc/supervisord.conf')"
+                    .into(),
+            )),
+        ),
+        (
+            "g",
+            "q",
+            ProgramOptions::Invalid(None),
+            ApiError::BadProgram(None),
+        ),
+    ];
+    for (group, program, options, error) in cases {
+        assert_eq!(
+            owner
+                .add_program_to_group(group, program, options)
+                .await
+                .unwrap_err(),
+            error,
+            "{group}:{program}"
+        );
+    }
+    // The file does not have it: a reread finds the group changed.
+    assert_eq!(owner.reread().await.unwrap().changed, ["g"]);
+    owner.remove_process_from_group("g", "p").await.unwrap();
+    assert_eq!(namespecs(&owner).await, ["g:a"]);
+    assert_eq!(
+        owner.remove_process_from_group("g", "p").await.unwrap_err(),
+        ApiError::BadName("p".into())
+    );
+    assert_eq!(
+        owner.remove_process_from_group("x", "p").await.unwrap_err(),
+        ApiError::BadGroup("x".into())
+    );
+    // Any stopped process can go, even one from the file.
+    owner.remove_process_from_group("g", "a").await.unwrap();
+    assert!(namespecs(&owner).await.is_empty());
+    assert_eq!(owner.group_names().await.unwrap(), ["g"]);
+}
+
+#[tokio::test]
+async fn group_names_come_in_the_order_groups_were_added() {
+    let cfg = config(&(program("a", 1, "/bin/true") + &program("b", 2, "/bin/true")));
+    let (owner, _task) = owner(cfg.clone(), Arc::new(Mutex::new(cfg)));
+    assert_eq!(owner.group_names().await.unwrap(), ["a", "b"]);
+    owner.remove_group("a").await.unwrap();
+    owner.add_group("a").await.unwrap();
+    assert_eq!(owner.group_names().await.unwrap(), ["b", "a"]);
+}
+
+#[tokio::test]
+async fn twiddler_leaves_pools_alone() {
+    let cfg = config("[eventlistener:pool]\ncommand=/bin/cat\nevents=TICK_60\nautostart=false\n");
+    let (owner, _task) = owner(cfg.clone(), Arc::new(Mutex::new(cfg)));
+    let err = owner
+        .add_program_to_group("pool", "p", quiet("/bin/p"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ApiError::Failed(Some(m)) if m.contains("event listener pool")),
+        "{err:?}"
+    );
 }

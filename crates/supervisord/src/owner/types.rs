@@ -19,6 +19,13 @@ pub enum ApiError {
     /// No process or group of that name (the name as the caller gave it).
     #[error("no such process or group: {0}")]
     BadName(String),
+    /// No group of that name (twiddler's wording: `BAD_NAME: group: NAME`).
+    #[error("no such group: {0}")]
+    BadGroup(String),
+    /// A program described at run time could not be read; the detail is the first problem,
+    /// in Python's words, or nothing when the options were not option/value pairs.
+    #[error("invalid program options{}", detail(.0))]
+    BadProgram(Option<String>),
     /// A signal that is neither a known name nor a number.
     #[error("bad signal: {0}")]
     BadSignal(String),
@@ -183,6 +190,16 @@ pub struct GroupUpdate {
     /// Whether it was carried out; a removed group with a process that failed to stop stays
     /// (`FAILED: has problems; not removing`).
     pub result: Result<(), ApiError>,
+}
+
+/// The options of a program added at run time, as the caller sent them. Read only once its
+/// group is found, as twiddler does: a call naming no group is `BAD_NAME` whatever the options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgramOptions {
+    /// Option/value pairs, in the order sent (a later key replaces an earlier one).
+    Pairs(Vec<(String, String)>),
+    /// Not option/value pairs; the detail says why, when there is more to say.
+    Invalid(Option<String>),
 }
 
 /// What a reread found, compared with the running groups (`reloadConfig`).

@@ -9,7 +9,8 @@ use crate::owner::{ApiError, Applied, ProcessResult};
 /// JSON API's error codes are these names too).
 pub fn fault_code(e: &ApiError) -> FaultCode {
     match e {
-        ApiError::BadName(_) => FaultCode::BadName,
+        ApiError::BadName(_) | ApiError::BadGroup(_) => FaultCode::BadName,
+        ApiError::BadProgram(_) => FaultCode::IncorrectParameters,
         ApiError::BadSignal(_) => FaultCode::BadSignal,
         ApiError::NoFile(_) => FaultCode::NoFile,
         ApiError::NotExecutable(_) => FaultCode::NotExecutable,
@@ -40,7 +41,8 @@ pub fn fault_of(e: ApiError) -> Fault {
         | ApiError::AlreadyAdded(d)
         | ApiError::StillRunning(d)
         | ApiError::CantReread(d) => Some(d),
-        ApiError::NoFile(d) | ApiError::Failed(d) => d,
+        ApiError::BadGroup(n) => Some(format!("group: {n}")),
+        ApiError::NoFile(d) | ApiError::Failed(d) | ApiError::BadProgram(d) => d,
         ApiError::BadArguments | ApiError::ShuttingDown => None,
     };
     match detail {

@@ -5,8 +5,9 @@
 //! A call is checked in Python's order: the method must exist (`UNKNOWN_METHOD`), the number
 //! of arguments must fit (`INCORRECT_PARAMETERS`), then the method converts its arguments and
 //! calls the owner's typed API ([`Owner`]), whose mood check gives `SHUTDOWN_STATE`. Methods
-//! are grouped by family (`daemon`, `processes`, `logs`, `config`, `system`); each only
-//! converts XML-RPC values to a typed call and the typed result back (`faults.rs`, `info.rs`).
+//! are grouped by family (`daemon`, `processes`, `logs`, `config`, `system`, and `twiddler`
+//! when the config asks for it: `namespaces.rs`); each only converts XML-RPC values to a typed
+//! call and the typed result back (`faults.rs`, `info.rs`).
 //! Argument problems are `INCORRECT_PARAMETERS` faults, never HTTP 500s (fix Q31).
 
 mod args;
@@ -15,8 +16,10 @@ mod daemon;
 mod faults;
 mod info;
 mod logs;
+mod namespaces;
 mod processes;
 mod system;
+mod twiddler;
 
 use supervisor_xmlrpc::{
     decode_call, encode_fault, encode_response, DecodeErrorKind, Fault, FaultCode, Value,
@@ -29,6 +32,8 @@ use supervisor_core::LogLevel;
 pub use args::Args;
 pub use daemon::API_VERSION;
 pub use faults::{fault_code, fault_of};
+use namespaces::Family;
+pub use namespaces::Namespaces;
 
 /// The result of one method call.
 pub type RpcResult = Result<Value, Fault>;
@@ -50,8 +55,8 @@ pub struct Reply {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotACall;
 
-/// Handles one `/RPC2` POST body.
-pub async fn handle(owner: &Owner, body: &[u8]) -> Result<Reply, NotACall> {
+/// Handles one `/RPC2` POST body, for a config serving `ns`.
+pub async fn handle(owner: &Owner, ns: &Namespaces, body: &[u8]) -> Result<Reply, NotACall> {
     let call = match decode_call(body) {
         Ok(call) => call,
         Err(err) => {
@@ -74,7 +79,7 @@ pub async fn handle(owner: &Owner, body: &[u8]) -> Result<Reply, NotACall> {
             .await
             .map_err(faults::fault_of)
     } else {
-        call_method(owner, &call.name, call.params)
+        call_method(owner, ns, &call.name, call.params)
             .await
             .map(|v| encode_response(&v))
     };
@@ -104,15 +109,17 @@ pub async fn handle(owner: &Owner, body: &[u8]) -> Result<Reply, NotACall> {
 }
 
 /// Dispatches one call by name (used directly and by `system.multicall`).
-async fn call_method(owner: &Owner, name: &str, params: Vec<Value>) -> RpcResult {
-    let Some(doc) = system::find(name) else {
+async fn call_method(owner: &Owner, ns: &Namespaces, name: &str, params: Vec<Value>) -> RpcResult {
+    let Some((family, doc)) = ns.find(name) else {
         return Err(FaultCode::UnknownMethod.fault());
     };
     let args = Args::new(params);
     args.arity(doc.min_params(), doc.max_params())?;
-    match name.split_once('.') {
-        Some(("system", method)) => system::call(owner, method, args).await,
-        Some(("supervisor", method)) => match method {
+    let method = name.split_once('.').map_or(name, |(_, m)| m);
+    match family {
+        Family::System => system::call(owner, ns, method, args).await,
+        Family::Twiddler(tw) => twiddler::call(owner, tw, method, args).await,
+        Family::Supervisor => match method {
             "getAPIVersion"
             | "getVersion"
             | "getSupervisorVersion"
@@ -138,11 +145,11 @@ async fn call_method(owner: &Owner, name: &str, params: Vec<Value>) -> RpcResult
             | "clearAllProcessLogs" => logs::call(owner, method, args).await,
             _ => processes::call(owner, method, args).await,
         },
-        _ => Err(FaultCode::UnknownMethod.fault()),
     }
 }
 
-/// Every public method name, sorted (what `system.listMethods` returns).
+/// Every `supervisor.*` and `system.*` method name, sorted (what `system.listMethods` returns
+/// without other namespaces).
 pub fn method_names() -> impl Iterator<Item = &'static str> {
     system::METHODS.iter().map(|m| m.name)
 }

@@ -2,12 +2,12 @@
 
 use supervisor_xmlrpc::{FaultCode, Value};
 
-use super::{call_method, Args, RpcResult};
+use super::{call_method, Args, Namespaces, RpcResult};
 use crate::owner::Owner;
 
 /// One method of the API: its name, XML-RPC signature (return type first) and help text.
 pub struct MethodDoc {
-    /// `namespace.method`.
+    /// `namespace.method` (for a namespace named by the config, just `method`).
     pub name: &'static str,
     /// The types `system.methodSignature` returns: the result's, then each parameter's.
     signature: &'static [&'static str],
@@ -19,6 +19,22 @@ pub struct MethodDoc {
 }
 
 impl MethodDoc {
+    /// A method's description: `signature` is the result's type then each parameter's, of
+    /// which the last `optional` may be left out.
+    pub const fn new(
+        name: &'static str,
+        signature: &'static [&'static str],
+        optional: usize,
+        help: &'static str,
+    ) -> MethodDoc {
+        MethodDoc {
+            name,
+            signature,
+            optional,
+            help,
+        }
+    }
+
     /// The fewest parameters a call may pass.
     pub fn min_params(&self) -> usize {
         self.max_params() - self.optional
@@ -431,7 +447,7 @@ pub const METHODS: &[MethodDoc] = &[
     ),
 ];
 
-/// The method called `name` (`namespace.method`), if it exists and is public.
+/// The method called `name` (`supervisor.x` or `system.x`), if it exists and is public.
 pub fn find(name: &str) -> Option<&'static MethodDoc> {
     METHODS.iter().find(|m| m.name == name)
 }
@@ -439,23 +455,23 @@ pub fn find(name: &str) -> Option<&'static MethodDoc> {
 /// Calls `system.<method>`; the caller has checked that the method exists and the number of
 /// arguments fits. These never fault `SHUTDOWN_STATE` (Supervisor's `system` namespace has
 /// no mood check).
-pub async fn call(owner: &Owner, method: &str, mut a: Args) -> RpcResult {
+pub async fn call(owner: &Owner, ns: &Namespaces, method: &str, mut a: Args) -> RpcResult {
     match method {
         "listMethods" => Ok(Value::Array(
-            METHODS.iter().map(|m| Value::from(m.name)).collect(),
+            ns.method_names().into_iter().map(Value::from).collect(),
         )),
         "methodHelp" => {
             let name = a.value()?;
             name.as_str()
-                .and_then(find)
-                .map(|m| Value::from(m.help))
+                .and_then(|n| ns.find(n))
+                .map(|(_, m)| Value::from(m.help))
                 .ok_or_else(|| FaultCode::SignatureUnsupported.fault())
         }
         "methodSignature" => {
             let name = a.value()?;
-            let m = name
+            let (_, m) = name
                 .as_str()
-                .and_then(find)
+                .and_then(|n| ns.find(n))
                 .ok_or_else(|| FaultCode::SignatureUnsupported.fault())?;
             Ok(Value::Array(
                 m.signature.iter().map(|t| Value::from(*t)).collect(),
@@ -469,7 +485,7 @@ pub async fn call(owner: &Owner, method: &str, mut a: Args) -> RpcResult {
             for c in calls {
                 // Sequential: a call that waits (startProcess) finishes before the next
                 // starts. Results are bare values, not one-element arrays (Q37, copied).
-                let result = match multicall_one(owner, c).await {
+                let result = match multicall_one(owner, ns, c).await {
                     Ok(v) => v,
                     Err(f) => f.to_value(),
                 };
@@ -481,7 +497,7 @@ pub async fn call(owner: &Owner, method: &str, mut a: Args) -> RpcResult {
     }
 }
 
-async fn multicall_one(owner: &Owner, call: Value) -> RpcResult {
+async fn multicall_one(owner: &Owner, ns: &Namespaces, call: Value) -> RpcResult {
     let Value::Struct(call) = call else {
         return Err(FaultCode::IncorrectParameters.fault());
     };
@@ -504,5 +520,5 @@ async fn multicall_one(owner: &Owner, call: Value) -> RpcResult {
     };
     // Boxed: multicall → call_method → multicall is recursive in the type system (not at run
     // time: nested multicalls are refused above).
-    Box::pin(call_method(owner, &name, params)).await
+    Box::pin(call_method(owner, ns, &name, params)).await
 }
