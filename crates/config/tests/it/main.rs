@@ -12,6 +12,7 @@ mod expansion;
 mod ini_vs_python;
 mod plugin_hints;
 mod runtime_program;
+mod scale;
 mod section_eventlistener;
 mod section_fcgi_program;
 mod section_group;
