@@ -169,6 +169,24 @@ describe('web admin page', () => {
     await row('pool:pool_0').waitFor({ state: 'visible' });
   });
 
+  it('charts the CPU and memory of a process while its page is open', async () => {
+    await page.goto(`${daemon.url}tail.html?processname=ticker`);
+    // Shown without the script too: the numbers at the time of the page.
+    assert.match(await page.locator('#mem-now').textContent(), /^[0-9.]+ (KiB|MiB)$/);
+    // The script reads the JSON API every 2 s and draws what it read.
+    await page.locator('#usage.live').waitFor({ timeout: 15000 });
+    assert.match(await page.locator('#cpu-now').textContent(), /^[0-9.]+%$/);
+    await waitFor('two points in each chart', async () => {
+      const cpu = await page.locator('#cpu-chart polyline').getAttribute('points');
+      const mem = await page.locator('#mem-chart polyline').getAttribute('points');
+      return cpu.split(' ').length >= 2 && mem.split(' ').length >= 2;
+    });
+    await page.locator('#usage').screenshot({ path: join(artifactsDir(), 'usage.png') });
+    // A stopped process has no panel.
+    await page.goto(`${daemon.url}tail.html?processname=${encodeURIComponent('<i>x')}`);
+    assert.equal(await page.locator('#usage').count(), 0);
+  });
+
   it('follows a log while the program writes, on both channels', async () => {
     await page.goto(`${daemon.url}tail.html?processname=ticker`);
     assert.equal(await page.title(), 'Supervisor tail of process ticker');

@@ -62,6 +62,7 @@ use crate::logs::daemon_log;
 use crate::logs::follow::Follower;
 use crate::logs::tail::{open_regular, read_tail};
 use crate::owner::{ApiError, LogChannel, Owner};
+use crate::resources;
 use actions::Action;
 use form::{quote, Params};
 use pages::{Chrome, ConfirmPage, ProblemPage, ProcsView, StatusPage, TailLinks, TailPage};
@@ -485,6 +486,7 @@ async fn tail_page(owner: &Owner, params: &Params) -> Response {
         chrome,
         title_name: namespec.to_string(),
         process: Some(TailLinks {
+            usage: usage_of(owner, namespec).await,
             quoted: form::quote_strict(namespec),
             limit,
             follow,
@@ -493,6 +495,17 @@ async fn tail_page(owner: &Owner, params: &Params) -> Response {
         text,
     };
     render(StatusCode::OK, &page)
+}
+
+/// What the tree of the one process `namespec` names uses now, if it runs.
+async fn usage_of(owner: &Owner, namespec: &str) -> Option<pages::UsageCells> {
+    let pid = owner
+        .process(namespec, |view| view.info.pid)
+        .await
+        .ok()
+        .filter(|pid| *pid > 0)?;
+    let usage = resources::sample(vec![pid]).await.pop().flatten()?;
+    Some(pages::UsageCells::new(pid, &usage))
 }
 
 /// The process and channel named by `processname` and `channel` (default stdout).

@@ -123,7 +123,8 @@ pub struct UsageCells {
 }
 
 impl UsageCells {
-    fn new(pid: u32, usage: &Usage) -> UsageCells {
+    /// The cells of a process with `pid` whose tree uses `usage`.
+    pub fn new(pid: u32, usage: &Usage) -> UsageCells {
         UsageCells {
             pid,
             cpu_seconds: format!("{:.2}", usage.cpu_seconds),
@@ -310,6 +311,9 @@ pub struct TailPage {
 pub struct TailLinks {
     /// The namespec, URL-quoted.
     pub quoted: String,
+    /// What the process tree uses now, when it runs (the page's script charts it from the JSON
+    /// API while the page is open).
+    pub usage: Option<UsageCells>,
     /// The `limit` of the refresh link.
     pub limit: u64,
     /// The live stream to follow from where the shown text ends, if the log could be read.

@@ -318,8 +318,84 @@
     if (box.checked) follow(url);
   }
 
+  // ---------------------------------------------------------------- usage chart (tail page)
+
+  // Reads the process from the JSON API every 2 s while the page is visible, and draws the last
+  // five minutes of CPU % and memory. Nothing samples when no page is open.
+  function initUsage(panel) {
+    var POLL_MS = 2000;
+    var KEEP = 150;          // five minutes of readings
+    var points = [];         // {t, cpu (%), rss (bytes)}
+    var last = null;         // {pid, cpu seconds, t}
+    var cpuNow = document.getElementById('cpu-now');
+    var memNow = document.getElementById('mem-now');
+    if (cpuNow) {
+      last = { pid: cpuNow.dataset.pid, cpu: parseFloat(cpuNow.dataset.cpu), t: Date.now() };
+    }
+
+    function size(n) {
+      var units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+      var i = 0;
+      while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+      return i === 0 ? n + ' B' : n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0) + ' ' + units[i];
+    }
+
+    function draw(id, key) {
+      var line = document.querySelector('#' + id + ' polyline');
+      if (!line || points.length === 0) return;
+      var max = Math.max.apply(null, points.map(function (p) { return p[key]; }));
+      if (!(max > 0)) max = 1;
+      line.setAttribute('points', points.map(function (p, i) {
+        var x = (300 * (KEEP - points.length + i)) / (KEEP - 1);
+        var y = 38 - (36 * p[key]) / max;
+        return x.toFixed(1) + ',' + y.toFixed(1);
+      }).join(' '));
+    }
+
+    function reading(p) {
+      var now = Date.now();
+      var u = p.resources;
+      if (!u) {
+        if (cpuNow) cpuNow.textContent = '\u2013';
+        if (memNow) memNow.textContent = '\u2013';
+        last = null;
+        return;
+      }
+      var pid = String(p.pid);
+      if (last && last.pid === pid && now > last.t) {
+        var pct = Math.max(0, (100 * (u.cpu_seconds - last.cpu)) / ((now - last.t) / 1000));
+        points.push({ t: now, cpu: pct, rss: u.rss_bytes });
+        if (points.length > KEEP) points.shift();
+        if (cpuNow) cpuNow.textContent = pct.toFixed(1) + '%';
+        panel.classList.add('live');
+      }
+      last = { pid: pid, cpu: u.cpu_seconds, t: now };
+      if (memNow) memNow.textContent = size(u.rss_bytes);
+      draw('cpu-chart', 'cpu');
+      draw('mem-chart', 'rss');
+    }
+
+    function poll() {
+      if (document.hidden) {
+        window.setTimeout(poll, POLL_MS);
+        return;
+      }
+      fetch(panel.dataset.api, { cache: 'no-store', credentials: 'same-origin' })
+        .then(function (resp) {
+          if (!resp.ok) throw new Error('HTTP ' + resp.status);
+          return resp.json();
+        })
+        .then(reading)
+        .catch(function () {})
+        .then(function () { window.setTimeout(poll, POLL_MS); });
+    }
+    window.setTimeout(poll, POLL_MS);
+  }
+
   var procs = document.getElementById('procs');
   if (procs && document.getElementById('actions')) initStatus(procs);
   var log = document.getElementById('log');
   if (log) initLog(log);
+  var usage = document.getElementById('usage');
+  if (usage) initUsage(usage);
 })();
