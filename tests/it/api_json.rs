@@ -13,41 +13,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use supervisor_xmlrpc::Value as X;
 
-use crate::support::api::to_json;
+use crate::support::api::{to_json, PROGRAMS};
 use crate::support::daemon::CallError;
 use crate::support::{rpc, wait_for, wait_until, Daemon, Kind, TIMEOUT};
-
-/// `cat` (echoes its stdin to its log), a group `g` of two sleepers, a stopped sleeper, a
-/// program that exits at once and one whose command does not exist (and that logs nowhere).
-const PROGRAMS: &str = "\
-[program:cat]
-command=cat
-
-[program:a]
-command=sleep 1000
-
-[program:b]
-command=sleep 1000
-
-[group:g]
-programs=a,b
-
-[program:idle]
-command=sleep 1000
-autostart=false
-
-[program:quick]
-command=/bin/sh -c \"exit 3\"
-autostart=false
-startsecs=1
-startretries=0
-
-[program:nocmd]
-command=/nonexistent/command
-autostart=false
-stdout_logfile=NONE
-stderr_logfile=NONE
-";
 
 /// Our daemon on [`PROGRAMS`], with everything that autostarts RUNNING.
 fn start() -> Daemon {

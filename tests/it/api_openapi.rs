@@ -6,39 +6,8 @@
 
 use serde_json::{json, Value};
 
+use crate::support::api::PROGRAMS;
 use crate::support::{rpc, Kind};
-
-/// The same programs as `api_json.rs`: a `cat`, a group of two sleepers, a stopped one, one
-/// that exits at once and one without a command (logging nowhere).
-const PROGRAMS: &str = "\
-[program:cat]
-command=cat
-
-[program:a]
-command=sleep 1000
-
-[program:b]
-command=sleep 1000
-
-[group:g]
-programs=a,b
-
-[program:idle]
-command=sleep 1000
-autostart=false
-
-[program:quick]
-command=/bin/sh -c \"exit 3\"
-autostart=false
-startsecs=1
-startretries=0
-
-[program:nocmd]
-command=/nonexistent/command
-autostart=false
-stdout_logfile=NONE
-stderr_logfile=NONE
-";
 
 /// A request step expecting `status`.
 fn step(method: &str, path: &str, body: Option<&str>, status: u16) -> Value {

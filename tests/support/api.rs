@@ -5,14 +5,45 @@
 
 use std::io::Write;
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use super::daemon::Daemon;
-use super::python;
+use super::python_json;
 use super::rpc::{raw, read_response, RawResponse, PASSWORD, USER};
+
+/// The JSON API tests' programs: `cat` (echoes its stdin to its log), a group `g` of two sleepers, a stopped sleeper, a
+/// program that exits at once and one whose command does not exist (and that logs nowhere).
+pub const PROGRAMS: &str = "\
+[program:cat]
+command=cat
+
+[program:a]
+command=sleep 1000
+
+[program:b]
+command=sleep 1000
+
+[group:g]
+programs=a,b
+
+[program:idle]
+command=sleep 1000
+autostart=false
+
+[program:quick]
+command=/bin/sh -c \"exit 3\"
+autostart=false
+startsecs=1
+startretries=0
+
+[program:nocmd]
+command=/nonexistent/command
+autostart=false
+stdout_logfile=NONE
+stderr_logfile=NONE
+";
 
 /// The conformance driver.
 pub const CONFORMANCE: &str = concat!(
@@ -154,26 +185,7 @@ impl Daemon {
             "password": PASSWORD,
             "steps": steps,
         });
-        let mut child = Command::new(python())
-            .arg(CONFORMANCE)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run the conformance driver");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(spec.to_string().as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "the conformance driver failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        python_json(CONFORMANCE, &spec)
     }
 }
 

@@ -79,6 +79,33 @@ pub fn python() -> &'static str {
     venv_bin(&P, "python")
 }
 
+/// Runs the Python script `script` of the test venv with `input` as JSON on its stdin, and
+/// returns the JSON it prints (the drivers that speak to a daemon through Python's clients).
+pub fn python_json(script: &str, input: &serde_json::Value) -> serde_json::Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(python())
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {script}: {e}"));
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(input.to_string().as_bytes())
+        .expect("write the driver's input");
+    let out = child.wait_with_output().expect("wait for the driver");
+    assert!(
+        out.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the driver prints JSON")
+}
+
 /// Python's supervisord 4.3.0, the reference.
 pub fn py_supervisord() -> &'static str {
     static P: OnceLock<String> = OnceLock::new();

@@ -10,13 +10,12 @@
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use super::daemon::{Builder, Daemon, Kind};
-use super::python;
+use super::python_json;
 
 /// The step driver.
 pub const DRIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/driver.py");
@@ -78,26 +77,7 @@ impl Daemon {
             "replace": replace,
             "steps": steps,
         });
-        let mut child = Command::new(python())
-            .arg(DRIVER)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run the driver");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(spec.to_string().as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "driver failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let results: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let results: Vec<Value> = serde_json::from_value(python_json(DRIVER, &spec)).unwrap();
         assert_eq!(results.len(), steps.len());
         results
     }
