@@ -9,6 +9,7 @@ use supervisor_config::host::RealHost;
 use supervisor_config::model::{Config, MainLog, ServerConfig};
 use supervisor_config::{discovery, load, resolved, types, Diagnostics, LoadContext, Loaded};
 
+use crate::events::Journal;
 use crate::http::auth::Credentials;
 use crate::http::listen::{self, ListenSpec, Opened};
 use crate::logs::{
@@ -436,6 +437,9 @@ fn serve(
             }
         };
         let mut first = true;
+        // Every event of this daemon's life, for the event streams: kept across reloads, so ids
+        // keep counting and open streams keep going.
+        let journal = Journal::new(config.supervisord.event_history);
         // The parse messages of the config loaded last by the reloader (HUP, `restart`).
         let reloaded_messages =
             std::sync::Arc::new(std::sync::Mutex::new(ParseMessages::default()));
@@ -483,7 +487,13 @@ fn serve(
             });
             let pidfile = config.supervisord.pidfile.clone();
             // The owner keeps the only copy of the config; a reload brings the next one back.
-            let (mut sup, handle, inputs) = owner::new(config, daemon_ctx.clone(), reloader);
+            journal.set_history(config.supervisord.event_history);
+            let (mut sup, handle, inputs) = owner::new(
+                config,
+                daemon_ctx.clone(),
+                reloader,
+                std::sync::Arc::clone(&journal),
+            );
             // Supervisor creates the groups (AUTO logs, FastCGI sockets) before it serves HTTP.
             sup.add_all_groups();
             let servers = start_http(std::mem::take(&mut opened), &handle);

@@ -12,6 +12,7 @@ use supervisor_config::model::Config;
 use supervisor_core::ProcessState;
 
 use super::{new, ApiError, Applied, GroupChange, Owner, SignalArg, Supervisor};
+use crate::events::Journal;
 use crate::spawn::DaemonContext;
 
 fn config(programs: &str) -> Config {
@@ -43,7 +44,7 @@ fn program(name: &str, priority: i64, command: &str) -> String {
 fn owner(running: Config, on_disk: Arc<Mutex<Config>>) -> (Owner, tokio::task::JoinHandle<()>) {
     let ctx = DaemonContext::new(Vec::new(), 1000, "/".into());
     let reloader = Box::new(move || Ok(on_disk.lock().unwrap().clone()));
-    let (mut sup, owner, mut inputs) = new(running, ctx, reloader);
+    let (mut sup, owner, mut inputs) = new(running, ctx, reloader, Journal::new(100));
     sup.add_all_groups();
     let task = tokio::spawn(async move {
         let sup: &mut Supervisor = &mut sup;
