@@ -24,6 +24,7 @@ mod daemon_startup;
 mod echo_conf;
 mod events_burst;
 mod events_golden;
+mod events_stream;
 mod events_superlance;
 mod rpc_compat;
 mod rpc_http;

@@ -5,12 +5,14 @@
 //! - [`wait`] — [`wait_until`](wait::wait_until) / [`wait_for`](wait::wait_for), always
 //!   `(timeout, what, condition)`; nothing sleeps a fixed time to "let things settle".
 //! - [`port`] — [`free_port`](port::free_port).
-//! - [`process`] — [`terminate`](process::terminate) (SIGTERM, grace, SIGKILL) and `/proc` helpers.
+//! - [`process`] — [`terminate`](process::terminate) (SIGTERM, grace, SIGKILL) and `/proc`
+//!   helpers (children, context switches, RSS).
 //! - [`config`] — the config writer every daemon's `supervisord.conf` comes from.
 //! - [`daemon`] — [`Daemon`](daemon::Daemon), ours or Python's supervisord on a generated config,
 //!   started by one builder, driven over XML-RPC, stopped when dropped.
-//! - [`ctl`], [`rpc`] (+ `driver.py`), [`events`] — what the supervisorctl, XML-RPC and event
-//!   areas add on top (golden-run comparison, Python's `xmlrpc.client` driver, listeners).
+//! - [`ctl`], [`rpc`] (+ `driver.py`), [`events`], [`sse`] — what the supervisorctl, XML-RPC
+//!   and event areas add on top (golden-run comparison, Python's `xmlrpc.client` driver,
+//!   listeners, an event stream client).
 //!
 //! The Python reference is `$SUPERVISOR_RS_VENV`, else `<repo>/.venv` (made by `scripts/venv`).
 
@@ -21,6 +23,7 @@ pub mod events;
 pub mod port;
 pub mod process;
 pub mod rpc;
+pub mod sse;
 pub mod wait;
 
 use std::path::{Path, PathBuf};
