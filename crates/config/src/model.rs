@@ -132,7 +132,7 @@ pub struct Supervisord {
     /// `identifier`.
     pub identifier: String,
     /// `event_history` (ours): how many recent events the event stream (`/api/v1/events`)
-    /// keeps for clients that reconnect with `Last-Event-ID`.
+    /// keeps for clients that reconnect with `Last-Event-ID` or fall behind (at least 1).
     pub event_history: usize,
 }
 

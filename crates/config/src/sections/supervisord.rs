@@ -19,15 +19,17 @@ pub(crate) const DEFAULT_EVENT_HISTORY: usize = 1000;
 /// is already a typo more often than a wish.
 pub(crate) const MAX_EVENT_HISTORY: usize = 1_000_000;
 
-/// `event_history` (ours): a count of events from 0 (no resume) to [`MAX_EVENT_HISTORY`].
+/// `event_history` (ours): a count of events from 1 to [`MAX_EVENT_HISTORY`]. Not 0: the
+/// history is also what a connected stream reads its next events from, so it bounds how far a
+/// client may fall behind before it is reset, and with none kept every event would be a reset.
 fn event_history(value: &str) -> Result<usize, String> {
     let n = types::integer(value)?;
     usize::try_from(n)
         .ok()
-        .filter(|n| *n <= MAX_EVENT_HISTORY)
+        .filter(|n| (1..=MAX_EVENT_HISTORY).contains(n))
         .ok_or_else(|| {
             format!(
-                "event_history must be a number of events from 0 to {MAX_EVENT_HISTORY}, \
+                "event_history must be a number of events from 1 to {MAX_EVENT_HISTORY}, \
                  not {n}"
             )
         })

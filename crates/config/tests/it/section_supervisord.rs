@@ -209,7 +209,7 @@ fn event_history_is_ours_validated_and_shown() {
     let history = |value: &str| {
         supervisord_json(&format!("event_history={value}"))["extensions"]["event_history"].clone()
     };
-    assert_eq!(history("0"), json!(0));
+    assert_eq!(history("1"), json!(1));
     assert_eq!(history("50000"), json!(50000));
     // Known, so no "unknown option" warning; shown by --check as text.
     let loaded = ok("[supervisord]\nevent_history=20\n");
@@ -222,12 +222,12 @@ fn event_history_is_ours_validated_and_shown() {
     );
     for (value, message) in [
         (
-            "-1",
-            "event_history must be a number of events from 0 to 1000000, not -1",
+            "0",
+            "event_history must be a number of events from 1 to 1000000, not 0",
         ),
         (
             "1000001",
-            "event_history must be a number of events from 0 to 1000000, not 1000001",
+            "event_history must be a number of events from 1 to 1000000, not 1000001",
         ),
         ("lots", "invalid literal for int() with base 10: 'lots'"),
     ] {

@@ -17,9 +17,11 @@
 //! and gets a reset instead of a wrong resume.
 //!
 //! Bounds: [`event_history`](supervisor_config::model::Supervisord::event_history) events and
-//! [`HISTORY_BYTES`] of them, whichever is reached first. A stream holds at most the event it is
-//! sending and what its connection's write queue holds (hyper queues at most 16 frames), and
-//! frames are shared, not copied, between streams.
+//! [`HISTORY_BYTES`] of them, whichever is reached first. The history is also the live buffer:
+//! a connected stream reads its next event from it, so the same bound says how far a client may
+//! fall behind before it is reset, and there is no per-client queue. A stream holds at most the
+//! event it is sending and what its connection's write queue holds (hyper queues at most 16
+//! frames), and frames are shared, not copied, between streams.
 //!
 //! TICK events exist only while someone wants them: streams that ask for a TICK type are
 //! counted here, and a change wakes the owner ([`Journal::ticks_changed`]), which starts or

@@ -16,8 +16,8 @@
 //! satisfied (`batch.rs`). Start and stop order come from `supervisor_core::order`.
 //!
 //! Front ends translate: XML-RPC (`crate::rpc`), the web page (`crate::http::web`), the log
-//! streams and the event stream call [`Owner`]'s typed methods and turn [`ApiError`]s and results into their own
-//! wire format; only the owner decides.
+//! streams and the event stream call [`Owner`]'s typed methods and turn [`ApiError`]s and
+//! results into their own wire format; only the owner decides.
 //!
 //! Ordering guarantees: exits are handled before deadlines and jobs that are ready at the same
 //! time (the loop is `biased`), so "exited too quickly" is judged from the real exit time; a job
