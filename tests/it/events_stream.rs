@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 
 use supervisor_xmlrpc::Value;
 
+use crate::support::events::{self, read_records, RECORDER};
 use crate::support::process::{context_switches, rss_kib};
 use crate::support::sse::{Message, SseClient};
-use crate::support::{wait_until, Daemon, TIMEOUT};
+use crate::support::{wait_until, Daemon, Kind, TIMEOUT};
 
 /// Five programs that start at once and never exit by themselves.
 fn programs(n: usize) -> String {
@@ -139,6 +140,90 @@ fn state_changes_arrive_in_order_with_increasing_ids() {
     assert_eq!(got[3].data["payload"]["from_state"], "STOPPING");
 }
 
+/// The stream carries what an event listener reads: for each envelope, a message with the
+/// same serial and type whose payload fields (and data) are the envelope's, output events of a
+/// program with `stdout_events_enabled` included.
+#[test]
+fn the_stream_says_what_a_listener_reads() {
+    let dir = events::dir();
+    std::fs::write(dir.path().join("rec.py"), RECORDER).unwrap();
+    let d = events::start_in(
+        dir,
+        Kind::Ours,
+        "[eventlistener:rec]\ncommand=python3 {dir}/rec.py {dir}/rec.out\n\
+         events=PROCESS_STATE,PROCESS_LOG,REMOTE_COMMUNICATION\nstartsecs=0\n\n\
+         [program:talker]\ncommand=sh -c 'echo hello; exec sleep 1000'\nstartsecs=0\n\
+         autostart=false\nstdout_events_enabled=true\n",
+    );
+    d.wait_state("rec", "RUNNING");
+    let mut stream = SseClient::open(
+        &d,
+        "types=PROCESS_STATE,PROCESS_LOG,REMOTE_COMMUNICATION",
+        None,
+    );
+    start(&d, "talker");
+    let mut got = Vec::new();
+    while got
+        .iter()
+        .all(|m: &Message| m.event != "PROCESS_LOG_STDOUT")
+    {
+        got.push(stream.next("talker's output"));
+    }
+    d.call(
+        "supervisor.sendRemoteCommEvent",
+        &["greeting".into(), "two\nlines".into()],
+    );
+    stop(&d, "talker");
+    sentinel(&d, "end");
+    got.extend(until_sentinel(&mut stream, "end"));
+    let out = d.file("rec.out");
+    wait_until(TIMEOUT, "the listener to read the sentinel", || {
+        read_records(&out)
+            .iter()
+            .any(|e| e.payload.ends_with("\nend"))
+    });
+    let first_serial = got[0].data["serial"].as_i64().expect("a pool took it");
+    let envelopes: Vec<_> = read_records(&out)
+        .into_iter()
+        .filter(|e| e.num("serial") >= first_serial)
+        .collect();
+    assert_eq!(envelopes.len(), got.len(), "{envelopes:#?}\n{got:#?}");
+    for (e, m) in envelopes.iter().zip(&got) {
+        assert_eq!(m.data["serial"], e.num("serial"), "{m:?}");
+        assert_eq!(m.event, e.get("eventname"));
+        // The payload as a listener parses it (childutils.get_headers), values as text.
+        let (line, data) = e.payload.split_once('\n').unwrap_or((&e.payload, ""));
+        let mut want: serde_json::Map<String, serde_json::Value> = line
+            .split(' ')
+            .map(|t| {
+                let (k, v) = t.split_once(':').unwrap();
+                (k.to_string(), v.into())
+            })
+            .collect();
+        if !m.event.starts_with("PROCESS_STATE") {
+            want.insert("data".into(), data.into());
+        }
+        let have: serde_json::Map<String, serde_json::Value> = m.data["payload"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| {
+                let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                (k.clone(), text.into())
+            })
+            .collect();
+        assert_eq!(have, want, "{m:?} vs {e:?}");
+    }
+    let kinds: Vec<&str> = got.iter().map(|m| m.event.as_str()).collect();
+    assert!(kinds.contains(&"PROCESS_LOG_STDOUT"), "{kinds:?}");
+    let output = got
+        .iter()
+        .find(|m| m.event == "PROCESS_LOG_STDOUT")
+        .unwrap();
+    assert_eq!(output.data["payload"]["data"], "hello\n");
+    assert_eq!(output.data["payload"]["channel"], "stdout");
+}
+
 #[test]
 fn types_filter_by_concrete_and_abstract_names() {
     let d = Daemon::start(&programs(2));
@@ -173,6 +258,23 @@ fn types_filter_by_concrete_and_abstract_names() {
         groups.try_next(Duration::from_millis(300)).is_none(),
         "nothing else"
     );
+}
+
+#[test]
+fn the_stream_asks_for_the_servers_credentials() {
+    let d = Daemon::builder("").inet("user", "secret", "").start();
+    let ask = |auth: &str| {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+        s.set_read_timeout(Some(TIMEOUT)).unwrap();
+        let head = format!("GET /api/v1/events HTTP/1.0\r\nHost: x\r\n{auth}\r\n");
+        std::io::Write::write_all(&mut s, head.as_bytes()).unwrap();
+        let mut answer = [0u8; 64];
+        let n = std::io::Read::read(&mut s, &mut answer).unwrap();
+        String::from_utf8_lossy(&answer[..n]).to_string()
+    };
+    assert!(ask("").starts_with("HTTP/1.0 401"));
+    let auth = format!("Authorization: {}\r\n", d.basic_auth());
+    assert!(ask(&auth).starts_with("HTTP/1.0 200"));
 }
 
 #[test]
