@@ -4,10 +4,11 @@
 //! # Theory of operation
 //!
 //! The owner is the only writer: its event hooks record every event they publish
-//! ([`Journal::record`]), whether or not a listener pool wants it. A stream is a cursor into
-//! the history ([`EventSubscription`]), created on the owner ([`Journal::subscribe`]) and
-//! then read in the connection's own task, so a stream that stops reading holds nothing but
-//! its cursor and never slows the owner or the other streams. A cursor that the history has
+//! (`Journal::record`), whether or not a listener pool wants it. A stream is a cursor into
+//! the history ([`EventSubscription`]), created on the owner (`Journal::subscribe`) and
+//! then read in the connection's own task, so a stream that stops reading holds only its
+//! cursor (and the few messages its connection queued) and never slows the owner or the other
+//! streams. A cursor that the history has
 //! moved past (a client reconnecting too late, or reading too slowly) is told so with a reset
 //! (`supervisor_core::events::Gap`), never left with a silent gap.
 //!
@@ -24,7 +25,7 @@
 //! frames), and frames are shared, not copied, between streams.
 //!
 //! TICK events exist only while someone wants them: streams that ask for a TICK type are
-//! counted here, and a change wakes the owner ([`Journal::ticks_changed`]), which starts or
+//! counted here, and a change wakes the owner (`Journal::ticks_changed`), which starts or
 //! stops its TICK timer.
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -102,13 +103,13 @@ impl Journal {
     }
 
     /// Keeps the last `events` events from now on (a reload may change `event_history`).
-    pub fn set_history(&self, events: usize) {
+    pub(crate) fn set_history(&self, events: usize) {
         self.lock().history.set_limits(limits(events));
     }
 
     /// Records an event published at `time` (with its `serial` if a pool took it) and wakes the
     /// streams; returns its id.
-    pub fn record(&self, event: Arc<Event>, serial: Option<i64>, time: f64) -> u64 {
+    pub(crate) fn record(&self, event: Arc<Event>, serial: Option<i64>, time: f64) -> u64 {
         let mut state = self.lock();
         let id = state.history.last_id() + 1;
         let bytes = 2 * event.payload().len() + EVENT_OVERHEAD;
@@ -132,7 +133,7 @@ impl Journal {
 
     /// A stream of the events of `types` after event `after` (`None`: after the newest, so
     /// only what comes next). Counts the TICK periods it wants until it is dropped.
-    pub fn subscribe(
+    pub(crate) fn subscribe(
         self: &Arc<Self>,
         after: Option<u64>,
         types: Subscription,
@@ -177,7 +178,7 @@ impl Journal {
 
     /// Completes when the TICK periods streams want may have changed since the last time
     /// (one wake-up is kept if nobody is waiting).
-    pub async fn ticks_changed(&self) {
+    pub(crate) async fn ticks_changed(&self) {
         self.ticks_changed.notified().await;
     }
 
