@@ -27,6 +27,7 @@ mod daemon_startup;
 mod echo_conf;
 mod events_burst;
 mod events_golden;
+mod events_stream;
 mod events_superlance;
 mod hostile;
 mod rpc_compat;

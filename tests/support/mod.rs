@@ -5,13 +5,15 @@
 //! - [`wait`] — [`wait_until`](wait::wait_until) / [`wait_for`](wait::wait_for), always
 //!   `(timeout, what, condition)`; nothing sleeps a fixed time to "let things settle".
 //! - [`port`] — [`free_port`](port::free_port).
-//! - [`process`] — [`terminate`](process::terminate) (SIGTERM, grace, SIGKILL) and `/proc` helpers.
+//! - [`process`] — [`terminate`](process::terminate) (SIGTERM, grace, SIGKILL) and `/proc`
+//!   helpers (children, context switches, RSS).
 //! - [`config`] — the config writer every daemon's `supervisord.conf` comes from.
 //! - [`daemon`] — [`Daemon`](daemon::Daemon), ours or Python's supervisord on a generated config,
 //!   started by one builder, driven over XML-RPC, stopped when dropped.
-//! - [`ctl`], [`rpc`] (+ `driver.py`), [`events`], [`api`] (+ `api_conformance.py`) — what the
-//!   supervisorctl, XML-RPC, event and JSON API areas add on top (golden-run comparison,
-//!   Python's `xmlrpc.client` driver, listeners, JSON requests and the OpenAPI check).
+//! - [`ctl`], [`rpc`] (+ `driver.py`), [`events`], [`sse`], [`api`] (+ `api_conformance.py`) —
+//!   what the supervisorctl, XML-RPC, event and JSON API areas add on top (golden-run
+//!   comparison, Python's `xmlrpc.client` driver, listeners, an event stream client, JSON
+//!   requests and the OpenAPI check).
 //!
 //! The Python reference is `$SUPERVISOR_RS_VENV`, else `<repo>/.venv` (made by `scripts/venv`).
 
@@ -23,6 +25,7 @@ pub mod events;
 pub mod port;
 pub mod process;
 pub mod rpc;
+pub mod sse;
 pub mod wait;
 
 use std::path::{Path, PathBuf};

@@ -20,6 +20,11 @@ pub struct Extension {
 /// Every extension option, by section.
 pub const EXTENSIONS: &[Extension] = &[
     Extension {
+        section: "supervisord",
+        option: "event_history",
+        summary: "events kept for event stream clients that reconnect (default 1000)",
+    },
+    Extension {
         section: "unix_http_server",
         option: "legacy_web_actions",
         summary: "let the web page act on Supervisor's old GET links (default false: refused)",

@@ -131,6 +131,9 @@ pub struct Supervisord {
     pub environment: BTreeMap<String, String>,
     /// `identifier`.
     pub identifier: String,
+    /// `event_history` (ours): how many recent events the event stream (`/api/v1/events`)
+    /// keeps for clients that reconnect with `Last-Event-ID` or fall behind (at least 1).
+    pub event_history: usize,
 }
 
 /// An HTTP server definition (`[unix_http_server*]` or `[inet_http_server*]`).

@@ -36,6 +36,7 @@ pub fn to_json(config: &Config) -> Value {
         "strip_ansi": s.strip_ansi,
         "environment": s.environment,
         "identifier": s.identifier,
+        "extensions": {"event_history": s.event_history},
     });
     json!({
         "ok": true,
@@ -244,6 +245,11 @@ pub fn to_text(config: &Config) -> String {
     let _ = writeln!(out, "  pidfile      {}", s.pidfile.display());
     let _ = writeln!(out, "  childlogdir  {}", s.childlogdir.display());
     let _ = writeln!(out, "  identifier   {}", s.identifier);
+    let _ = writeln!(
+        out,
+        "  events       /api/v1/events keeps the last {} for reconnecting clients",
+        s.event_history
+    );
     if let Some(user) = &s.user {
         let _ = writeln!(out, "  user         {user}");
     }

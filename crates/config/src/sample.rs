@@ -67,6 +67,7 @@ minprocs=200                 ; processes that must be available to start; defaul
 ;childlogdir=/tmp            ; directory for AUTO child logs; default: the temp directory
 ;environment=KEY="value"     ; variables added to the environment of every program
 ;strip_ansi=false            ; remove ANSI escape sequences from child logs; default false
+;event_history=1000          ; supervisor-rs: events /api/v1/events keeps for clients that reconnect
 
 ; supervisorctl and the web interface control supervisord through this XML-RPC interface,
 ; so keep this section. supervisor-rs implements the supervisor.* interface itself and

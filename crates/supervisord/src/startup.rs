@@ -12,6 +12,7 @@ use supervisor_config::runtime_program::processes_from_options;
 use supervisor_config::{discovery, load, resolved, types, Diagnostics, LoadContext, Loaded};
 use supervisor_core::pystr::py_repr;
 
+use crate::events::Journal;
 use crate::http::auth::Credentials;
 use crate::http::listen::{self, ListenSpec, Opened};
 use crate::logs::{
@@ -440,6 +441,9 @@ fn serve(
             }
         };
         let mut first = true;
+        // Every event of this daemon's life, for the event streams: kept across reloads, so ids
+        // keep counting and open streams keep going.
+        let journal = Journal::new(config.supervisord.event_history);
         // The parse messages of the config loaded last by the reloader (HUP, `restart`).
         let reloaded_messages =
             std::sync::Arc::new(std::sync::Mutex::new(ParseMessages::default()));
@@ -495,8 +499,14 @@ fn serve(
             let pidfile = config.supervisord.pidfile.clone();
             let namespaces = Arc::new(Namespaces::of(&config));
             // The owner keeps the only copy of the config; a reload brings the next one back.
-            let (mut sup, handle, inputs) =
-                owner::new(config, daemon_ctx.clone(), reloader, program_reader);
+            journal.set_history(config.supervisord.event_history);
+            let (mut sup, handle, inputs) = owner::new(
+                config,
+                daemon_ctx.clone(),
+                reloader,
+                program_reader,
+                std::sync::Arc::clone(&journal),
+            );
             // Supervisor creates the groups (AUTO logs, FastCGI sockets) before it serves HTTP.
             sup.add_all_groups();
             let servers = start_http(std::mem::take(&mut opened), &handle, &namespaces);

@@ -11,6 +11,30 @@ use crate::types::{self, LogLevel};
 /// The section name.
 pub(crate) const SECTION: &str = "supervisord";
 
+/// `event_history` (ours) when not set: enough for a client to ride out a restart of every
+/// program of a large config, small enough to be negligible (a state event is ~200 bytes).
+pub(crate) const DEFAULT_EVENT_HISTORY: usize = 1000;
+
+/// The largest `event_history`: the history also has a byte bound, but a count this large
+/// is already a typo more often than a wish.
+pub(crate) const MAX_EVENT_HISTORY: usize = 1_000_000;
+
+/// `event_history` (ours): a count of events from 1 to [`MAX_EVENT_HISTORY`]. Not 0: the
+/// history is also what a connected stream reads its next events from, so it bounds how far a
+/// client may fall behind before it is reset, and with none kept every event would be a reset.
+fn event_history(value: &str) -> Result<usize, String> {
+    let n = types::integer(value)?;
+    usize::try_from(n)
+        .ok()
+        .filter(|n| (1..=MAX_EVENT_HISTORY).contains(n))
+        .ok_or_else(|| {
+            format!(
+                "event_history must be a number of events from 1 to {MAX_EVENT_HISTORY}, \
+                 not {n}"
+            )
+        })
+}
+
 /// Reads `[supervisord]`. A missing section is reported (Python's message) and the defaults are
 /// used so the rest of the file can still be checked. Extends the context's `ENV_*` names with
 /// the section's `environment`.
@@ -52,6 +76,13 @@ pub(crate) fn read<'d>(cx: &mut Ctx<'d>) -> (Supervisord, Option<Found<'d>>) {
     });
     let nocleanup = cx.typed(s, "nocleanup", "false", &names, types::boolean);
     let strip_ansi = cx.typed(s, "strip_ansi", "false", &names, types::boolean);
+    let event_history = cx.typed(
+        s,
+        "event_history",
+        &DEFAULT_EVENT_HISTORY.to_string(),
+        &names,
+        event_history,
+    );
     // Python expands this option a second time (quirk Q17, so `%%` cannot be written); we expand
     // it once, like every other option (as Supervisor 4.4 does).
     let environment = read_environment(cx, s, &names);
@@ -95,6 +126,7 @@ pub(crate) fn read<'d>(cx: &mut Ctx<'d>) -> (Supervisord, Option<Found<'d>>) {
             .ok()
             .flatten()
             .map_or_else(|| "supervisor".to_string(), |f| f.value),
+        event_history: event_history.unwrap_or(DEFAULT_EVENT_HISTORY),
     };
     (sup, user)
 }

@@ -17,7 +17,8 @@ fn defaults_of_every_option() {
             "logfile_backups": 10, "loglevel": "info", "pidfile": "/work/supervisord.pid",
             "umask": 18, "nodaemon": false, "silent": false, "minfds": 1024, "minprocs": 200,
             "nocleanup": false, "childlogdir": "/tmp", "user": null, "directory": null,
-            "strip_ansi": false, "environment": {}, "identifier": "supervisor"
+            "strip_ansi": false, "environment": {}, "identifier": "supervisor",
+            "extensions": {"event_history": 1000}
         })
     );
     let whole = json("[supervisord]\n");
@@ -201,4 +202,38 @@ fn relative_paths_resolve_against_the_working_directory() {
     let s = supervisor_config::resolved::to_json(&loaded.config)["supervisord"].clone();
     assert_eq!(s["logfile"], "/work/logs/sv.log");
     assert_eq!(s["pidfile"], "/work/logs/sv.pid");
+}
+
+#[test]
+fn event_history_is_ours_validated_and_shown() {
+    let history = |value: &str| {
+        supervisord_json(&format!("event_history={value}"))["extensions"]["event_history"].clone()
+    };
+    assert_eq!(history("1"), json!(1));
+    assert_eq!(history("50000"), json!(50000));
+    // Known, so no "unknown option" warning; shown by --check as text.
+    let loaded = ok("[supervisord]\nevent_history=20\n");
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    assert_eq!(loaded.config.supervisord.event_history, 20);
+    let text = supervisor_config::resolved::to_text(&loaded.config);
+    assert!(
+        text.contains("  events       /api/v1/events keeps the last 20 for reconnecting clients\n"),
+        "{text}"
+    );
+    for (value, message) in [
+        (
+            "0",
+            "event_history must be a number of events from 1 to 1000000, not 0",
+        ),
+        (
+            "1000001",
+            "event_history must be a number of events from 1 to 1000000, not 1000001",
+        ),
+        ("lots", "invalid literal for int() with base 10: 'lots'"),
+    ] {
+        let errs = errors(&format!("[supervisord]\nevent_history={value}\n"));
+        assert_eq!(messages(&errs), vec![message.to_string()], "{value}");
+        assert_eq!(errs[0].line, Some(2));
+        assert_eq!(errs[0].option.as_deref(), Some("event_history"));
+    }
 }

@@ -338,12 +338,13 @@ impl Hub {
             .any(|p| p.slots.iter().any(|s| s.id == id))
     }
 
-    /// Offers `event` to every subscribed pool (Python's `events.notify`).
+    /// Offers `event` to every subscribed pool (Python's `events.notify`); an `Arc<Event>` is
+    /// shared with the pools as it is.
     #[must_use]
-    pub fn publish(&mut self, event: Event) -> Vec<Log> {
+    pub fn publish(&mut self, event: impl Into<Arc<Event>>) -> Vec<Log> {
         let mut logs = Vec::new();
+        let event: Arc<Event> = event.into();
         let kind = event.kind();
-        let event = Arc::new(event);
         let mut serial = None;
         for pool in &mut self.pools {
             if !pool.subscription.matches(kind) {

@@ -199,6 +199,15 @@ impl EventType {
         false
     }
 
+    /// Whether events of this type carry data after their header line (process output,
+    /// capture-mode blocks, `sendRemoteCommEvent`).
+    #[must_use]
+    pub fn carries_data(self) -> bool {
+        self.is_a(EventType::ProcessLog)
+            || self.is_a(EventType::ProcessCommunication)
+            || self.is_a(EventType::RemoteCommunication)
+    }
+
     /// The `PROCESS_STATE_*` type emitted when a process enters `state`.
     #[must_use]
     pub const fn for_state(state: ProcessState) -> EventType {

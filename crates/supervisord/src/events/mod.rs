@@ -18,15 +18,26 @@
 //!   blocking the owner: what the pipe does not take at once is finished by a short-lived task
 //!   waiting for writability.
 //! - **TICKs** come from a task that sleeps until the next boundary of a subscribed period and
-//!   then runs a job on the owner ([`ticks`]). It exists only while some pool subscribes to a
-//!   TICK type, so a daemon without such listeners never wakes up for them.
+//!   then runs a job on the owner ([`ticks`]). It exists only while some pool or event stream
+//!   subscribes to a TICK type, so a daemon without such listeners never wakes up for them.
+//! - **The journal** ([`Journal`]) records every published event with an id, whether or not a
+//!   pool wants it, for the event streams (`/api/v1/events`); each stream reads it through its
+//!   own [`EventSubscription`].
 //!
 //! Python's `GlobalSerial` survives a reload (the module stays loaded), so the last serial is
 //! kept in a process-wide cell when a bus is dropped and picked up by the next one.
 
+mod journal;
+mod recorded;
+mod subscription;
 pub(crate) mod ticks;
 
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+pub use journal::{Journal, HISTORY_BYTES};
+pub use recorded::Recorded;
+pub use subscription::{Delivery, EventSubscription};
 
 use supervisor_core::events::{Hub, TickClock};
 
@@ -44,8 +55,10 @@ pub struct EventBus {
     pub(crate) clock: TickClock,
     /// Lets the TICK timer run jobs on the owner.
     pub(crate) handle: Handle,
-    /// The TICK timer task, while some pool subscribes to TICKs.
+    /// The TICK timer task, while some pool or stream subscribes to TICKs.
     pub(crate) ticks: ticks::TickTimer,
+    /// Every published event, for the event streams; outlives this bus across reloads.
+    pub(crate) journal: Arc<Journal>,
 }
 
 impl std::fmt::Debug for EventBus {
@@ -58,14 +71,21 @@ impl std::fmt::Debug for EventBus {
 }
 
 impl EventBus {
-    /// A bus with no pools; `handle` lets the TICK timer run jobs on the owner.
-    pub(crate) fn new(handle: Handle) -> EventBus {
+    /// A bus with no pools recording into `journal`; `handle` lets the TICK timer run jobs on
+    /// the owner.
+    pub(crate) fn new(handle: Handle, journal: Arc<Journal>) -> EventBus {
         EventBus {
             hub: Hub::new(LAST_SERIAL.load(Ordering::Relaxed)),
             clock: TickClock::new(),
             handle,
             ticks: ticks::TickTimer::default(),
+            journal,
         }
+    }
+
+    /// The journal the event streams read.
+    pub fn journal(&self) -> &Arc<Journal> {
+        &self.journal
     }
 
     /// The pure event state (pools, buffers, listener states), for inspection.

@@ -1,5 +1,5 @@
 //! The HTTP side: listeners on unix sockets and TCP, Basic auth, and routing to the XML-RPC
-//! handler, the log tails, the JSON API ([`crate::api`]) and the web UI. Handlers never touch process state: they call the
+//! handler, the log tails, the JSON API ([`crate::api`]), the event stream and the web UI. Handlers never touch process state: they call the
 //! owner's typed API ([`crate::owner::Owner`]) and turn its answers into responses.
 //!
 //! Connections are served by hyper (through `axum::serve`): HTTP/1.0 and 1.1, keep-alive as
@@ -8,6 +8,7 @@
 //! reads the request body first (Python's client writes it all before reading the answer).
 
 pub mod auth;
+pub mod event_stream;
 pub mod listen;
 mod response;
 pub(crate) mod tail;
@@ -84,6 +85,9 @@ async fn route(state: &AppState, req: Request) -> Response {
         }
     }
     let path = percent_decode(req.uri().path());
+    if path == event_stream::PATH {
+        return event_stream::handle(&state.owner, req).await;
+    }
     if path.starts_with("/RPC2") {
         return rpc(state, req).await;
     }

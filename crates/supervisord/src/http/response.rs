@@ -38,3 +38,16 @@ pub fn xml(body: Vec<u8>) -> Response {
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
     resp
 }
+
+/// A JSON error answer of the HTTP APIs under `/api/`:
+/// `{"error": {"code": "BAD_ARGUMENTS", "message": "…"}}`, `code` being Supervisor's fault name.
+pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({"error": {"code": code, "message": message}}).to_string();
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}

@@ -1,5 +1,5 @@
 //! [`Owner`]: the one door to process state. Every front end (XML-RPC, the web page, the JSON
-//! API, and the event stream and metrics to come) calls these typed methods and only translates
+//! API, the event stream, and the metrics to come) calls these typed methods and only translates
 //! their arguments and results; what an operation means is decided here and below.
 //!
 //! Each method runs as one job on the owner task, after Supervisor's mood check (nothing but
@@ -9,6 +9,7 @@
 
 use std::path::PathBuf;
 
+use supervisor_core::events::Subscription;
 use supervisor_core::namespec::Namespec;
 use supervisor_core::LogLevel;
 use tokio::sync::oneshot;
@@ -21,6 +22,7 @@ use super::types::{
 };
 use super::view::{ProcessStatus, ProcessView};
 use super::{wall_now, Supervisor};
+use crate::events::EventSubscription;
 use crate::logs::{
     daemon_log, read_log, read_log_slice, tail_log, ClearLogError, LogSlice, ReadLogError, Tail,
 };
@@ -240,6 +242,20 @@ impl Owner {
     pub async fn remote_event(&self, kind: String, data: String) -> Result<(), ApiError> {
         self.jobs
             .call(move |s| s.events_remote(&kind, &data))
+            .await
+            .map_err(gone)
+    }
+
+    /// Opens an event stream: the events of `types` recorded after id `after` (a client's
+    /// `Last-Event-ID`), then each new one as it is published; without `after`, only new ones.
+    /// Allowed in any mood: a stream also reports shutdowns and reloads, and outlives them.
+    pub async fn subscribe_events(
+        &self,
+        after: Option<u64>,
+        types: Subscription,
+    ) -> Result<EventSubscription, ApiError> {
+        self.jobs
+            .call(move |s| s.events_subscribe(after, types))
             .await
             .map_err(gone)
     }

@@ -2,16 +2,17 @@
 //! each point where Supervisor emits an event or a listener's situation changes.
 //!
 //! Every hook ends with a dispatch, which is where Python's main loop would next offer buffered
-//! events to READY listeners.
+//! events to READY listeners. Every event published is also recorded in the journal, whether or
+//! not a pool wants it, for the event streams (`/api/v1/events`).
+
+use std::sync::Arc;
 
 use supervisor_config::model::GroupKind;
-use supervisor_core::events::{
-    BrokenPipe, Channel as EventChannel, Event, EventType, PoolSpec, Subscription,
-};
+use supervisor_core::events::{BrokenPipe, Channel as EventChannel, Event, PoolSpec, Subscription};
 use supervisor_core::{ProcessState, StateChange};
 
 use super::{wall_now, Group, ProcId, Supervisor};
-use crate::events::{ticks, write_logs, EventBus};
+use crate::events::{ticks, write_logs, EventBus, EventSubscription};
 use crate::logs::Channel;
 use supervisor_core::LogLevel;
 
@@ -36,11 +37,39 @@ fn is_death(change: &StateChange) -> bool {
 impl Supervisor {
     /// Publishes `event` to the subscribed pools and dispatches.
     pub(super) fn events_publish(&mut self, event: Event) {
-        if !self.events.hub.wants(event.kind()) {
-            return;
+        if self.events_emit(event) {
+            self.events_dispatch();
         }
-        write_logs(self.events.hub.publish(event));
-        self.events_dispatch();
+    }
+
+    /// Offers `event` to the pools that want it (without dispatching) and records it in the
+    /// journal; `true` if a pool took it.
+    fn events_emit(&mut self, event: Event) -> bool {
+        let event = Arc::new(event);
+        let serial = if self.events.hub.wants(event.kind()) {
+            write_logs(self.events.hub.publish(Arc::clone(&event)));
+            Some(self.events.hub.last_serial())
+        } else {
+            None
+        };
+        self.events.journal.record(event, serial, wall_now());
+        serial.is_some()
+    }
+
+    /// Opens an event stream: the events of `types` after id `after` (`None`: from now on).
+    /// A stream wanting TICKs wakes the owner through the journal, which starts the timer.
+    pub(super) fn events_subscribe(
+        &mut self,
+        after: Option<u64>,
+        types: Subscription,
+    ) -> EventSubscription {
+        let subscription = self.events.journal.subscribe(after, types);
+        crate::log_debug!(
+            "event stream opened after id {} ({} event types)",
+            subscription.cursor(),
+            types.types().count()
+        );
+        subscription
     }
 
     /// Offers buffered events to READY listeners (Python's `EventListenerPool.dispatch`).
@@ -116,9 +145,7 @@ impl Supervisor {
                 .hub
                 .listener_running(id, change.to == ProcessState::Running);
         }
-        if self.events.hub.wants(event.kind()) {
-            write_logs(self.events.hub.publish(event));
-        }
+        self.events_emit(event);
         if listener && is_death(&change) {
             // Whatever was queued for the dead listener is dropped with its pipe.
             if let Some(proc) = self.procs.get_mut(&id) {
@@ -137,13 +164,8 @@ impl Supervisor {
             self.events_dispatch();
             return;
         }
-        let kind = match channel {
-            Channel::Stdout => EventType::ProcessLogStdout,
-            Channel::Stderr => EventType::ProcessLogStderr,
-        };
-        if !self.events.hub.wants(kind) {
-            return;
-        }
+        // Only programs with `*_events_enabled` report output, so the event is always built:
+        // the journal records it even when no pool wants it.
         let Some(proc) = self.procs.get(&id) else {
             return;
         };
@@ -200,9 +222,12 @@ impl Supervisor {
         }
     }
 
-    /// Starts, restarts or stops the TICK timer after the subscriptions changed.
-    fn events_update_ticks(&mut self) {
-        let wanted = ticks::wanted(self.events.hub.subscription());
+    /// Starts, restarts or stops the TICK timer after the subscriptions of pools or streams
+    /// changed.
+    pub(super) fn events_update_ticks(&mut self) {
+        let pools = ticks::wanted(self.events.hub.subscription());
+        let streams = self.events.journal.tick_demand();
+        let wanted: ticks::Wanted = std::array::from_fn(|i| pools[i] || streams[i]);
         // Newly wanted periods record their current slice now, so the first TICK comes at the
         // next boundary (Python records slices from its first loop iteration on).
         let due = self

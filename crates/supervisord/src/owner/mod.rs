@@ -4,10 +4,10 @@
 //! # Theory of operation
 //!
 //! [`Supervisor`] owns every group and process; its fields are private to this module. Its loop
-//! ([`run`]) waits on five inputs and handles one at a time: child exits from the reaper,
+//! ([`run`]) waits on six inputs and handles one at a time: child exits from the reaper,
 //! notices from the log captures, signals, jobs sent through an [`Owner`] (or the TICK timer),
-//! and the earliest deadline any process asked for. There is no periodic tick: when nothing is
-//! pending the loop sleeps without a timer.
+//! a change in the TICK periods event streams want, and the earliest deadline any process asked
+//! for. There is no periodic tick: when nothing is pending the loop sleeps without a timer.
 //!
 //! Each process's lifecycle is `supervisor_core`'s pure state machine; the owner feeds it events
 //! and performs the actions it returns (spawn, kill, log, arm a deadline) in `lifecycle.rs`.
@@ -15,9 +15,9 @@
 //! watcher that is re-evaluated after every input and replies through its channel when
 //! satisfied (`batch.rs`). Start and stop order come from `supervisor_core::order`.
 //!
-//! Front ends translate: XML-RPC (`crate::rpc`), the web page (`crate::http::web`) and the log
-//! streams call [`Owner`]'s typed methods and turn [`ApiError`]s and results into their own
-//! wire format; only the owner decides.
+//! Front ends translate: XML-RPC (`crate::rpc`), the web page (`crate::http::web`), the log
+//! streams and the event stream call [`Owner`]'s typed methods and turn [`ApiError`]s and
+//! results into their own wire format; only the owner decides.
 //!
 //! Ordering guarantees: exits are handled before deadlines and jobs that are ready at the same
 //! time (the loop is `biased`), so "exited too quickly" is judged from the real exit time; a job
@@ -61,6 +61,7 @@ use supervisor_config::model::{Config, ProcessConfig};
 use supervisor_core::{Mono, Now, SupervisorState};
 use tokio::sync::mpsc;
 
+use crate::events::Journal;
 use crate::logs::{daemon_log, CaptureNotice, Channel};
 use crate::reaper::Reaper;
 use crate::signals::{DaemonSignal, Signals};
@@ -286,13 +287,14 @@ pub fn wall_now() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Creates the owner for `config` and returns it with the typed handle front ends use and its
-/// input queues.
+/// Creates the owner for `config`, recording its events in `journal` (one per daemon, kept
+/// across reloads), and returns it with the typed handle front ends use and its input queues.
 pub fn new(
     config: Config,
     daemon_ctx: DaemonContext,
     reloader: Reloader,
     program_reader: ProgramReader,
+    journal: Arc<Journal>,
 ) -> (Supervisor, Owner, Inputs) {
     let (job_tx, job_rx) = mpsc::unbounded_channel();
     let (notice_tx, notice_rx) = mpsc::unbounded_channel();
@@ -316,7 +318,7 @@ pub fn new(
         shutdown: None,
         restart_with: None,
         pending_config: None,
-        events: crate::events::EventBus::new(Handle { tx: job_tx.clone() }),
+        events: crate::events::EventBus::new(Handle { tx: job_tx.clone() }, journal),
         reloader,
         program_reader,
     };
@@ -349,6 +351,9 @@ pub async fn run(
     // The groups exist already (startup creates them before serving HTTP, as Supervisor does);
     // announce RUNNING, then the loop's first pass starts the autostart programs.
     sup.events_supervisor_running();
+    // Event streams that wanted TICKs before a reload are still open.
+    let journal = Arc::clone(sup.events.journal());
+    sup.events_update_ticks();
     sup.autostart_all();
     loop {
         let sleep: Pin<Box<dyn Future<Output = ()> + Send>> = match sup.next_deadline() {
@@ -365,6 +370,7 @@ pub async fn run(
             Some((id, channel, notice)) = inputs.notices.recv() => sup.on_notice(id, channel, notice),
             sig = signals.recv() => sup.on_signal(sig),
             Some(job) = inputs.jobs.recv() => job(&mut sup),
+            () = journal.ticks_changed() => sup.events_update_ticks(),
             () = sleep => sup.on_deadlines(),
         }
         sup.run_watchers();

@@ -13,6 +13,7 @@ use supervisor_config::runtime_program::processes_from_options;
 use supervisor_core::ProcessState;
 
 use super::{new, ApiError, Applied, GroupChange, Owner, ProgramOptions, SignalArg, Supervisor};
+use crate::events::Journal;
 use crate::spawn::DaemonContext;
 
 fn load_ctx() -> LoadContext {
@@ -55,7 +56,8 @@ fn owner(running: Config, on_disk: Arc<Mutex<Config>>) -> (Owner, tokio::task::J
                 .map_err(|d| d.python_message())
         },
     );
-    let (mut sup, owner, mut inputs) = new(running, ctx, reloader, program_reader);
+    let (mut sup, owner, mut inputs) =
+        new(running, ctx, reloader, program_reader, Journal::new(100));
     sup.add_all_groups();
     let task = tokio::spawn(async move {
         let sup: &mut Supervisor = &mut sup;
