@@ -90,12 +90,22 @@ pub fn context_switches(pid: i32) -> (u64, u64, usize) {
     (vol, invol, threads)
 }
 
-/// The resident set size of `pid` in KiB (`VmRSS`).
+/// The resident set size of `pid` in KiB (`VmRSS` in `/proc/PID/status`); 0 once it is gone.
 pub fn rss_kib(pid: i32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .expect("VmRSS in /proc/PID/status")
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The bytes `pid` has written so far (`wchar` in `/proc/PID/io`: every write(2), pipes
+/// included); 0 once it is gone.
+pub fn written_bytes(pid: i32) -> u64 {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
+    io.lines()
+        .find_map(|l| l.strip_prefix("wchar:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
 }

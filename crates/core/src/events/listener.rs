@@ -11,6 +11,13 @@
 //! skipped (any seven characters do, Q41); a `RESULT 0` body is handled only when more output
 //! arrives. One deliberate difference: a negative length is a bad result line (Python would
 //! leave the listener BUSY forever, swallowing its output).
+//!
+//! Memory is bounded whatever the listener writes (Python's is not): each byte is looked at once
+//! and only what a decision still needs is kept. That is at most a `READY\n` token's worth, a
+//! result line of at most [`MAX_RESULT_LINE`] bytes (longer is a bad result line, handled as
+//! Python handles one: UNKNOWN, the event goes back to the pool), and of a result body only
+//! whether it is still `OK` (the only result handler is Supervisor's default, which asks
+//! nothing else), so `RESULT 9000000000` is counted down, not stored.
 
 use super::pool::Queued;
 use super::Log;
@@ -60,14 +67,33 @@ impl ListenerState {
     }
 }
 
+/// The longest result line accepted, newline excluded: `RESULT ` and a length need a few dozen
+/// bytes (recent Pythons' `int()` refuses more than 4300 digits anyway); a listener that writes more
+/// without a newline is not speaking the protocol. Python has no limit.
+pub const MAX_RESULT_LINE: usize = 4096;
+
+/// How much of an overlong result line the log shows.
+const SHOWN_OF_LONG_LINE: usize = 64;
+
+/// A result body being received: how many bytes are still due, and whether those seen so far
+/// are a prefix of `OK`, which is all the default result handler asks of a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Body {
+    remaining: u64,
+    seen: u64,
+    ok_so_far: bool,
+}
+
 /// The protocol side of one listener process: its state, the unparsed output, the result being
 /// collected and the event it is working on.
 #[derive(Debug, Clone, Default)]
 pub struct Listener {
     state: ListenerState,
+    /// Unparsed output: the start of a `READY\n` token (ACKNOWLEDGED), or of a result line
+    /// (BUSY), never more than [`MAX_RESULT_LINE`] bytes.
     buffer: Vec<u8>,
-    result: Vec<u8>,
-    result_len: Option<usize>,
+    /// The result body being received (BUSY, after the result line).
+    body: Option<Body>,
     event: Option<Queued>,
 }
 
@@ -88,6 +114,12 @@ impl Listener {
     #[must_use]
     pub fn event(&self) -> Option<&Queued> {
         self.event.as_ref()
+    }
+
+    /// The bytes held back for a decision (for tests of the memory bound).
+    #[must_use]
+    pub fn buffered(&self) -> usize {
+        self.buffer.len()
     }
 
     /// The process was (re)spawned: back to ACKNOWLEDGED with nothing buffered. Python sets the
@@ -115,6 +147,9 @@ impl Listener {
     /// Feeds output read from the listener's stdout; `name` is the process name used in log
     /// messages. `rejected` receives, as soon as it happens, the event the listener rejected
     /// (or broke the protocol on), to be put back at the head of the pool's buffer.
+    ///
+    /// Python's `handle_listener_state_change`, which re-enters itself while its buffer holds
+    /// bytes; here `input` is what is left of this read, and each byte is examined once.
     pub fn feed(
         &mut self,
         name: &str,
@@ -122,24 +157,31 @@ impl Listener {
         logs: &mut Vec<Log>,
         rejected: &mut dyn FnMut(Queued, &mut Vec<Log>),
     ) {
-        self.buffer.extend_from_slice(data);
-        // Python recurses while bytes remain; this loop returns where it would stop.
-        while !self.buffer.is_empty() {
+        let mut input = data;
+        // Python goes on only while bytes remain, so a `RESULT 0` body waits for more output.
+        while !input.is_empty() {
             match self.state {
                 ListenerState::Unknown => {
+                    // A fatal state: everything is discarded.
                     self.buffer.clear();
+                    return;
                 }
                 ListenerState::Acknowledged => {
-                    if self.buffer.len() < READY_TOKEN.len() {
-                        break;
+                    let wanted = READY_TOKEN.len() - self.buffer.len();
+                    if input.len() < wanted {
+                        // Not enough to decide yet.
+                        self.buffer.extend_from_slice(input);
+                        return;
                     }
-                    if self.buffer.starts_with(READY_TOKEN) {
+                    self.buffer.extend_from_slice(&input[..wanted]);
+                    input = &input[wanted..];
+                    if self.buffer == READY_TOKEN {
                         self.change(name, ListenerState::Ready, logs);
-                        self.buffer.drain(..READY_TOKEN.len());
                     } else {
                         self.change(name, ListenerState::Unknown, logs);
-                        self.buffer.clear();
+                        input = &[];
                     }
+                    self.buffer.clear();
                     self.event = None;
                 }
                 ListenerState::Ready => {
@@ -147,58 +189,105 @@ impl Listener {
                     self.change(name, ListenerState::Unknown, logs);
                     self.buffer.clear();
                     self.event = None;
+                    return;
                 }
-                ListenerState::Busy => match self.result_len {
-                    None => {
-                        let Some(pos) = self.buffer.iter().position(|&b| b == b'\n') else {
-                            break;
-                        };
-                        let line: Vec<u8> = self.buffer.drain(..=pos).take(pos).collect();
-                        let digits = line.get(RESULT_PREFIX_LEN..).unwrap_or_default();
-                        match parse_python_int(digits) {
-                            Some(len) => self.result_len = Some(len),
-                            None => {
-                                let shown = match std::str::from_utf8(&line) {
-                                    Ok(text) => text.to_string(),
-                                    Err(_) => {
-                                        format!("Undecodable: {}", super::event::bytes_repr(&line))
-                                    }
-                                };
-                                logs.push(Log::new(
-                                    LogLevel::Warn,
-                                    format!("{name}: bad result line: '{shown}'"),
-                                ));
-                                self.change(name, ListenerState::Unknown, logs);
-                                self.buffer.clear();
-                                if let Some(event) = self.event.take() {
-                                    rejected(event, logs);
-                                }
-                                break;
-                            }
+                ListenerState::Busy => match self.body {
+                    None => match self.take_result_line(name, input, logs, rejected) {
+                        Some(rest) => input = rest,
+                        None => return,
+                    },
+                    Some(mut body) => {
+                        let take = usize::try_from(body.remaining)
+                            .unwrap_or(usize::MAX)
+                            .min(input.len());
+                        body.receive(&input[..take]);
+                        input = &input[take..];
+                        if body.remaining > 0 {
+                            self.body = Some(body);
+                            return;
                         }
-                    }
-                    Some(len) => {
-                        let needed = len - self.result.len();
-                        let take = needed.min(self.buffer.len());
-                        self.result.extend(self.buffer.drain(..take));
-                        if self.result.len() == len {
-                            let result = std::mem::take(&mut self.result);
-                            self.result_len = None;
-                            if let Some(event) = self.handle_result(name, &result, logs) {
-                                rejected(event, logs);
-                            }
-                            self.event = None;
+                        self.body = None;
+                        if let Some(event) = self.handle_result(name, body.is_ok(), logs) {
+                            rejected(event, logs);
                         }
+                        self.event = None;
                     }
                 },
             }
         }
     }
 
+    /// Collects the result line from `input`; once it is complete, parses its length and
+    /// returns what follows the newline. `None` when more output is needed, or when the line
+    /// is bad (then the listener is UNKNOWN and its event was given back).
+    fn take_result_line<'a>(
+        &mut self,
+        name: &str,
+        input: &'a [u8],
+        logs: &mut Vec<Log>,
+        rejected: &mut dyn FnMut(Queued, &mut Vec<Log>),
+    ) -> Option<&'a [u8]> {
+        let room = MAX_RESULT_LINE - self.buffer.len();
+        let Some(pos) = input.iter().take(room + 1).position(|&b| b == b'\n') else {
+            if input.len() <= room {
+                self.buffer.extend_from_slice(input);
+            } else {
+                let wanted = SHOWN_OF_LONG_LINE.saturating_sub(self.buffer.len());
+                self.buffer
+                    .extend_from_slice(&input[..wanted.min(input.len())]);
+                self.buffer.truncate(SHOWN_OF_LONG_LINE);
+                let line = std::mem::take(&mut self.buffer);
+                let why = format!(" (no newline within {MAX_RESULT_LINE} bytes)");
+                let shown = format!("{}...", shown(&line));
+                self.bad_result_line(name, &shown, &why, logs, rejected);
+            }
+            return None;
+        };
+        self.buffer.extend_from_slice(&input[..pos]);
+        let rest = &input[pos + 1..];
+        let line = std::mem::take(&mut self.buffer);
+        let digits = line.get(RESULT_PREFIX_LEN..).unwrap_or_default();
+        match parse_python_int(digits) {
+            Some(len) => {
+                self.body = Some(Body {
+                    remaining: len,
+                    seen: 0,
+                    ok_so_far: true,
+                });
+                Some(rest)
+            }
+            None => {
+                self.bad_result_line(name, &shown(&line), "", logs, rejected);
+                None
+            }
+        }
+    }
+
+    /// Logs a bad result line (`shown` as the log shows it, then `why` if we refuse what
+    /// Python would accept), enters UNKNOWN and gives the event back.
+    fn bad_result_line(
+        &mut self,
+        name: &str,
+        shown: &str,
+        why: &str,
+        logs: &mut Vec<Log>,
+        rejected: &mut dyn FnMut(Queued, &mut Vec<Log>),
+    ) {
+        logs.push(Log::new(
+            LogLevel::Warn,
+            format!("{name}: bad result line: '{shown}'{why}"),
+        ));
+        self.change(name, ListenerState::Unknown, logs);
+        self.buffer.clear();
+        if let Some(event) = self.event.take() {
+            rejected(event, logs);
+        }
+    }
+
     /// The default result handler (`supervisor.dispatchers:default_handler`): `OK` accepts the
     /// event, anything else rejects it.
-    fn handle_result(&mut self, name: &str, result: &[u8], logs: &mut Vec<Log>) -> Option<Queued> {
-        if result == b"OK" {
+    fn handle_result(&mut self, name: &str, ok: bool, logs: &mut Vec<Log>) -> Option<Queued> {
+        if ok {
             logs.push(Log::new(
                 LogLevel::Debug,
                 format!("{name}: event was processed"),
@@ -233,10 +322,42 @@ impl Listener {
     }
 }
 
+impl Body {
+    /// Counts `bytes` of the body, remembering whether the body can still be `OK`.
+    fn receive(&mut self, bytes: &[u8]) {
+        const OK: &[u8] = b"OK";
+        // At most three bytes are compared: past `OK`'s length the body cannot be `OK`.
+        for (at, &b) in (self.seen..).zip(bytes) {
+            if !self.ok_so_far {
+                break;
+            }
+            self.ok_so_far = usize::try_from(at)
+                .ok()
+                .and_then(|at| OK.get(at))
+                .is_some_and(|&ok| ok == b);
+        }
+        self.seen += bytes.len() as u64;
+        self.remaining -= bytes.len() as u64;
+    }
+
+    /// Whether the whole body was exactly `OK`.
+    fn is_ok(&self) -> bool {
+        self.ok_so_far && self.seen == 2
+    }
+}
+
+/// A result line as the log shows it: text, or Python's bytes repr when it is not UTF-8.
+fn shown(line: &[u8]) -> String {
+    match std::str::from_utf8(line) {
+        Ok(text) => text.to_string(),
+        Err(_) => format!("Undecodable: {}", super::event::bytes_repr(line)),
+    }
+}
+
 /// Python's `int(bytes)` for a result length: surrounding ASCII whitespace, an optional sign,
 /// decimal digits with single underscores between them. Negative values are refused (see the
-/// module docs); values too large for memory saturate (the listener would never send them).
-fn parse_python_int(raw: &[u8]) -> Option<usize> {
+/// module docs); values beyond `u64` saturate (a body is counted, never stored).
+fn parse_python_int(raw: &[u8]) -> Option<u64> {
     let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
     let start = raw.iter().position(|b| !is_space(b))?;
     let end = raw.iter().rposition(|b| !is_space(b))? + 1;
@@ -255,13 +376,11 @@ fn parse_python_int(raw: &[u8]) -> Option<usize> {
     if s.is_empty() || s[0] == b'_' || s[s.len() - 1] == b'_' || s.windows(2).any(|w| w == b"__") {
         return None;
     }
-    let mut value: usize = 0;
+    let mut value: u64 = 0;
     for &b in s {
         match b {
             b'0'..=b'9' => {
-                value = value
-                    .saturating_mul(10)
-                    .saturating_add(usize::from(b - b'0'));
+                value = value.saturating_mul(10).saturating_add(u64::from(b - b'0'));
             }
             b'_' => {}
             _ => return None,
@@ -274,22 +393,4 @@ fn parse_python_int(raw: &[u8]) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::parse_python_int;
-
-    #[test]
-    fn result_lengths_parse_like_python_int() {
-        assert_eq!(parse_python_int(b"2"), Some(2));
-        assert_eq!(parse_python_int(b" 2\r"), Some(2));
-        assert_eq!(parse_python_int(b"\x0b2\x0c"), Some(2));
-        assert_eq!(parse_python_int(b"1_0"), Some(10));
-        assert_eq!(parse_python_int(b"+3"), Some(3));
-        assert_eq!(parse_python_int(b"-0"), Some(0));
-        assert_eq!(parse_python_int(b"-1"), None);
-        assert_eq!(parse_python_int(b""), None);
-        assert_eq!(parse_python_int(b"1__0"), None);
-        assert_eq!(parse_python_int(b"_1"), None);
-        assert_eq!(parse_python_int(b"0x10"), None);
-        assert_eq!(parse_python_int(b"OK"), None);
-    }
-}
+mod tests;

@@ -23,7 +23,7 @@ mod ticker;
 pub use autolog::{clear_auto_child_logs, create_auto_log, is_auto_log_name};
 pub use capture::{
     spawn_capture, spawn_listener_capture, CaptureConfig, CaptureHandle, CaptureNotice,
-    CaptureReport, Channel, NoticeSink, OutputProcessor, ProtocolSink,
+    CaptureReport, Channel, NoticeSink, OutputProcessor, Payload, ProtocolSink,
 };
 pub use daemon_log::{ClearLogError, DaemonLog, DaemonLogConfig, LogLevel, LogTarget};
 pub use logfile::{LogFile, LogFileError, LogOp, Spliced};

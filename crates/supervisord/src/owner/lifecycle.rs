@@ -383,8 +383,11 @@ impl Supervisor {
                     ),
                 );
             }
-            CaptureNotice::LogEvent(data) => self.events_output(id, channel, data),
-            CaptureNotice::Communication(data) => self.events_communication(id, channel, data),
+            // Taking the bytes lets the capture read on (`logs/capture/backlog.rs`).
+            CaptureNotice::LogEvent(data) => self.events_output(id, channel, data.into_vec()),
+            CaptureNotice::Communication(data) => {
+                self.events_communication(id, channel, data.into_vec());
+            }
         }
     }
 

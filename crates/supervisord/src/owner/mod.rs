@@ -19,9 +19,12 @@
 //! streams and the event stream call [`Owner`]'s typed methods and turn [`ApiError`]s and
 //! results into their own wire format; only the owner decides.
 //!
-//! Ordering guarantees: exits are handled before deadlines and jobs that are ready at the same
-//! time (the loop is `biased`), so "exited too quickly" is judged from the real exit time; a job
-//! sees the effects of every job sent before it through the same handle.
+//! Ordering guarantees: exits are handled before deadlines that are ready at the same time (the
+//! loop is `biased`), so "exited too quickly" is judged from the real exit time; a job sees the
+//! effects of every job sent before it through the same handle. Fairness: no input takes more
+//! than a small budget of turns in a row while another waits (`turns.rs`), so a flood of
+//! captured output cannot starve signals, jobs or deadlines; the captures themselves stop
+//! reading while the owner is behind on their output (`crate::logs::capture`, back-pressure).
 //!
 //! Startup follows Supervisor: [`Supervisor::add_all_groups`] creates the groups (AUTO log files,
 //! FastCGI socket checks) before the HTTP servers start; [`run`] then lets autostart happen.
@@ -32,7 +35,7 @@
 //! stopping with waits, `lifecycle.rs` performing state machine actions (spawn, kill, exits),
 //! `proc.rs` one process's runtime state, `stdin.rs` its stdin pipe, `groups.rs`, `fcgi.rs`,
 //! `shutdown.rs`, `events.rs` (the event hooks), `twiddle.rs` (programs added to and removed
-//! from a running group), `handle.rs` the job queue.
+//! from a running group), `handle.rs` the job queue, `turns.rs` fairness between the inputs.
 
 mod api;
 mod batch;
@@ -47,6 +50,7 @@ mod shutdown;
 mod stdin;
 #[cfg(test)]
 mod tests;
+mod turns;
 mod twiddle;
 mod types;
 mod view;
@@ -74,6 +78,7 @@ pub use handle::Gone;
 pub(crate) use handle::Handle;
 use proc::Proc;
 pub use proc::ProcId;
+use turns::{Input, Turns};
 pub use types::{
     ApiError, ConfigEntry, DaemonState, GroupChange, GroupUpdate, LogChannel, LogName, Member,
     ProcessResult, ProgramOptions, ReloadDiff, SignalArg,
@@ -355,6 +360,7 @@ pub async fn run(
     let journal = Arc::clone(sup.events.journal());
     sup.events_update_ticks();
     sup.autostart_all();
+    let mut turns = Turns::default();
     loop {
         let sleep: Pin<Box<dyn Future<Output = ()> + Send>> = match sup.next_deadline() {
             // Already due (e.g. the RUNNING a spawn report leaves for the next pass): no timer,
@@ -366,12 +372,30 @@ pub async fn run(
         };
         tokio::select! {
             biased;
-            reaped = reaper.recv() => sup.on_reaped(reaped),
-            Some((id, channel, notice)) = inputs.notices.recv() => sup.on_notice(id, channel, notice),
-            sig = signals.recv() => sup.on_signal(sig),
-            Some(job) = inputs.jobs.recv() => job(&mut sup),
+            reaped = reaper.recv(), if turns.allows(Input::Exit) => {
+                turns.took(Input::Exit);
+                sup.on_reaped(reaped);
+            }
+            Some((id, channel, notice)) = inputs.notices.recv(), if turns.allows(Input::Notice) => {
+                turns.took(Input::Notice);
+                sup.on_notice(id, channel, notice);
+            }
+            sig = signals.recv(), if turns.allows(Input::Signal) => {
+                turns.took(Input::Signal);
+                sup.on_signal(sig);
+            }
+            Some(job) = inputs.jobs.recv(), if turns.allows(Input::Job) => {
+                turns.took(Input::Job);
+                job(&mut sup);
+            }
+            // Only when a stream that wants TICKs comes or goes: no flood to bound.
             () = journal.ticks_changed() => sup.events_update_ticks(),
-            () = sleep => sup.on_deadlines(),
+            () = sleep, if turns.allows_deadlines() => {
+                turns.took(Input::Deadline);
+                sup.on_deadlines();
+            }
+            // The input sitting out was the only one ready: it goes on next turn.
+            () = std::future::ready(()), if turns.holding() => turns.idle(),
         }
         sup.run_watchers();
         if let Some(end) = sup.progress_shutdown() {

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::support::wait_until_async;
+use supervisord::logs::capture::BACKLOG_LIMIT;
 use supervisord::logs::{
     spawn_capture, spawn_listener_capture, CaptureConfig, CaptureNotice, Channel, LogFile, LogOp,
-    OutputProcessor,
+    OutputProcessor, Payload,
 };
 use tokio::sync::mpsc;
 
@@ -45,6 +46,8 @@ fn pipe_with_writer(data: Vec<u8>) -> (OwnedFd, std::thread::JoinHandle<()>) {
     (read_end, writer)
 }
 
+/// Collects the notices up to `Finished`, taking each payload's bytes as the owner does (a
+/// capture stops reading while what it sent is not taken).
 async fn until_finished(rx: &mut mpsc::UnboundedReceiver<CaptureNotice>) -> Vec<CaptureNotice> {
     let mut seen = Vec::new();
     loop {
@@ -52,6 +55,13 @@ async fn until_finished(rx: &mut mpsc::UnboundedReceiver<CaptureNotice>) -> Vec<
             .await
             .expect("capture did not finish within 60 s")
             .expect("notice channel closed before Finished");
+        let n = match n {
+            CaptureNotice::LogEvent(p) => CaptureNotice::LogEvent(Payload::new(p.into_vec())),
+            CaptureNotice::Communication(p) => {
+                CaptureNotice::Communication(Payload::new(p.into_vec()))
+            }
+            other => other,
+        };
         let done = matches!(n, CaptureNotice::Finished(_));
         seen.push(n);
         if done {
@@ -112,6 +122,45 @@ async fn binary_output_passes_through_untouched_when_read() {
     binary_round_trip(true).await;
 }
 
+/// Output for events waits for the owner: while what a capture sent is not taken it leaves the
+/// pipe alone (the writer blocks), holding at most the backlog limit and one read; once taken,
+/// the rest flows and nothing is lost.
+#[tokio::test]
+async fn event_output_waits_for_the_owner() {
+    let total = 8 << 20;
+    let (fd, writer) = pipe_with_writer(vec![b'x'; total]);
+    let (sink, mut rx) = notices();
+    let mut cfg = config(None);
+    cfg.events_enabled = true;
+    let handle = spawn_capture(fd, cfg, sink).unwrap();
+    let bound = BACKLOG_LIMIT + (1 << 20);
+    let mut held = Vec::new();
+    let mut held_bytes = 0;
+    // Until the capture has gone quiet: a stall is what is being shown, so a quiet spell ends
+    // the loop; the bound is checked on every notice whenever it comes.
+    while let Ok(notice) = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await {
+        match notice.expect("the capture is still running") {
+            CaptureNotice::LogEvent(p) => {
+                held_bytes += p.len();
+                held.push(p);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(held_bytes <= bound, "{held_bytes} bytes sent and not taken");
+    }
+    assert!(held_bytes >= BACKLOG_LIMIT, "it read up to the limit");
+    assert!(!writer.is_finished(), "the writer is blocked");
+    let mut taken: usize = held.into_iter().map(|p| p.into_vec().len()).sum();
+    for notice in until_finished(&mut rx).await {
+        if let CaptureNotice::LogEvent(p) = notice {
+            taken += p.len();
+        }
+    }
+    writer.join().unwrap();
+    assert_eq!(taken, total, "nothing lost");
+    assert!(handle.wait().await.reached_eof);
+}
+
 #[tokio::test]
 async fn strip_ansi_and_events() {
     let dir = tempfile::tempdir().unwrap();
@@ -128,7 +177,7 @@ async fn strip_ansi_and_events() {
     let events: Vec<u8> = seen
         .iter()
         .filter_map(|n| match n {
-            CaptureNotice::LogEvent(d) => Some(d.clone()),
+            CaptureNotice::LogEvent(d) => Some(d.to_vec()),
             _ => None,
         })
         .flatten()
@@ -294,7 +343,7 @@ async fn capture_mode_through_a_pipe_flushes_held_bytes_at_eof() {
     writer.join().unwrap();
     assert!(
         seen.iter()
-            .any(|n| matches!(n, CaptureNotice::Communication(d) if d == b"payload")),
+            .any(|n| matches!(n, CaptureNotice::Communication(d) if **d == *b"payload")),
         "{seen:?}"
     );
     assert_eq!(std::fs::read(&path).unwrap(), b"before  after\n<!--XSUP");

@@ -152,7 +152,7 @@ pub(super) async fn woken_turn(
 ) -> Turn {
     tokio::select! {
         biased;
-        () = shared.close.notified() => Turn::Ended(final_drain(fd.get_ref(), shared, read_size)),
+        () = shared.close.notified() => Turn::Ended(final_drain(fd.get_ref(), shared, read_size).await),
         ready = fd.readable() => {
             let Ok(mut guard) = ready else { return Turn::Ended(true) };
             match drain(fd.get_ref(), shared, READS_PER_WAKE, read_size) {
@@ -169,6 +169,8 @@ pub(super) async fn woken_turn(
                     pacing.output_at(Instant::now());
                     Turn::Busy
                 }
+                // Readiness is kept: the pipe is read again once the owner catches up.
+                Drain::Held => Turn::Again,
             }
         }
     }
@@ -179,7 +181,7 @@ pub(super) async fn flood_turn(flood: &mut Flood, shared: &Shared) -> Turn {
     tokio::select! {
         biased;
         () = shared.close.notified() => {
-            return Turn::Ended(final_drain(&flood.pipe, shared, flood.read_size));
+            return Turn::Ended(final_drain(&flood.pipe, shared, flood.read_size).await);
         }
         tick = flood.ticker.tick() => {
             if tick.is_err() {
@@ -211,6 +213,11 @@ pub(super) async fn flood_turn(flood: &mut Flood, shared: &Shared) -> Turn {
             if flood.period > FLOOD_TICK {
                 flood.set_period(FLOOD_TICK);
             }
+            Turn::Again
+        }
+        // The owner sets the pace, not the writer: the tick stays as it is.
+        Drain::Held => {
+            flood.quiet_ticks = 0;
             Turn::Again
         }
     }

@@ -16,20 +16,29 @@
 //! - `flood.rs`: how a capture waits for output: woken by the reactor, or, while a child floods
 //!   its pipe, on a timer that empties a raised pipe in large pieces (flood mode).
 //! - `task.rs`: [`spawn_capture`] and the [`CaptureHandle`] the owner keeps; the task's loop.
+//! - `backlog.rs`, `payload.rs`: back-pressure from the owner. Output sent as events travels in a
+//!   [`Payload`] charged to the capture's backlog until the owner takes it; while a capture's
+//!   backlog is over [`BACKLOG_LIMIT`] it leaves its pipe alone, so the child blocks instead of
+//!   the daemon's memory growing.
 //!
 //! Events, write failures and the end of the stream are reported through a callback the owner
 //! provides ([`CaptureNotice`]); the owner tags them with the process and forwards them to its
 //! own queue. Write errors (disk full, directory removed) are reported once per failure streak
 //! and never stop the draining, so a child is never blocked by its log.
 
+mod backlog;
 mod flood;
 mod output;
+mod payload;
 mod pump;
 mod task;
 mod tokens;
 
+pub use backlog::BACKLOG_LIMIT;
+
 pub use flood::{FLOOD_TICK, FLOOD_TICK_MAX, FLOOD_WINDOW};
 pub use output::OutputProcessor;
+pub use payload::Payload;
 pub use pump::CHUNK;
 pub use task::{spawn_capture, spawn_listener_capture, CaptureHandle};
 pub use tokens::{BEGIN_TOKEN, END_TOKEN};
@@ -90,9 +99,9 @@ pub struct CaptureReport {
 pub enum CaptureNotice {
     /// A chunk of output (after `strip_ansi`) for a `PROCESS_LOG_STDOUT/STDERR` event; only
     /// sent with `events_enabled`.
-    LogEvent(Vec<u8>),
+    LogEvent(Payload),
     /// The bytes between the capture tokens, for a `PROCESS_COMMUNICATION_STDOUT/STDERR` event.
-    Communication(Vec<u8>),
+    Communication(Payload),
     /// The first failure of a streak of failed log writes (later failures stay silent).
     WriteFailed(LogFileError),
     /// Writing works again after a [`WriteFailed`](CaptureNotice::WriteFailed); `bytes_lost` were dropped meanwhile.

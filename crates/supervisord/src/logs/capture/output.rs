@@ -16,7 +16,9 @@ use std::path::Path;
 
 use super::pump::{ReadOutcome, SPLICE_CHUNK};
 use super::tokens::{prefix_at_end, BoundBuffer, BEGIN_TOKEN, END_TOKEN};
-use super::{CaptureConfig, CaptureNotice, CaptureReport, Channel, NoticeSink, ProtocolSink};
+use super::{
+    CaptureConfig, CaptureNotice, CaptureReport, Channel, NoticeSink, Payload, ProtocolSink,
+};
 use crate::logs::ansi::strip_ansi;
 use crate::logs::daemon_log;
 use crate::logs::logfile::{LogFile, LogFileError, LogOp, Spliced};
@@ -298,7 +300,7 @@ impl OutputProcessor {
         self.capturing = !self.capturing;
         if !self.capturing {
             let data = std::mem::take(&mut self.capture.buf);
-            (self.notices)(CaptureNotice::Communication(data));
+            (self.notices)(CaptureNotice::Communication(Payload::new(data)));
             crate::log_debug!(
                 "{} {} emitted a comm event",
                 py_repr(&self.process_name),
@@ -338,7 +340,7 @@ impl OutputProcessor {
             );
         }
         if self.events_enabled {
-            (self.notices)(CaptureNotice::LogEvent(data.into_owned()));
+            (self.notices)(CaptureNotice::LogEvent(Payload::new(data.into_owned())));
         }
     }
 
@@ -430,7 +432,9 @@ mod tests {
         rx.try_iter()
             .map(|n| match n {
                 CaptureNotice::LogEvent(d) => format!("log:{}", String::from_utf8_lossy(&d)),
-                CaptureNotice::Communication(d) => format!("comm:{}", String::from_utf8_lossy(&d)),
+                CaptureNotice::Communication(d) => {
+                    format!("comm:{}", String::from_utf8_lossy(&d))
+                }
                 other => format!("{other:?}"),
             })
             .collect()

@@ -109,15 +109,20 @@ pub(super) enum Drain {
     Empty(usize),
     /// The chunk budget ran out with output still waiting.
     More,
+    /// The owner is behind on this capture's output (its backlog is full): reading stopped.
+    Held,
     /// End of stream.
     Eof,
 }
 
 /// Moves output to the log until the pipe is empty, for at most `max_reads` reads of up to
-/// `read_size` bytes.
+/// `read_size` bytes, and only while the owner keeps up (see `backlog.rs`).
 pub(super) fn drain(fd: &OwnedFd, shared: &Shared, max_reads: usize, read_size: usize) -> Drain {
     let mut moved = 0;
     for _ in 0..max_reads {
+        if shared.backlog.is_full() {
+            return Drain::Held;
+        }
         match read_and_feed(fd, shared, read_size) {
             ReadOutcome::Data { bytes, emptied } => {
                 moved += bytes;
@@ -133,9 +138,11 @@ pub(super) fn drain(fd: &OwnedFd, shared: &Shared, max_reads: usize, read_size: 
 }
 
 /// What is left in the pipe after [`CaptureHandle::close`](super::CaptureHandle::close), bounded; true at end of stream.
-pub(super) fn final_drain(fd: &OwnedFd, shared: &Shared, read_size: usize) -> bool {
+/// Waits for the owner before each read, like every other read of output it must see.
+pub(super) async fn final_drain(fd: &OwnedFd, shared: &Shared, read_size: usize) -> bool {
     // Past a short read too: the writers may all be gone, which only the next read tells.
     for _ in 0..FINAL_DRAIN_CHUNKS {
+        shared.backlog.room().await;
         match read_and_feed(fd, shared, read_size) {
             ReadOutcome::Data { .. } => {}
             ReadOutcome::WouldBlock => return false,

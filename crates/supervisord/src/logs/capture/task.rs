@@ -3,7 +3,8 @@
 //!
 //! The processor sits behind a mutex shared by the task and the handle, because the owner
 //! reopens and clears log files (SIGUSR2, `clearProcessLogs`) while the task writes to them;
-//! the task never holds it across an await.
+//! the task never holds it across an await. Before each turn the task waits for room in its
+//! [`Backlog`]: output handed to the owner and not yet taken stops further reads.
 
 use std::io;
 use std::os::fd::OwnedFd;
@@ -16,16 +17,22 @@ use tokio::io::Interest;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use super::backlog::Backlog;
 use super::flood::{end_flood, flood_turn, pipe_size, start_flood, woken_turn, Mode, Pacing, Turn};
 use super::pump::CHUNK;
-use super::{CaptureConfig, CaptureReport, NoticeSink, OutputProcessor, ProtocolSink};
+use super::{
+    CaptureConfig, CaptureNotice, CaptureReport, NoticeSink, OutputProcessor, ProtocolSink,
+};
 use crate::logs::logfile::LogFileError;
 
-/// What the task and the handle share: the processor, and the request to stop.
+/// What the task and the handle share: the processor, the request to stop, and the output
+/// the owner has not taken yet.
 pub(super) struct Shared {
     processor: Mutex<OutputProcessor>,
     /// Notified by [`CaptureHandle::close`].
     pub(super) close: Notify,
+    /// Output sent in notices and not yet taken by the owner.
+    pub(super) backlog: Arc<Backlog>,
 }
 
 impl Shared {
@@ -95,7 +102,9 @@ pub fn spawn_capture(
     config: CaptureConfig,
     notices: NoticeSink,
 ) -> io::Result<CaptureHandle> {
-    start(pipe, OutputProcessor::new(config, notices))
+    let backlog = Arc::new(Backlog::default());
+    let processor = OutputProcessor::new(config, charging(&backlog, notices));
+    start(pipe, processor, backlog)
 }
 
 /// Like [`spawn_capture`], for an event listener's stdout: see [`OutputProcessor::new_listener`].
@@ -105,18 +114,35 @@ pub fn spawn_listener_capture(
     notices: NoticeSink,
     protocol: ProtocolSink,
 ) -> io::Result<CaptureHandle> {
-    start(
-        pipe,
-        OutputProcessor::new_listener(config, notices, protocol),
-    )
+    let backlog = Arc::new(Backlog::default());
+    let processor = OutputProcessor::new_listener(config, charging(&backlog, notices), protocol);
+    start(pipe, processor, backlog)
 }
 
-fn start(pipe: OwnedFd, processor: OutputProcessor) -> io::Result<CaptureHandle> {
+/// Wraps the owner's sink so that the output each notice carries is charged to `backlog`.
+fn charging(backlog: &Arc<Backlog>, mut notices: NoticeSink) -> NoticeSink {
+    let backlog = Arc::clone(backlog);
+    Box::new(move |mut notice| {
+        if let CaptureNotice::LogEvent(payload) | CaptureNotice::Communication(payload) =
+            &mut notice
+        {
+            payload.charge(&backlog);
+        }
+        notices(notice);
+    })
+}
+
+fn start(
+    pipe: OwnedFd,
+    processor: OutputProcessor,
+    backlog: Arc<Backlog>,
+) -> io::Result<CaptureHandle> {
     set_nonblocking(&pipe)?;
     let fd = watch(pipe).map_err(|e| e.into_parts().1)?;
     let shared = Arc::new(Shared {
         processor: Mutex::new(processor),
         close: Notify::new(),
+        backlog,
     });
     let task = tokio::spawn(run(fd, Arc::clone(&shared)));
     Ok(CaptureHandle { shared, task })
@@ -144,6 +170,8 @@ async fn run(fd: AsyncFd<OwnedFd>, shared: Arc<Shared>) -> CaptureReport {
     let mut read_size = pipe_size(fd.get_ref()).unwrap_or(0).max(CHUNK);
     let mut mode = Mode::Woken(fd);
     let reached_eof = loop {
+        // The owner has not taken what was sent yet: leave the rest in the pipe meanwhile.
+        shared.backlog.room().await;
         mode = match mode {
             Mode::Woken(fd) => match woken_turn(&fd, &shared, &mut pacing, read_size).await {
                 Turn::Ended(eof) => break eof,
