@@ -25,6 +25,7 @@ mod echo_conf;
 mod events_burst;
 mod events_golden;
 mod events_superlance;
+mod metrics;
 mod rpc_compat;
 mod rpc_http;
 mod web_http;

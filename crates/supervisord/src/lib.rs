@@ -2,6 +2,7 @@
 
 pub mod events;
 pub mod http;
+pub mod metrics;
 pub mod options;
 pub mod owner;
 pub mod process_env;

@@ -299,6 +299,7 @@ fn server_specs(config: &Config) -> Vec<listen::ServerSpec> {
                     username: c.username.clone(),
                     password: c.password.clone(),
                 }),
+                metrics_auth: s.metrics_auth(),
             }
         })
         .collect()
@@ -547,6 +548,7 @@ fn start_http(
         let state = crate::http::AppState {
             owner: handle.clone(),
             credentials: spec.credentials.map(std::sync::Arc::new),
+            metrics_auth: spec.metrics_auth,
         };
         let router = crate::http::router(state);
         match o {

@@ -31,7 +31,8 @@
 //! processes for front ends, `ops.rs` the operations on the owner side, `batch.rs` starting and
 //! stopping with waits, `lifecycle.rs` performing state machine actions (spawn, kill, exits),
 //! `proc.rs` one process's runtime state, `stdin.rs` its stdin pipe, `groups.rs`, `fcgi.rs`,
-//! `shutdown.rs`, `events.rs` (the event hooks), `handle.rs` the job queue.
+//! `shutdown.rs`, `events.rs` (the event hooks), `metrics.rs` (what `/metrics` reads, in one
+//! job), `handle.rs` the job queue.
 
 mod api;
 mod batch;
@@ -40,6 +41,7 @@ mod fcgi;
 mod groups;
 mod handle;
 mod lifecycle;
+mod metrics;
 mod ops;
 mod proc;
 mod shutdown;
@@ -68,6 +70,7 @@ pub use api::{Applied, Owner};
 use groups::Group;
 pub use handle::Gone;
 pub(crate) use handle::Handle;
+pub use metrics::{MetricsSnapshot, PoolMetrics, ProcessMetrics};
 use proc::Proc;
 pub use proc::ProcId;
 pub use types::{
