@@ -7,7 +7,8 @@ Run through `bench/run` (which builds the release binaries and the venv first). 
    interleaved one by one, for every row it already measures (idle RSS and wake-ups, start/stop
    1000, crash-to-RUNNING, one flooding child, getAllProcessInfo, getState req/s, supervisorctl
    status, RSS at 10 and 1000 programs), and reads back its two JSON result files;
-2. runs our own scenario, 50 chatty children (bench/chatty.py), alternating the implementations;
+2. runs our own scenarios: 50 chatty children (bench/chatty.py), alternating the implementations,
+   and GET /metrics next to getAllProcessInfo with 1000 processes (bench/metrics.py, ours only);
 3. prints one table: median and p95 of each row for both implementations, the ratio ("gain": how
    many times better ours is, > 1 is better) and the issue-8 target with met/missed;
 4. with --readme, writes that table (with the machine and the date) into README.md between the
@@ -33,6 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import chatty  # noqa: E402
 import floors  # noqa: E402
+import metrics  # noqa: E402
 from stats import MiB, fmt, median, quantile  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,6 +57,8 @@ HARNESS_QUICK = ["--reps", "2", "--start-n", "10,1000", "--poll-interval", "0.00
                  "--scenario-budget", "40"]
 CHATTY_FULL = {"reps": 5, "children": 50, "lines": 40000}   # 50 x 4.4 MiB
 CHATTY_QUICK = {"reps": 2, "children": 50, "lines": 10000}  # 50 x 1.1 MiB
+METRICS_FULL = {"reps": 3, "procs": 1000, "calls": 50}
+METRICS_QUICK = {"reps": 1, "procs": 1000, "calls": 20}
 
 
 @dataclass
@@ -258,6 +262,23 @@ def chatty_rows(res):
     return rows
 
 
+def metrics_rows(res):
+    """Rows of the /metrics scenario (ours only: Python has no /metrics)."""
+    p, runs = res["params"], res["launches"]
+    sec = f"/metrics, {p['procs']} processes (ours only)"
+    pooled_ms = lambda key: [x for r in runs for x in r[key]]  # noqa: E731
+    return [
+        Row(sec, "GET /metrics", "ms", None, [], pooled_ms("metrics_ms")),
+        Row(sec, "getAllProcessInfo", "ms", None, [], pooled_ms("rpc_ms")),
+        Row(sec, "/metrics ÷ getAllProcessInfo", "×", None, [],
+            [median(r["metrics_ms"]) / median(r["rpc_ms"]) for r in runs], Target("max", 2, "≤ 2×"),
+            note="ratio of the medians of each launch; both on the unix socket, body read, not parsed"),
+        Row(sec, "daemon CPU per /metrics", "ms", None, [], per_launch(runs, "metrics_cpu_ms")),
+        Row(sec, "daemon CPU per getAllProcessInfo", "ms", None, [], per_launch(runs, "rpc_cpu_ms")),
+        Row(sec, "/metrics body", "KiB", None, [], [r["metrics_bytes"] / 1024 for r in runs]),
+    ]
+
+
 def run_harness(a, py, ours, out_dir, name, scenarios, params, tmpdir, errors, log):
     """Runs the shared harness on both implementations (interleaved); returns their results."""
     py_json, ours_json = os.path.join(out_dir, f"{name}-python.json"), os.path.join(out_dir, f"{name}-ours.json")
@@ -441,7 +462,7 @@ def parse_args(argv):
                                                        os.path.join(REPO, "..", "shared", "bench", "run.py")),
                    help="the shared harness run.py (env SUPERVISOR_BENCH_HARNESS)")
     p.add_argument("--reps", type=int, help="launches per scenario and implementation (default 5, quick 2)")
-    p.add_argument("--only", choices=["harness", "chatty"], help="run only one part")
+    p.add_argument("--only", choices=["harness", "chatty", "metrics"], help="run only one part")
     p.add_argument("--harness-arg", action="append", default=[],
                    help="extra argument passed to run.py (repeatable), e.g. --harness-arg=--skip=idle_rss")
     p.add_argument("--out-dir", help="default bench/results/<UTC time>")
@@ -511,6 +532,16 @@ def main(argv=None):
             json.dump(res, f, indent=1)
         errors += [f"{k} chatty: {v}" for k, v in res["errors"].items()]
         rows += chatty_rows(res)
+
+    if a.only in (None, "metrics"):
+        cfg = dict(METRICS_QUICK if a.quick else METRICS_FULL)
+        if a.reps:
+            cfg["reps"] = a.reps
+        res = metrics.run(ours.supervisord, cfg["reps"], cfg["procs"], cfg["calls"], log, a.tmpdir)
+        with open(os.path.join(out_dir, "metrics.json"), "w") as f:
+            json.dump(res, f, indent=1)
+        errors += [f"{OURS} metrics: {e}" for e in res["errors"]]
+        rows += metrics_rows(res)
 
     busy1 = cpu_times()
     meta = {
