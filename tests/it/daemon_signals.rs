@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::support::daemon::CallError;
-use crate::support::process::{alive, children_of, kill};
+use crate::support::process::{alive, children_of, context_switches, kill};
 use crate::support::{python, wait_for, wait_until, Daemon, TIMEOUT};
 
 /// Three single-program groups and a two-program group, with distinct priorities.
@@ -247,26 +247,6 @@ fn a_signal_storm_loses_no_child() {
             "{info:?}"
         );
     }
-}
-
-/// Voluntary and involuntary context switches of every thread of `pid`.
-fn context_switches(pid: i32) -> (u64, u64, usize) {
-    let mut vol = 0;
-    let mut invol = 0;
-    let mut threads = 0;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
-        let status = std::fs::read_to_string(task.unwrap().path().join("status")).unwrap();
-        threads += 1;
-        for line in status.lines() {
-            let value = |l: &str| l.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap();
-            if line.starts_with("voluntary_ctxt_switches") {
-                vol += value(line);
-            } else if line.starts_with("nonvoluntary_ctxt_switches") {
-                invol += value(line);
-            }
-        }
-    }
-    (vol, invol, threads)
 }
 
 #[test]

@@ -2,13 +2,15 @@
 //! parsed by `prometheus_client`'s text parser: the format (HELP and TYPE for every family,
 //! `_total` counters, one state per process), restart, exit and output counters, a process tree
 //! whose memory and CPU grow, processes exiting while they are scraped, an event pool's queue
-//! behind a busy listener, and who may scrape (`metrics_auth`).
+//! behind a busy listener, who may scrape (`metrics_auth`), and no timer left after scrapes.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use supervisor_xmlrpc::Value;
 
 use crate::support::metrics::{raw, request, scrape, Request, Scrape};
+use crate::support::process::context_switches;
 use crate::support::{python, script, tempdir, wait_for, wait_until, Daemon, TIMEOUT};
 
 const USER: &str = "prom";
@@ -413,4 +415,32 @@ fn metrics_need_credentials_unless_metrics_auth_is_false() {
         assert_eq!(raw(&open, method, path, false).0, 401, "{method} {path}");
     }
     assert_eq!(raw(&open, "GET", "/metrics", true).0, 200);
+}
+
+#[test]
+fn scrapes_leave_no_timer_behind() {
+    let programs: String = (0..20)
+        .map(|i| format!("[program:idle{i}]\ncommand=sleep 1000\nstartsecs=0\n\n"))
+        .collect();
+    let d = start(&programs);
+    scrape_until(&d, "20 RUNNING", |s| {
+        (s.samples("supervisor_process_state")
+            .filter(|x| x.labels["state"] == "RUNNING" && x.value == 1.0)
+            .count()
+            == 20)
+            .then_some(())
+    });
+    for _ in 0..3 {
+        assert_eq!(raw(&d, "GET", "/metrics", true).0, 200);
+    }
+    let (v0, _, _) = context_switches(d.pid());
+    // A measurement window, not synchronisation: nothing is supposed to happen in it. (The
+    // thread that read /proc is parked; the runtime ends it once, after 10 idle seconds.)
+    std::thread::sleep(Duration::from_secs(3));
+    let (v1, _, _) = context_switches(d.pid());
+    assert!(
+        v1 - v0 <= 1,
+        "{} voluntary context switches in 3 idle seconds after scrapes",
+        v1 - v0
+    );
 }

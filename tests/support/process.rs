@@ -68,3 +68,23 @@ pub fn children_of(pid: i32) -> Vec<i32> {
         .filter_map(|s| s.parse().ok())
         .collect()
 }
+
+/// Voluntary and involuntary context switches of every thread of `pid`.
+pub fn context_switches(pid: i32) -> (u64, u64, usize) {
+    let mut vol = 0;
+    let mut invol = 0;
+    let mut threads = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let status = std::fs::read_to_string(task.unwrap().path().join("status")).unwrap();
+        threads += 1;
+        for line in status.lines() {
+            let value = |l: &str| l.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap();
+            if line.starts_with("voluntary_ctxt_switches") {
+                vol += value(line);
+            } else if line.starts_with("nonvoluntary_ctxt_switches") {
+                invol += value(line);
+            }
+        }
+    }
+    (vol, invol, threads)
+}
