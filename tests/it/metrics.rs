@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use supervisor_xmlrpc::Value;
 
-use crate::support::metrics::{raw, request, scrape, Request, Scrape};
+use crate::support::metrics::{raw, request, scrape, Request, Scrape, GET};
 use crate::support::process::context_switches;
 use crate::support::{python, script, tempdir, wait_for, wait_until, Daemon, TIMEOUT};
 
@@ -383,7 +383,7 @@ fn metrics_need_credentials_unless_metrics_auth_is_false() {
         Request {
             unix: true,
             auth: false,
-            ..Request::default()
+            ..GET
         },
     );
     assert_eq!(unix.status, 200);
@@ -394,13 +394,7 @@ fn metrics_need_credentials_unless_metrics_auth_is_false() {
         "[program:p]\ncommand=sleep 1000\nstartsecs=0\n",
         "metrics_auth=false\n",
     );
-    let anonymous = request(
-        &open,
-        Request {
-            auth: false,
-            ..Request::default()
-        },
-    );
+    let anonymous = request(&open, Request { auth: false, ..GET });
     assert_eq!(anonymous.status, 200, "{}", anonymous.text);
     check_format(&anonymous);
     // Only /metrics is opened.

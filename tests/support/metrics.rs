@@ -63,17 +63,13 @@ pub struct Request<'a> {
     pub unix: bool,
 }
 
-impl Default for Request<'_> {
-    /// `GET /metrics` on the inet server, with credentials.
-    fn default() -> Self {
-        Request {
-            method: "GET",
-            path: "/metrics",
-            auth: true,
-            unix: false,
-        }
-    }
-}
+/// `GET /metrics` on the inet server, with credentials; change fields with `..GET`.
+pub const GET: Request<'static> = Request {
+    method: "GET",
+    path: "/metrics",
+    auth: true,
+    unix: false,
+};
 
 impl Scrape {
     /// Every sample named `name` (the sample's own name, `…_total` included).
@@ -106,7 +102,7 @@ impl Scrape {
 /// `GET /metrics` on `d`'s inet server with its credentials; panics unless the answer is 200 and
 /// parses.
 pub fn scrape(d: &Daemon) -> Scrape {
-    let s = request(d, Request::default());
+    let s = request(d, GET);
     assert_eq!(s.status, 200, "{}", s.text);
     s
 }

@@ -16,49 +16,6 @@ pub enum Kind {
     Gauge,
 }
 
-impl Kind {
-    fn word(self) -> &'static str {
-        match self {
-            Kind::Counter => "counter",
-            Kind::Gauge => "gauge",
-        }
-    }
-}
-
-/// A sample's value.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Value {
-    /// An integer (counts, bytes, states, exit statuses).
-    Int(i64),
-    /// A float (seconds).
-    Float(f64),
-}
-
-impl From<u64> for Value {
-    fn from(v: u64) -> Value {
-        // Counters of bytes and restarts stay far below 2^63; saturate rather than wrap.
-        Value::Int(i64::try_from(v).unwrap_or(i64::MAX))
-    }
-}
-
-impl From<i64> for Value {
-    fn from(v: i64) -> Value {
-        Value::Int(v)
-    }
-}
-
-impl From<i32> for Value {
-    fn from(v: i32) -> Value {
-        Value::Int(v.into())
-    }
-}
-
-impl From<f64> for Value {
-    fn from(v: f64) -> Value {
-        Value::Float(v)
-    }
-}
-
 /// An exposition being written into one buffer.
 #[derive(Debug, Default)]
 pub struct Exposition {
@@ -82,13 +39,15 @@ impl Exposition {
         escape_into(&mut self.out, help, false);
         self.out.push_str("\n# TYPE ");
         self.out.push_str(name);
-        self.out.push(' ');
-        self.out.push_str(kind.word());
-        self.out.push('\n');
+        self.out.push_str(match kind {
+            Kind::Counter => " counter\n",
+            Kind::Gauge => " gauge\n",
+        });
     }
 
-    /// One sample: `name{label="value",…} value`.
-    pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl Into<Value>) {
+    /// One sample: `name{label="value",…} value`. Values are floats, as Prometheus stores
+    /// them; whole numbers are written without a fraction (`3`, `-1`).
+    pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
         self.out.push_str(name);
         if !labels.is_empty() {
             self.out.push('{');
@@ -104,17 +63,13 @@ impl Exposition {
             self.out.push('}');
         }
         self.out.push(' ');
-        match value.into() {
-            Value::Int(v) => {
-                let _ = write!(self.out, "{v}");
-            }
-            Value::Float(v) if v.is_nan() => self.out.push_str("NaN"),
-            Value::Float(v) if v.is_infinite() => {
-                self.out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
-            }
-            Value::Float(v) => {
-                let _ = write!(self.out, "{v}");
-            }
+        if value.is_nan() {
+            self.out.push_str("NaN");
+        } else if value.is_infinite() {
+            self.out.push_str(if value > 0.0 { "+Inf" } else { "-Inf" });
+        } else {
+            // Rust prints floats in full, never in exponent form: `1700000000.25`, `3`.
+            let _ = write!(self.out, "{value}");
         }
         self.out.push('\n');
     }
@@ -150,8 +105,8 @@ mod tests {
     fn a_family_has_help_type_and_samples() {
         let mut e = Exposition::default();
         e.family("x_total", Kind::Counter, "Things done.");
-        e.sample("x_total", &[("group", "g"), ("name", "n")], 3u64);
-        e.sample("x_total", &[], -1);
+        e.sample("x_total", &[("group", "g"), ("name", "n")], 3.0);
+        e.sample("x_total", &[], -1.0);
         e.family("y_seconds", Kind::Gauge, "A time.");
         e.sample("y_seconds", &[], 1.5);
         e.sample("y_seconds", &[], 1_700_000_000.25);
@@ -167,7 +122,7 @@ mod tests {
     #[test]
     fn label_values_escape_backslash_quote_and_newline() {
         let mut e = Exposition::default();
-        e.sample("m", &[("name", "a\\b\"c\nd")], 1);
+        e.sample("m", &[("name", "a\\b\"c\nd")], 1.0);
         assert_eq!(e.finish(), "m{name=\"a\\\\b\\\"c\\nd\"} 1\n");
     }
 
@@ -188,17 +143,18 @@ mod tests {
         e.sample("b", &[], f64::INFINITY);
         e.sample("c", &[], f64::NEG_INFINITY);
         e.sample("d", &[], 0.0);
-        e.sample("e", &[], u64::MAX);
+        e.sample("e", &[], 1e21);
+        e.sample("f", &[], 0.001);
         assert_eq!(
             e.finish(),
-            format!("a NaN\nb +Inf\nc -Inf\nd 0\ne {}\n", i64::MAX)
+            "a NaN\nb +Inf\nc -Inf\nd 0\ne 1000000000000000000000\nf 0.001\n"
         );
     }
 
     #[test]
     fn unicode_label_values_pass_through() {
         let mut e = Exposition::default();
-        e.sample("m", &[("name", "café ☕")], 1);
+        e.sample("m", &[("name", "café ☕")], 1.0);
         assert_eq!(e.finish(), "m{name=\"café ☕\"} 1\n");
     }
 }

@@ -45,7 +45,7 @@ fn daemon(e: &mut Exposition, scrape: &Scrape<'_>) {
     e.sample(
         "supervisor_up",
         &[],
-        i64::from(snapshot.mood == SupervisorState::Running),
+        f64::from(u8::from(snapshot.mood == SupervisorState::Running)),
     );
     e.family(
         "supervisor_info",
@@ -61,7 +61,7 @@ fn daemon(e: &mut Exposition, scrape: &Scrape<'_>) {
             ("implementation", "supervisor-rs"),
             ("implementation_version", env!("CARGO_PKG_VERSION")),
         ],
-        1,
+        1.0,
     );
     let Some(own) = scrape.daemon else {
         return;
@@ -77,14 +77,14 @@ fn daemon(e: &mut Exposition, scrape: &Scrape<'_>) {
         Kind::Gauge,
         "Resident memory of supervisord, in bytes.",
     );
-    e.sample("process_resident_memory_bytes", &[], own.rss_bytes);
+    e.sample("process_resident_memory_bytes", &[], own.rss_bytes as f64);
     if let Some(fds) = own.open_fds {
         e.family(
             "process_open_fds",
             Kind::Gauge,
             "File descriptors supervisord has open.",
         );
-        e.sample("process_open_fds", &[], fds);
+        e.sample("process_open_fds", &[], fds as f64);
     }
 }
 
@@ -104,7 +104,7 @@ fn processes(e: &mut Exposition, scrape: &Scrape<'_>) {
             e.sample(
                 "supervisor_process_state",
                 &labels,
-                i64::from(p.state == state),
+                f64::from(u8::from(p.state == state)),
             );
         }
     }
@@ -128,7 +128,7 @@ fn processes(e: &mut Exposition, scrape: &Scrape<'_>) {
     );
     for p in procs {
         if let Some(status) = p.exit_status {
-            e.sample("supervisor_process_exit_status", &ids(p), status);
+            e.sample("supervisor_process_exit_status", &ids(p), f64::from(status));
         }
     }
 
@@ -143,7 +143,7 @@ fn processes(e: &mut Exposition, scrape: &Scrape<'_>) {
         let restarts = [("exit", p.restarts.exit), ("backoff", p.restarts.backoff)];
         for (reason, count) in restarts {
             let labels = [group, name, ("reason", reason)];
-            e.sample("supervisor_process_restarts_total", &labels, count);
+            e.sample("supervisor_process_restarts_total", &labels, count as f64);
         }
     }
 
@@ -157,7 +157,7 @@ fn processes(e: &mut Exposition, scrape: &Scrape<'_>) {
         let [group, name] = ids(p);
         for (stream, bytes) in [("stdout", p.output_bytes[0]), ("stderr", p.output_bytes[1])] {
             let labels = [group, name, ("stream", stream)];
-            e.sample("supervisor_process_log_bytes_total", &labels, bytes);
+            e.sample("supervisor_process_log_bytes_total", &labels, bytes as f64);
         }
     }
 
@@ -198,7 +198,7 @@ fn tree_families(e: &mut Exposition, scrape: &Scrape<'_>) {
         e.sample(
             "supervisor_process_resident_memory_bytes",
             &ids(p),
-            u.rss_bytes,
+            u.rss_bytes as f64,
         );
     }
 
@@ -210,7 +210,7 @@ fn tree_families(e: &mut Exposition, scrape: &Scrape<'_>) {
     );
     for (p, u) in &running {
         if let Some(fds) = u.open_fds {
-            e.sample("supervisor_process_open_fds", &ids(p), fds);
+            e.sample("supervisor_process_open_fds", &ids(p), fds as f64);
         }
     }
 
@@ -223,7 +223,7 @@ fn tree_families(e: &mut Exposition, scrape: &Scrape<'_>) {
         e.sample(
             "supervisor_process_tree_processes",
             &ids(p),
-            u64::from(u.processes),
+            f64::from(u.processes),
         );
     }
 }
@@ -244,7 +244,7 @@ fn pools(e: &mut Exposition, snapshot: &MetricsSnapshot) {
         e.sample(
             "supervisor_eventlistener_pool_queued_events",
             &[("pool", &pool.name)],
-            pool.queued as u64,
+            pool.queued as f64,
         );
     }
     e.family(
@@ -256,7 +256,7 @@ fn pools(e: &mut Exposition, snapshot: &MetricsSnapshot) {
         e.sample(
             "supervisor_eventlistener_pool_buffer_size",
             &[("pool", &pool.name)],
-            pool.capacity as u64,
+            pool.capacity as f64,
         );
     }
 }

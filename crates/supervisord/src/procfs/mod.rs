@@ -55,11 +55,12 @@ fn read_retrying(file: &mut std::fs::File, buf: &mut [u8]) -> Option<usize> {
     }
 }
 
-/// How many file descriptors a process has open; `None` when it is gone or we may not look
-/// (another user's process when the daemon is not root).
+/// How many file descriptors a process has open; `None` when it is gone, or, on kernels before
+/// 6.2, when we may not look (another user's process while the daemon is not root).
 ///
-/// Linux 6.2 and later report the count as the size of `/proc/PID/fd`, one `statx` instead of
-/// listing the directory; older kernels report 0 there, and then the entries are counted.
+/// Linux 6.2 and later report the count as the size of `/proc/PID/fd` to anyone, one `statx`
+/// instead of listing the directory; older kernels report 0 there, and then the entries are
+/// counted.
 pub fn open_fds(pid: i32) -> Option<u64> {
     let dir = Path::new("/proc").join(pid.to_string()).join("fd");
     match std::fs::metadata(&dir) {
