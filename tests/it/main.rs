@@ -30,6 +30,7 @@ mod events_golden;
 mod events_stream;
 mod events_superlance;
 mod hostile;
+mod metrics;
 mod rpc_compat;
 mod rpc_http;
 mod rpc_twiddler;

@@ -391,6 +391,12 @@ impl Daemon {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The inet server's user name and password.
+    pub fn credentials(&self) -> (String, String) {
+        let inet = self.config.inet.as_ref().expect("an inet server");
+        (inet.user.clone(), inet.password.clone())
+    }
+
     /// The inet server's `Authorization` header value.
     pub fn basic_auth(&self) -> String {
         let inet = self.config.inet.as_ref().expect("an inet server");

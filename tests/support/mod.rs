@@ -1,6 +1,6 @@
 //! The one harness of the integration tests (`tests/it/`): every area (`api_*`, `config_*`, `ctl_*`,
-//! `daemon_*`, `events_*`, `rpc_*`, `web_*`, `compat_*`) starts daemons, waits and cleans up
-//! through this module, so there is one way to do each:
+//! `daemon_*`, `events_*`, `metrics`, `rpc_*`, `web_*`, `compat_*`) starts daemons, waits and
+//! cleans up through this module, so there is one way to do each:
 //!
 //! - [`wait`] — [`wait_until`](wait::wait_until) / [`wait_for`](wait::wait_for), always
 //!   `(timeout, what, condition)`; nothing sleeps a fixed time to "let things settle".
@@ -10,10 +10,11 @@
 //! - [`config`] — the config writer every daemon's `supervisord.conf` comes from.
 //! - [`daemon`] — [`Daemon`](daemon::Daemon), ours or Python's supervisord on a generated config,
 //!   started by one builder, driven over XML-RPC, stopped when dropped.
-//! - [`ctl`], [`rpc`] (+ `driver.py`), [`events`], [`sse`], [`api`] (+ `api_conformance.py`) —
-//!   what the supervisorctl, XML-RPC, event and JSON API areas add on top (golden-run
-//!   comparison, Python's `xmlrpc.client` driver, listeners, an event stream client, JSON
-//!   requests and the OpenAPI check).
+//! - [`ctl`], [`rpc`] (+ `driver.py`), [`events`], [`sse`], [`api`] (+ `api_conformance.py`),
+//!   [`metrics`] (+ `metrics.py`) — what the supervisorctl, XML-RPC, event, JSON API and metrics
+//!   areas add on top (golden-run comparison, Python's `xmlrpc.client` driver, listeners, an
+//!   event stream client, JSON requests and the OpenAPI check, scrapes parsed by Prometheus's
+//!   parser).
 //!
 //! The Python reference is `$SUPERVISOR_RS_VENV`, else `<repo>/.venv` (made by `scripts/venv`).
 
@@ -22,6 +23,7 @@ pub mod config;
 pub mod ctl;
 pub mod daemon;
 pub mod events;
+pub mod metrics;
 pub mod port;
 pub mod process;
 pub mod rpc;

@@ -34,6 +34,16 @@ pub const EXTENSIONS: &[Extension] = &[
         option: "legacy_web_actions",
         summary: "let the web page act on Supervisor's old GET links (default false: refused)",
     },
+    Extension {
+        section: "unix_http_server",
+        option: "metrics_auth",
+        summary: "false lets /metrics (only it) answer without credentials (default true)",
+    },
+    Extension {
+        section: "inet_http_server",
+        option: "metrics_auth",
+        summary: "false lets /metrics (only it) answer without credentials (default true)",
+    },
 ];
 
 /// The extension options of one section kind.

@@ -170,6 +170,14 @@ impl ServerConfig {
             ServerConfig::Inet(i) => i.legacy_web_actions,
         }
     }
+
+    /// Whether `/metrics` asks for the server's credentials (`metrics_auth`, default true).
+    pub fn metrics_auth(&self) -> bool {
+        match self {
+            ServerConfig::Unix(u) => u.metrics_auth,
+            ServerConfig::Inet(i) => i.metrics_auth,
+        }
+    }
 }
 
 /// Username and password of an HTTP server (`password` may be `{SHA}<hex>`).
@@ -199,6 +207,9 @@ pub struct UnixServer {
     /// `legacy_web_actions` (ours): let the web page act on Supervisor's GET links
     /// (`index.html?processname=x&action=stop`) without confirmation.
     pub legacy_web_actions: bool,
+    /// `metrics_auth` (ours, default true): `false` lets `/metrics`, and only it, answer
+    /// without the server's credentials (for a Prometheus that holds no password).
+    pub metrics_auth: bool,
 }
 
 /// `[inet_http_server]` (spec §1.5.3).
@@ -216,6 +227,8 @@ pub struct InetServer {
     pub auth: Option<Credentials>,
     /// `legacy_web_actions` (ours): see [`UnixServer::legacy_web_actions`].
     pub legacy_web_actions: bool,
+    /// `metrics_auth` (ours): see [`UnixServer::metrics_auth`].
+    pub metrics_auth: bool,
 }
 
 /// The `[supervisorctl]` section (spec §1.5.4), as supervisorctl reads it.

@@ -90,7 +90,10 @@ fn server_json(server: &ServerConfig) -> Value {
             "chown": [u.chown.0, u.chown.1],
             "username": username,
             "password": password,
-            "extensions": {"legacy_web_actions": u.legacy_web_actions},
+            "extensions": {
+                "legacy_web_actions": u.legacy_web_actions,
+                "metrics_auth": u.metrics_auth,
+            },
         }),
         ServerConfig::Inet(i) => json!({
             "family": "inet",
@@ -99,9 +102,24 @@ fn server_json(server: &ServerConfig) -> Value {
             "port": i.port,
             "username": username,
             "password": password,
-            "extensions": {"legacy_web_actions": i.legacy_web_actions},
+            "extensions": {
+                "legacy_web_actions": i.legacy_web_actions,
+                "metrics_auth": i.metrics_auth,
+            },
         }),
     }
+}
+
+/// What `--check` says about a server besides its address: a password, and our extensions
+/// when they differ from their defaults.
+fn server_notes(server: &ServerConfig) -> impl Iterator<Item = &'static str> {
+    [
+        server.auth().is_some().then_some("password"),
+        server.legacy_web_actions().then_some("legacy web actions"),
+        (!server.metrics_auth()).then_some("metrics without password"),
+    ]
+    .into_iter()
+    .flatten()
 }
 
 fn group_json(group: &GroupConfig) -> Value {
@@ -256,32 +274,24 @@ pub fn to_text(config: &Config) -> String {
     for server in &config.server_configs {
         match server {
             ServerConfig::Unix(u) => {
+                let mut notes = vec![format!("chmod {:04o}", u.chmod)];
+                notes.extend(server_notes(server).map(String::from));
                 let _ = writeln!(
                     out,
-                    "  http server  unix://{} (chmod {:04o}{}{})",
+                    "  http server  unix://{} ({})",
                     u.file.display(),
-                    u.chmod,
-                    if u.auth.is_some() { ", password" } else { "" },
-                    if u.legacy_web_actions {
-                        ", legacy web actions"
-                    } else {
-                        ""
-                    }
+                    notes.join(", ")
                 );
             }
             ServerConfig::Inet(i) => {
                 let host = if i.host.is_empty() { "*" } else { &i.host };
-                let _ = writeln!(
-                    out,
-                    "  http server  http://{host}:{}{}",
-                    i.port,
-                    match (i.auth.is_some(), i.legacy_web_actions) {
-                        (false, false) => "",
-                        (true, false) => " (password)",
-                        (false, true) => " (legacy web actions)",
-                        (true, true) => " (password, legacy web actions)",
-                    }
-                );
+                let notes: Vec<&str> = server_notes(server).collect();
+                let notes = if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", notes.join(", "))
+                };
+                let _ = writeln!(out, "  http server  http://{host}:{}{notes}", i.port);
             }
         }
     }

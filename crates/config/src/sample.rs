@@ -37,6 +37,7 @@ file=/tmp/supervisor.sock   ; the socket file supervisorctl connects to
 ;username=user              ; ask clients for this user name (default: no authentication)
 ;password=123               ; and this password; {SHA} plus a hex SHA-1 digest also works
 ;legacy_web_actions=false   ; supervisor-rs: true lets the web page act on old GET links
+;metrics_auth=true          ; supervisor-rs: false serves /metrics (only it) without a password
 
 ; Think twice before enabling the TCP server below. It speaks plain HTTP (no
 ; encryption), needs no password unless username= and password= are set, and anyone who
@@ -48,6 +49,7 @@ file=/tmp/supervisor.sock   ; the socket file supervisorctl connects to
 ;username=user              ; ask clients for this user name (default: no authentication)
 ;password=123               ; and this password
 ;legacy_web_actions=false   ; supervisor-rs: true lets the web page act on old GET links
+;metrics_auth=true          ; supervisor-rs: false serves /metrics (only it) without a password
 
 [supervisord]
 logfile=/tmp/supervisord.log ; the daemon's own log; default supervisord.log in the cwd

@@ -39,7 +39,7 @@ pub use info::{LocalTime, ProcessInfo};
 pub use namespec::Namespec;
 pub use order::{Named, Prioritized, ReloadDiff, StopSequence};
 pub use policy::{AutoRestart, Policy};
-pub use process::{Action, Event, KillPurpose, Outcome, Process, Refusal, StateChange};
+pub use process::{Action, Event, KillPurpose, Outcome, Process, Refusal, Restarts, StateChange};
 pub use signals::{describe_wait_status, signal_name, signal_number, SignalError, WaitStatus};
 pub use state::{LogLevel, ProcessState, SupervisorState};
 pub use time::{Mono, Now};

@@ -288,6 +288,21 @@ pub struct Process {
     /// Consecutive exits after runs shorter than [`RESTART_PACE`] (reset by a longer run or an
     /// explicit start).
     rapid_exits: u32,
+    /// Starts the machine made on its own, by reason (never reset).
+    restarts: Restarts,
+    /// The status of the child's last exit, kept across starts (unlike `exitstatus`).
+    last_exit: Option<i32>,
+}
+
+/// How often a process was started again without being asked to, since it was created: by
+/// `autorestart` after it exited, or as a retry after a failed start. Only ever grows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Restarts {
+    /// Restarts by `autorestart` after the process exited on its own (EXITED → STARTING).
+    pub exit: u64,
+    /// Retries after a failed start (BACKOFF → STARTING): the process exited within
+    /// `startsecs`, or could not be spawned.
+    pub backoff: u64,
 }
 
 /// The working set of one `handle` call.
@@ -367,6 +382,20 @@ impl Process {
     #[must_use]
     pub fn exitstatus(&self) -> Option<i32> {
         self.exitstatus
+    }
+
+    /// How often the process was started again without being asked to.
+    #[must_use]
+    pub fn restarts(&self) -> Restarts {
+        self.restarts
+    }
+
+    /// The status of the child's last exit (-1 for a death by signal), `None` if no child ever
+    /// exited. Unlike [`Process::exitstatus`] (Supervisor's field, cleared by a start and
+    /// unset after a start that failed), it keeps the last status through restarts.
+    #[must_use]
+    pub fn last_exit(&self) -> Option<i32> {
+        self.last_exit
     }
 
     /// The last spawn error, e.g. `Exited too quickly (process log may have details)`.
@@ -605,6 +634,7 @@ impl Process {
         let how = describe_wait_status(status);
         let name = policy.name.as_str();
         self.laststop = Some(step.now.wall);
+        self.last_exit = Some(es);
         let too_quickly = self
             .started_at
             .is_some_and(|t| step.now.mono.saturating_since(t) < policy.startsecs_duration());
@@ -766,6 +796,7 @@ impl Process {
                         && self.should_restart(policy)
                         && self.delay.is_none_or(|d| now >= d) =>
                 {
+                    self.restarts.exit += 1;
                     self.spawn(step);
                 }
                 ProcessState::Backoff if self.backoff > policy.startretries => {
@@ -774,6 +805,7 @@ impl Process {
                 ProcessState::Backoff
                     if step.mood.allows_spawn() && self.delay.is_some_and(|d| now >= d) =>
                 {
+                    self.restarts.backoff += 1;
                     self.spawn(step);
                 }
                 ProcessState::Starting if self.pid.is_some() && self.stayed_up(policy, now) => {

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod events;
 pub mod http;
+pub mod metrics;
 pub mod options;
 pub mod orphans;
 pub mod owner;

@@ -304,6 +304,7 @@ fn server_specs(config: &Config) -> Vec<listen::ServerSpec> {
                     username: c.username.clone(),
                     password: c.password.clone(),
                 }),
+                metrics_auth: s.metrics_auth(),
             }
         })
         .collect()
@@ -577,6 +578,7 @@ fn start_http(
             owner: handle.clone(),
             credentials: spec.credentials.map(Arc::new),
             namespaces: Arc::clone(namespaces),
+            metrics_auth: spec.metrics_auth,
         };
         let router = crate::http::router(state);
         match o {

@@ -69,19 +69,32 @@ fn credentials(cx: &mut Ctx<'_>, section: &str, names: &Names) -> Result<Option<
     }
 }
 
-/// `legacy_web_actions` (ours, default false): Python ignores the option, so configs stay portable.
-fn legacy_web_actions(
+/// A boolean option of ours (`legacy_web_actions`, `metrics_auth`) with its default: Python
+/// ignores these, so configs stay portable.
+fn extension_flag(
     cx: &mut Ctx<'_>,
     section: &str,
     names: &crate::sections::Names,
+    option: &str,
+    default: bool,
 ) -> Option<bool> {
-    match cx.get(section, "legacy_web_actions", None, Some(names)) {
-        Ok(Some(found)) => cx
-            .convert(section, "legacy_web_actions", &found, types::boolean)
-            .ok(),
-        Ok(None) => Some(false),
+    match cx.get(section, option, None, Some(names)) {
+        Ok(Some(found)) => cx.convert(section, option, &found, types::boolean).ok(),
+        Ok(None) => Some(default),
         Err(_) => None,
     }
+}
+
+/// `legacy_web_actions` (default false) and `metrics_auth` (default true), in that order.
+fn extension_flags(
+    cx: &mut Ctx<'_>,
+    section: &str,
+    names: &crate::sections::Names,
+) -> Option<(bool, bool)> {
+    // Both are read before giving up, so a config with two bad values gets two errors.
+    let legacy = extension_flag(cx, section, names, "legacy_web_actions", false);
+    let metrics_auth = extension_flag(cx, section, names, "metrics_auth", true);
+    Some((legacy?, metrics_auth?))
 }
 
 fn inet(cx: &mut Ctx<'_>, section: &str) -> Option<InetServer> {
@@ -100,7 +113,7 @@ fn inet(cx: &mut Ctx<'_>, section: &str) -> Option<InetServer> {
     let (host, port) = cx
         .convert(section, "port", &port, types::inet_address)
         .ok()?;
-    let legacy_web_actions = legacy_web_actions(cx, section, &names)?;
+    let (legacy_web_actions, metrics_auth) = extension_flags(cx, section, &names)?;
     Some(InetServer {
         name: server_name(section),
         section: section.to_string(),
@@ -108,6 +121,7 @@ fn inet(cx: &mut Ctx<'_>, section: &str) -> Option<InetServer> {
         port,
         auth: auth.ok()?,
         legacy_web_actions,
+        metrics_auth,
     })
 }
 
@@ -152,7 +166,7 @@ fn unix(cx: &mut Ctx<'_>, section: &str) -> Option<UnixServer> {
         Ok(None) => Some(0o700),
         Err(_) => None,
     };
-    let legacy_web_actions = legacy_web_actions(cx, section, &names)?;
+    let (legacy_web_actions, metrics_auth) = extension_flags(cx, section, &names)?;
     Some(UnixServer {
         name: server_name(section),
         section: section.to_string(),
@@ -161,5 +175,6 @@ fn unix(cx: &mut Ctx<'_>, section: &str) -> Option<UnixServer> {
         chown: chown?,
         auth: auth.ok()?,
         legacy_web_actions,
+        metrics_auth,
     })
 }

@@ -14,7 +14,7 @@ fn unix_defaults_and_values() {
         servers("[unix_http_server]\nfile=%(here)s/sv.sock"),
         json!([{"family": "unix", "name": null, "file": "/etc/sv/sv.sock", "chmod": 448,
                 "chown": [-1, -1], "username": null, "password": null,
-                "extensions": {"legacy_web_actions": false}}])
+                "extensions": {"legacy_web_actions": false, "metrics_auth": true}}])
     );
     let s = servers(
         "[unix_http_server]\nfile = run/../sv.sock \nchmod=0777\nchown=alice:staff\n\
@@ -43,7 +43,7 @@ fn inet_defaults_and_values() {
         servers("[inet_http_server]\nport=9001"),
         json!([{"family": "inet", "name": null, "host": "", "port": 9001,
                 "username": null, "password": null,
-                "extensions": {"legacy_web_actions": false}}])
+                "extensions": {"legacy_web_actions": false, "metrics_auth": true}}])
     );
     let cases: &[(&str, &str, u16)] = &[
         ("127.0.0.1:9001", "127.0.0.1", 9001),
@@ -214,7 +214,7 @@ fn legacy_web_actions_option() {
     );
     assert_eq!(
         servers("[inet_http_server]\nport=9001\nlegacy_web_actions=on")[0]["extensions"],
-        json!({"legacy_web_actions": true})
+        json!({"legacy_web_actions": true, "metrics_auth": true})
     );
     let errs = errors("[supervisord]\n[inet_http_server]\nport=9001\nlegacy_web_actions=maybe");
     assert_eq!(
@@ -223,4 +223,67 @@ fn legacy_web_actions_option() {
     );
     assert_eq!(errs[0].option.as_deref(), Some("legacy_web_actions"));
     assert_eq!(errs[0].line, Some(4));
+}
+
+/// `metrics_auth` (ours; Python ignores it): on by default, a boolean, on either server; shown
+/// by --check only when off.
+#[test]
+fn metrics_auth_option() {
+    use supervisor_config::model::ServerConfig;
+    let metrics_auth = |text: &str| -> Vec<bool> {
+        ok(&format!("[supervisord]\n{text}\n"))
+            .config
+            .server_configs
+            .iter()
+            .map(ServerConfig::metrics_auth)
+            .collect()
+    };
+    assert_eq!(
+        metrics_auth("[inet_http_server]\nport=9001\n[unix_http_server]\nfile=/tmp/s"),
+        vec![true, true]
+    );
+    assert_eq!(
+        metrics_auth("[inet_http_server]\nport=9001\nmetrics_auth=false"),
+        vec![false]
+    );
+    assert_eq!(
+        metrics_auth("[unix_http_server]\nfile=/tmp/s\nmetrics_auth = no"),
+        vec![false]
+    );
+    let loaded = ok(
+        "[supervisord]\n[inet_http_server]\nport=9001\nusername=u\npassword=p\n\
+                     metrics_auth=off\nlegacy_web_actions=on",
+    );
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let text = supervisor_config::resolved::to_text(&loaded.config);
+    assert!(
+        text.contains(
+            "  http server  http://*:9001 (password, legacy web actions, metrics without password)\n"
+        ),
+        "{text}"
+    );
+    let loaded = ok("[supervisord]\n[unix_http_server]\nfile=/tmp/s\nmetrics_auth=0");
+    let text = supervisor_config::resolved::to_text(&loaded.config);
+    assert!(
+        text.contains("  http server  unix:///tmp/s (chmod 0700, metrics without password)\n"),
+        "{text}"
+    );
+    assert_eq!(
+        servers("[unix_http_server]\nfile=/tmp/s\nmetrics_auth=0")[0]["extensions"],
+        json!({"legacy_web_actions": false, "metrics_auth": false})
+    );
+    // Both bad values are reported, each with its option and line.
+    let errs = errors(
+        "[supervisord]\n[inet_http_server]\nport=9001\nmetrics_auth=sometimes\n\
+         legacy_web_actions=maybe",
+    );
+    assert_eq!(
+        messages(&errs),
+        vec![
+            "not a valid boolean value: 'maybe'".to_string(),
+            "not a valid boolean value: 'sometimes'".to_string()
+        ]
+    );
+    assert_eq!(errs[1].option.as_deref(), Some("metrics_auth"));
+    assert_eq!(errs[1].line, Some(4));
 }

@@ -734,6 +734,60 @@ fn restart_after_exit_keeps_exitstatus_until_the_spawn() {
     );
 }
 
+#[test]
+fn restarts_count_autorestarts_and_retries_but_not_commands() {
+    let mut h = H::with(|p| {
+        p.autorestart = AutoRestart::Always;
+        p.startretries = 3;
+    });
+    h.run(PID);
+    assert_eq!(
+        h.p.restarts(),
+        Restarts::default(),
+        "autostart is no restart"
+    );
+    assert_eq!(h.p.last_exit(), None);
+    let _ = h.at(5000).exit(WaitStatus::Exited(3));
+    assert_eq!(
+        h.p.restarts(),
+        Restarts {
+            exit: 1,
+            backoff: 0
+        }
+    );
+    assert_eq!(h.p.last_exit(), Some(3), "kept through the restart");
+    assert_eq!(
+        h.p.exitstatus(),
+        None,
+        "Supervisor's field is cleared by the spawn"
+    );
+    // The restarted child dies within startsecs: BACKOFF, then one retry.
+    let _ = h.ev(Event::Spawned { pid: 43 });
+    let out = h.at(5100).exit(sig(9));
+    assert_eq!(h.p.last_exit(), Some(-1));
+    h.t = out.deadline.expect("retry deadline");
+    let _ = h.tick();
+    assert_eq!(
+        h.p.restarts(),
+        Restarts {
+            exit: 1,
+            backoff: 1
+        }
+    );
+    // An explicit stop and start counts nothing.
+    let _ = h.ev(Event::Spawned { pid: 44 });
+    let _ = h.ev(Event::Stop);
+    let _ = h.exit(sig(15));
+    let _ = h.ev(Event::Start);
+    assert_eq!(
+        h.p.restarts(),
+        Restarts {
+            exit: 1,
+            backoff: 1
+        }
+    );
+}
+
 // ---- BACKOFF -> STARTING / FATAL timing ------------------------------------------------------
 
 #[test]

@@ -44,6 +44,8 @@ pub struct ServerSpec {
     pub listen: ListenSpec,
     /// Basic-auth credentials; `None` means an open server.
     pub credentials: Option<Credentials>,
+    /// Whether `/metrics` asks for the credentials too (`metrics_auth`, default true).
+    pub metrics_auth: bool,
 }
 
 /// An opened listener, not yet attached to a runtime.

@@ -1,5 +1,5 @@
 //! The HTTP side: listeners on unix sockets and TCP, Basic auth, and routing to the XML-RPC
-//! handler, the log tails, the JSON API ([`crate::api`]), the event stream and the web UI. Handlers never touch process state: they call the
+//! handler, the log tails, the JSON API ([`crate::api`]), the event stream, `/metrics` and the web UI. Handlers never touch process state: they call the
 //! owner's typed API ([`crate::owner::Owner`]) and turn its answers into responses.
 //!
 //! Connections are served by hyper (through `axum::serve`): HTTP/1.0 and 1.1, keep-alive as
@@ -45,6 +45,8 @@ pub struct AppState {
     pub credentials: Option<Arc<Credentials>>,
     /// The XML-RPC namespaces the config serves.
     pub namespaces: Arc<crate::rpc::Namespaces>,
+    /// Whether `/metrics` requires them too (`metrics_auth = false` opens it, and only it).
+    pub metrics_auth: bool,
 }
 
 /// Builds the router for one listener.
@@ -64,7 +66,8 @@ async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
 /// Routes a request the way Supervisor's medusa handlers do: auth first, then the first
 /// handler whose path prefix matches (spec §4.2).
 async fn route(state: &AppState, req: Request) -> Response {
-    if let Some(creds) = &state.credentials {
+    let open_metrics = !state.metrics_auth && req.uri().path() == crate::metrics::PATH;
+    if let Some(creds) = state.credentials.as_ref().filter(|_| !open_metrics) {
         let header = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -90,6 +93,9 @@ async fn route(state: &AppState, req: Request) -> Response {
     }
     if path.starts_with("/RPC2") {
         return rpc(state, req).await;
+    }
+    if path == crate::metrics::PATH {
+        return crate::metrics::respond(&state.owner, req.method()).await;
     }
     if let Some(rest) = path.strip_prefix("/logtail") {
         if req.method() != Method::GET {

@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 
 use super::batch::Op;
 use super::handle::{Gone, Handle};
+use super::metrics::MetricsSnapshot;
 use super::types::{
     ApiError, ConfigEntry, DaemonState, GroupChange, GroupUpdate, LogChannel, ProcessResult,
     ProgramOptions, ReloadDiff, SignalArg,
@@ -499,6 +500,12 @@ impl Owner {
             .call(|s| s.legacy_web_actions())
             .await
             .unwrap_or(false)
+    }
+
+    /// What `/metrics` reports of the daemon and every process, in one job; without the mood
+    /// check, so a scrape during a shutdown or reload still answers (with `mood` saying so).
+    pub async fn metrics_snapshot(&self) -> Result<MetricsSnapshot, ApiError> {
+        self.jobs.call(|s| s.metrics_snapshot()).await.map_err(gone)
     }
 
     /// Starts an orderly shutdown.

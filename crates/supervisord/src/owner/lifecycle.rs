@@ -357,10 +357,13 @@ impl Supervisor {
 
     pub(super) fn on_notice(&mut self, id: ProcId, channel: Channel, notice: CaptureNotice) {
         match notice {
-            CaptureNotice::Finished(_) => {
+            CaptureNotice::Finished(report) => {
                 let Some(proc) = self.procs.get_mut(&id) else {
                     return;
                 };
+                // The capture's count moves to the process in the same step, so the total
+                // never goes back.
+                proc.output_bytes[channel as usize] += report.bytes_read;
                 proc.captures[channel as usize] = None;
                 if proc.pending_exit.is_some() && proc.captures.iter().all(Option::is_none) {
                     self.deliver_exit(id);

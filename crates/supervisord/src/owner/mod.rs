@@ -35,7 +35,8 @@
 //! stopping with waits, `lifecycle.rs` performing state machine actions (spawn, kill, exits),
 //! `proc.rs` one process's runtime state, `stdin.rs` its stdin pipe, `groups.rs`, `fcgi.rs`,
 //! `shutdown.rs`, `events.rs` (the event hooks), `twiddle.rs` (programs added to and removed
-//! from a running group), `handle.rs` the job queue, `turns.rs` fairness between the inputs.
+//! from a running group), `metrics.rs` (what `/metrics` reads, in one job), `handle.rs` the job
+//! queue, `turns.rs` fairness between the inputs.
 
 mod api;
 mod batch;
@@ -44,6 +45,7 @@ mod fcgi;
 mod groups;
 mod handle;
 mod lifecycle;
+mod metrics;
 mod ops;
 mod proc;
 mod shutdown;
@@ -76,6 +78,7 @@ pub use api::{Applied, Owner};
 use groups::Group;
 pub use handle::Gone;
 pub(crate) use handle::Handle;
+pub use metrics::{MetricsSnapshot, PoolMetrics, ProcessMetrics};
 use proc::Proc;
 pub use proc::ProcId;
 use turns::{Input, Turns};

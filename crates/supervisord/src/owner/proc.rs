@@ -38,6 +38,9 @@ pub(crate) struct Proc {
     pub(super) spawned_at: Option<Instant>,
     /// The resolved log file of each channel (AUTO replaced by the file created for it).
     pub(super) log_paths: [Option<PathBuf>; 2],
+    /// Output bytes of each channel read by the captures that have ended (a live capture
+    /// holds its own count): the process's output since it was created.
+    pub(super) output_bytes: [u64; 2],
 }
 
 impl Proc {
@@ -59,6 +62,7 @@ impl Proc {
             pending_exit: None,
             spawned_at: None,
             log_paths,
+            output_bytes: [0, 0],
         }
     }
 
@@ -70,6 +74,15 @@ impl Proc {
     /// The current state.
     pub(super) fn state(&self) -> ProcessState {
         self.machine.state()
+    }
+
+    /// Output bytes of a channel since the process was created, the live capture's included.
+    pub(super) fn output_bytes(&self, channel: Channel) -> u64 {
+        let index = channel as usize;
+        let live = self.captures[index]
+            .as_ref()
+            .map_or(0, CaptureHandle::bytes_read);
+        self.output_bytes[index] + live
     }
 
     /// The log options of one channel.

@@ -16,7 +16,7 @@ pub struct Usage {
     /// `ps` and Prometheus's process collector count them).
     pub rss_bytes: u64,
     /// Open file descriptors of the live members; `None` when one of them may not be looked at
-    /// (another user's process while the daemon is not root).
+    /// (another user's process while the daemon is not root, on kernels before 6.2).
     pub open_fds: Option<u64>,
     /// How many live processes the tree has (1 for a process without children).
     pub processes: u32,

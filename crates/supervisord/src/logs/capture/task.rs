@@ -79,6 +79,12 @@ impl CaptureHandle {
         self.shared.processor().log_path().map(Path::to_path_buf)
     }
 
+    /// Bytes read from the pipe so far: the counter the capture keeps anyway, so counting
+    /// output for `/metrics` adds nothing to the write path.
+    pub fn bytes_read(&self) -> u64 {
+        self.shared.processor().report().bytes_read
+    }
+
     /// Whether the capture task has ended.
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
