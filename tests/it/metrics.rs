@@ -10,7 +10,7 @@ use std::time::Duration;
 use supervisor_xmlrpc::Value;
 
 use crate::support::metrics::{raw, request, scrape, Request, Scrape, GET};
-use crate::support::process::context_switches;
+use crate::support::process::{children_of, context_switches};
 use crate::support::{python, script, tempdir, wait_for, wait_until, Daemon, TIMEOUT};
 
 const USER: &str = "prom";
@@ -240,7 +240,8 @@ fn every_family_parses_with_states_restarts_exits_and_output() {
 }
 
 /// A child that allocates 1 MiB and burns 50 ms of CPU every 100 ms (up to 100 MiB), under a
-/// shell that only waits: only counting the whole tree sees it grow.
+/// shell that only waits: only counting the whole tree sees it grow. The program is stopped as
+/// a group, so the child goes with the shell when the daemon stops.
 const GROW: &str = r#"
 import time
 chunks = []
@@ -260,7 +261,8 @@ fn a_process_trees_memory_and_cpu_move_between_scrapes() {
     let d = start_in(
         dir,
         &format!(
-            "[program:tree]\ncommand=sh -c '{} {{dir}}/grow.py & wait'\nstartsecs=0\n",
+            "[program:tree]\ncommand=sh -c '{} {{dir}}/grow.py & wait'\nstartsecs=0\n\
+             stopasgroup=true\nkillasgroup=true\n",
             python()
         ),
         "",
@@ -270,6 +272,10 @@ fn a_process_trees_memory_and_cpu_move_between_scrapes() {
     let first = scrape_until(&d, "sh and its child in the tree", |s| {
         (tree(s, "supervisor_process_tree_processes") == Some(2.0)).then(|| s.clone())
     });
+    // Killed when the test ends even if the group stop did not reach it.
+    for child in children_of(d.info("tree").pid) {
+        d.track(child);
+    }
     let rss0 = tree(&first, "supervisor_process_resident_memory_bytes").unwrap();
     let cpu0 = tree(&first, "supervisor_process_cpu_seconds_total").unwrap();
     let fds0 = tree(&first, "supervisor_process_open_fds").unwrap();
@@ -432,8 +438,10 @@ fn scrapes_leave_no_timer_behind() {
     // thread that read /proc is parked; the runtime ends it once, after 10 idle seconds.)
     std::thread::sleep(Duration::from_secs(3));
     let (v1, _, _) = context_switches(d.pid());
+    // The last connection's teardown may still be finishing as the window opens; a timer,
+    // even at 1 Hz, would show three or more.
     assert!(
-        v1 - v0 <= 1,
+        v1 - v0 <= 2,
         "{} voluntary context switches in 3 idle seconds after scrapes",
         v1 - v0
     );
