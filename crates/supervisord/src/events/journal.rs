@@ -141,16 +141,7 @@ impl Journal {
         let ticks = ticks::wanted(types);
         let cursor = {
             let mut state = self.lock();
-            let mut changed = false;
-            for (count, wanted) in state.tick_streams.iter_mut().zip(ticks) {
-                if wanted {
-                    changed |= *count == 0;
-                    *count += 1;
-                }
-            }
-            if changed {
-                self.ticks_changed.notify_one();
-            }
+            self.count_tick_streams(&mut state, ticks, true);
             after.unwrap_or_else(|| state.history.last_id())
         };
         EventSubscription::new(Arc::clone(self), cursor, types, ticks)
@@ -159,11 +150,22 @@ impl Journal {
     /// A stream that wanted the TICK periods `ticks` has gone.
     pub(super) fn release_ticks(&self, ticks: Wanted) {
         let mut state = self.lock();
+        self.count_tick_streams(&mut state, ticks, false);
+    }
+
+    /// Counts a stream wanting the TICK periods `ticks` in (`joined`) or out, and wakes the
+    /// owner when a period gains its first stream or loses its last (its timer starts or stops).
+    fn count_tick_streams(&self, state: &mut State, ticks: Wanted, joined: bool) {
         let mut changed = false;
         for (count, wanted) in state.tick_streams.iter_mut().zip(ticks) {
             if wanted {
-                *count = count.saturating_sub(1);
-                changed |= *count == 0;
+                let before = *count;
+                *count = if joined {
+                    before + 1
+                } else {
+                    before.saturating_sub(1)
+                };
+                changed |= (before == 0) != (*count == 0);
             }
         }
         if changed {
